@@ -1,0 +1,17 @@
+//! Tollgate's pure budget domain: money, periods, limits, enforcement decisions and thresholds.
+//!
+//! Nothing here performs IO or reads the system clock: callers pass time in, so every rule is
+//! testable with fixed instants.
+
+pub mod clock;
+pub mod enforcement;
+pub mod limits;
+pub mod money;
+pub mod period;
+pub mod thresholds;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use enforcement::{evaluate, BudgetRules, BudgetVerdict, CheckRequest, Decision, WindowUsage};
+pub use limits::{EnforcementMode, Limit, LimitKind, Status, Usage};
+pub use money::{Currency, MoneyError};
+pub use period::{Period, Window};
