@@ -1,0 +1,15 @@
+//! SeaORM entities, one per table, mirroring `migrations/` column for column.
+
+pub mod budget;
+pub mod budget_counter;
+pub mod category;
+pub mod daily_usage;
+pub mod organization;
+pub mod price;
+pub mod project;
+pub mod team;
+pub mod team_member;
+pub mod project_member;
+pub mod usage_event;
+pub mod user;
+pub mod user_role;

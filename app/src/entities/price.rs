@@ -1,0 +1,21 @@
+//! Entity for `prices`: the price catalog, per million tokens, effective from a date.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "prices")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub provider: String,
+    pub model: String,
+    pub input_per_mtok: i64,
+    pub output_per_mtok: i64,
+    pub currency: String,
+    pub effective_from: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,187 @@
+//! The organization overview: counts, spend over the last N days as a chart, top projects and models.
+
+use crate::components::Chart;
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub const RANGES: [u32; 3] = [30, 90, 365];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// `None` until an organization exists.
+    pub organization: Option<OrgOverview>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrgOverview {
+    pub name: String,
+    pub currency: String,
+    pub timezone: String,
+    pub teams: u64,
+    pub projects: u64,
+    pub budgets: u64,
+    pub days: u32,
+    pub total_spend: Decimal,
+    pub total_tokens: i64,
+    pub top_projects: Vec<SpendRow>,
+    pub top_models: Vec<SpendRow>,
+    /// ECharts option JSON for the daily spend chart.
+    pub chart: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpendRow {
+    pub name: String,
+    pub spend: Decimal,
+}
+
+#[server]
+pub async fn load_overview(days: u32) -> Result<Overview, ServerFnError> {
+    let state = crate::state::app_state()?;
+    let days = if RANGES.contains(&days) { days } else { RANGES[0] };
+    crate::queries::overview::load(&state.db, state.clock.now(), days).await.map_err(|e| {
+        tracing::error!(error = %e, "loading the overview failed");
+        ServerFnError::new("the overview could not be loaded")
+    })
+}
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let query = use_query_map();
+    let days = move || query.read().get("days").and_then(|d| d.parse::<u32>().ok()).unwrap_or(RANGES[0]);
+    let overview = Resource::new(days, load_overview);
+
+    view! {
+        <Title text="Overview · Tollgate"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(Overview { organization: Some(org) }) => Either::Left(view! { <OrgOverviewView org/> }),
+                    Ok(Overview { organization: None }) => Either::Right(Either::Left(view! { <Welcome/> })),
+                    Err(e) => Either::Right(Either::Right(view! { <p class="error">{e.to_string()}</p> })),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Welcome to Tollgate"</h1>
+            <p>"There is no organization yet. From a shell, create one with its first admin:"</p>
+            <pre>"tollgate create-admin --org-name \"Acme\" --email you@example.com"</pre>
+            <p>"or load a demo organization with 90 days of usage:"</p>
+            <pre>"tollgate seed-demo"</pre>
+        </section>
+    }
+}
+
+#[component]
+fn OrgOverviewView(org: OrgOverview) -> impl IntoView {
+    let days = org.days;
+    let chart = org.chart.clone();
+    view! {
+        <div class="page-head">
+            <h1>{org.name.clone()}</h1>
+            <nav class="segmented" aria-label="Range">
+                {RANGES
+                    .into_iter()
+                    .map(|r| {
+                        let current = (r == days).then_some("page");
+                        view! { <a href=format!("?days={r}") aria-current=current>{format!("{r} days")}</a> }
+                    })
+                    .collect_view()}
+            </nav>
+        </div>
+        <section class="stats">
+            <Stat label=format!("Spend, last {days} days") value=format!("{} {}", money(org.total_spend), org.currency)/>
+            <Stat label="Tokens".to_string() value=thousands(org.total_tokens)/>
+            <Stat label="Teams".to_string() value=org.teams.to_string()/>
+            <Stat label="Projects".to_string() value=org.projects.to_string()/>
+            <Stat label="Budgets".to_string() value=org.budgets.to_string()/>
+        </section>
+        <section class="card">
+            <h2 id="daily-spend">{format!("Daily spend, last {days} days")}</h2>
+            <Chart option=Signal::derive(move || chart.clone()) label=format!("Daily spend over the last {days} days")/>
+            <p class="muted">{format!("Days follow the organization's time zone, {}.", org.timezone)}</p>
+        </section>
+        <div class="grid-2">
+            <SpendTable title="Top projects" rows=org.top_projects.clone() currency=org.currency.clone()/>
+            <SpendTable title="Top models" rows=org.top_models.clone() currency=org.currency.clone()/>
+        </div>
+    }
+}
+
+#[component]
+fn Stat(label: String, value: String) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <div class="stat-value">{value}</div>
+            <div class="stat-label">{label}</div>
+        </div>
+    }
+}
+
+#[component]
+fn SpendTable(title: &'static str, rows: Vec<SpendRow>, currency: String) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <table>
+                <thead><tr><th>"Name"</th><th class="num">{format!("Spend ({currency})")}</th></tr></thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|r| view! { <tr><td>{r.name}</td><td class="num">{money(r.spend)}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Money with two decimals and thousands separators (display only; amounts stay exact).
+pub fn money(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let text = format!("{rounded:.2}");
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    format!("{sign}{}.{frac}", group(digits))
+}
+
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    format!("{}{}", if n < 0 { "-" } else { "" }, group(&digits))
+}
+
+fn group(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_and_counts_are_grouped() {
+        assert_eq!(money(dec!(1234567.456)), "1,234,567.46");
+        assert_eq!(money(dec!(0)), "0.00");
+        assert_eq!(money(dec!(-999.5)), "-999.50");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(thousands(999), "999");
+    }
+}

@@ -1,0 +1,11 @@
+//! Read models for the pages, over the SeaORM entities.
+
+pub mod overview;
+
+use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::ColumnTrait;
+
+/// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums BIGINT into NUMERIC, which would not decode as i64.
+pub fn sum_i64(column: impl ColumnTrait) -> SimpleExpr {
+    Func::cast_as(Func::sum(Expr::col(column)), "BIGINT").into()
+}

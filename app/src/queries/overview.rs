@@ -1,0 +1,121 @@
+//! Loads the organization overview from the daily aggregates (never from the ledger).
+
+use crate::entities::{budget, daily_usage, organization, project, team};
+use crate::pages::overview::{OrgOverview, Overview, SpendRow};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+use tollgate_domain::money::from_storage;
+use uuid::Uuid;
+
+use super::sum_i64;
+
+const TOP: usize = 5;
+
+pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Result<Overview, DbErr> {
+    let Some(org) = organization::Entity::find().order_by_asc(organization::Column::CreatedAt).one(db).await? else {
+        return Ok(Overview { organization: None });
+    };
+    let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+    let today = now.with_timezone(&tz).date_naive();
+    let first_day = today - Duration::days(i64::from(days) - 1);
+
+    let in_range = || {
+        daily_usage::Entity::find()
+            .select_only()
+            .filter(daily_usage::Column::OrgId.eq(org.id))
+            .filter(daily_usage::Column::Day.gte(first_day))
+            .filter(daily_usage::Column::Day.lte(today))
+    };
+    let per_day: Vec<(NaiveDate, i64, i64)> = in_range()
+        .column(daily_usage::Column::Day)
+        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
+        .column_as(sum_i64(daily_usage::Column::InputTokens), "input")
+        .column_as(sum_i64(daily_usage::Column::OutputTokens), "output")
+        .group_by(daily_usage::Column::Day)
+        .into_tuple::<(NaiveDate, i64, i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(day, cost, input, output)| (day, cost, input + output))
+        .collect();
+    let per_project: Vec<(Uuid, i64)> = in_range()
+        .column(daily_usage::Column::ProjectId)
+        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
+        .group_by(daily_usage::Column::ProjectId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let per_model: Vec<(String, i64)> = in_range()
+        .column(daily_usage::Column::Model)
+        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
+        .group_by(daily_usage::Column::Model)
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    let projects = project::Entity::find().filter(project::Column::OrgId.eq(org.id)).all(db).await?;
+    let project_names: HashMap<Uuid, String> = projects.iter().map(|p| (p.id, p.name.clone())).collect();
+    let teams = team::Entity::find().filter(team::Column::OrgId.eq(org.id)).count(db).await?;
+    let budgets = budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).count(db).await?;
+
+    let series = fill_days(first_day, today, &per_day);
+    Ok(Overview {
+        organization: Some(OrgOverview {
+            chart: crate::charts::daily_spend(&series, &org.currency),
+            name: org.name,
+            currency: org.currency,
+            timezone: tz.name().to_owned(),
+            teams,
+            projects: projects.len() as u64,
+            budgets,
+            days,
+            total_spend: series.iter().map(|(_, cost)| *cost).sum(),
+            total_tokens: per_day.iter().map(|(_, _, tokens)| tokens).sum(),
+            top_projects: top(per_project.into_iter().map(|(id, cost)| {
+                (project_names.get(&id).cloned().unwrap_or_else(|| id.to_string()), cost)
+            })),
+            top_models: top(per_model.into_iter()),
+        }),
+    })
+}
+
+/// One point per calendar day, zero where nothing was spent.
+fn fill_days(first: NaiveDate, last: NaiveDate, per_day: &[(NaiveDate, i64, i64)]) -> Vec<(NaiveDate, Decimal)> {
+    let by_day: HashMap<NaiveDate, i64> = per_day.iter().map(|(d, c, _)| (*d, *c)).collect();
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|d| (d, from_storage(by_day.get(&d).copied().unwrap_or(0))))
+        .collect()
+}
+
+fn top(rows: impl Iterator<Item = (String, i64)>) -> Vec<SpendRow> {
+    let mut rows: Vec<(String, i64)> = rows.collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows.into_iter().take(TOP).map(|(name, cost)| SpendRow { name, spend: from_storage(cost) }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_days_are_zero() {
+        let d = |n| NaiveDate::from_ymd_opt(2026, 2, n).unwrap();
+        let filled = fill_days(d(27), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), &[(d(28), 1_500_000_000, 10)]);
+        let amounts: Vec<String> = filled.iter().map(|(_, c)| c.to_string()).collect();
+        assert_eq!(amounts, ["0", "1.5", "0"]);
+    }
+
+    #[test]
+    fn top_rows_are_sorted_by_spend_then_name() {
+        let rows = top(vec![("b".into(), 5), ("a".into(), 5), ("c".into(), 9)].into_iter());
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["c", "a", "b"]);
+    }
+}

@@ -1,0 +1,4 @@
+//! Write-side services used by server functions, the REST API and the command line.
+
+pub mod accounts;
+pub mod organizations;

@@ -1,0 +1,25 @@
+//! The state shared by every request and server function: database, clock, site options.
+
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tollgate_domain::Clock;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state provided to server functions through `leptos_routes_with_context`.
+pub fn app_state() -> Result<AppState, leptos::prelude::ServerFnError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| leptos::prelude::ServerFnError::new("application state is missing"))
+}

@@ -1,0 +1,18 @@
+//! The SeaORM migrator: every schema change of Tollgate, applied in order at start-up or by `tollgate migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_organizations;
+mod m20261128_000002_budgets_and_ledger;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_organizations::Migration),
+            Box::new(m20261128_000002_budgets_and_ledger::Migration),
+        ]
+    }
+}

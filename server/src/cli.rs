@@ -1,0 +1,97 @@
+//! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
+
+use crate::{config::Settings, database, mail::Mailer, seed, startup::Application};
+use app::services::{accounts, organizations};
+use clap::{Parser, Subcommand};
+use rand::distr::{Alphanumeric, SampleString};
+use sea_orm::TransactionTrait;
+use std::sync::Arc;
+use tollgate_domain::{Clock, SystemClock};
+
+#[derive(Parser, Debug)]
+#[command(name = "tollgate", version, about = "Budgets that hold for LLM and AI usage")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web interface and the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the organization (if there is none yet) and an admin account.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// The password; one is generated and printed when omitted.
+        #[arg(long, env = "TOLLGATE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Used only when the organization does not exist yet.
+        #[arg(long, default_value = "My organization")]
+        org_name: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+    },
+    /// Fill an empty database with a demo organization: teams, projects, users, budgets and usage.
+    SeedDemo {
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    let clock = SystemClock;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let mailer = Mailer::from_url(settings.smtp_url.as_deref())?;
+            let app = Application::build(&settings, Arc::new(clock), mailer).await?;
+            tracing::info!(database = settings.database_kind(), "listening on http://{}", app.local_addr());
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            println!("Migrations applied ({}).", settings.database_kind());
+        }
+        Command::CreateAdmin { email, password, name, org_name, timezone, currency } => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 20));
+            let txn = db.begin().await?;
+            let org = match organizations::first_organization(&txn).await? {
+                Some(org) => org,
+                None => organizations::create_organization(&txn, &org_name, &timezone, &currency, clock.now()).await?,
+            };
+            let account = accounts::NewAccount {
+                org_id: org.id,
+                email: &email,
+                display_name: &name,
+                password: &password,
+                roles: &["admin"],
+            };
+            let user = accounts::create_account(&txn, account, clock.now()).await?;
+            txn.commit().await?;
+            println!("Created admin {} in organization '{}'.", user.handle, org.name);
+            if generated {
+                println!("Generated password (shown once): {password}");
+            }
+        }
+        Command::SeedDemo { days } => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            let summary = seed::seed_demo(&db, clock.now(), days).await?;
+            println!("{summary}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! Tollgate's server: start-up, configuration, database, HTTP routes, commands and mail.
+
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod health;
+pub mod mail;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

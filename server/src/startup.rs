@@ -1,0 +1,103 @@
+//! Builds the application (state, routes, listener) and serves it until shutdown.
+
+use crate::{config::Settings, database, health, mail::Mailer};
+use app::state::AppState;
+use app::{shell, App};
+use axum::{routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tollgate_domain::Clock;
+use tower_http::trace::TraceLayer;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+    pub mailer: Mailer,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds the listener (port 0 picks a free port).
+    pub async fn build(settings: &Settings, clock: Arc<dyn Clock>, mailer: Mailer) -> anyhow::Result<Self> {
+        let db = database::connect(&settings.database_url()).await?;
+        database::migrate(&db).await?;
+        let listener = TcpListener::bind(settings.addr).await?;
+        let state = AppState { db, clock, leptos_options: leptos_options(settings, listener.local_addr()?)? };
+        let router = router(state.clone());
+        Ok(Application { listener, router, state, mailer })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn leptos_options(settings: &Settings, addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
+    let mut options = get_configuration(None)?.leptos_options;
+    options.site_addr = addr;
+    options.site_root = site_root(settings).display().to_string().into();
+    Ok(options)
+}
+
+/// The built site: `--site-root`, else `LEPTOS_SITE_ROOT`, else `site/` beside or above the executable
+/// (cargo-leptos puts the binary in `target/<profile>/` and the site in `target/site/`).
+fn site_root(settings: &Settings) -> PathBuf {
+    if let Some(root) = &settings.site_root {
+        return root.clone();
+    }
+    if let Ok(root) = std::env::var("LEPTOS_SITE_ROOT") {
+        return PathBuf::from(root);
+    }
+    let exe_dir = std::env::current_exe().ok().and_then(|p| p.parent().map(PathBuf::from));
+    exe_dir
+        .iter()
+        .flat_map(|dir| [dir.join("site"), dir.join("../site")])
+        .find(|candidate| candidate.join("pkg").is_dir())
+        .unwrap_or_else(|| PathBuf::from("target/site"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

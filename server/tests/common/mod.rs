@@ -1,0 +1,124 @@
+//! `spawn_app()`: a real Tollgate on port 0 with its own fresh database, a test clock and recorded mail.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use std::sync::Arc;
+use tollgate_domain::ManualClock;
+use tollgate_server::{config::Settings, mail::Mailer, startup::Application};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub mailer: Mailer,
+    pub db: DatabaseConnection,
+    _database: TestDatabase,
+}
+
+/// The instant every test starts at (a Wednesday).
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 18, 10, 0, 0).unwrap()
+}
+
+pub fn postgres_base_url() -> String {
+    std::env::var("TOLLGATE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = TestDatabase::create(backend).await;
+    let settings = settings(&database);
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let mailer = Mailer::recording();
+    let app = Application::build(&settings, clock.clone(), mailer.clone()).await.expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address, client, clock, mailer, db, _database: database }
+}
+
+pub fn settings(database: &TestDatabase) -> Settings {
+    Settings {
+        database_url: Some(database.url.clone()),
+        data_dir: database.dir.path().to_path_buf(),
+        addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: None,
+        smtp_url: None,
+        mail_from: "Tollgate <tollgate@localhost>".into(),
+        log_format: "text".into(),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request is sent")
+    }
+}
+
+/// A temporary SQLite file, or a uniquely named PostgreSQL database dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("tollgate.db").display());
+                TestDatabase { url, dir, postgres_name: None }
+            }
+            Backend::Postgres => {
+                let name = format!("tollgate_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(format!("{}/postgres", postgres_base_url())).await.expect("PostgreSQL is running");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin.close().await.ok();
+                TestDatabase { url: format!("{}/{name}", postgres_base_url()), dir, postgres_name: Some(name) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else { return };
+        // Drop runs inside the test's runtime; a separate thread with its own runtime can block on the drop.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(format!("{}/postgres", postgres_base_url())).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::common::Backend::Postgres).await
+            }
+        }
+    };
+}

@@ -1,0 +1,109 @@
+//! The walking skeleton over HTTP on SQLite and PostgreSQL: health, server-rendered pages, a server
+//! function round trip, and a demo seed whose ledger, aggregates and counters agree.
+
+mod common;
+
+use app::entities::{budget, budget_counter, daily_usage, usage_event};
+use chrono::Duration;
+use common::{spawn_app, start_time, Backend};
+use leptos::server_fn::ServerFn;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
+use tollgate_domain::{Period, ScopeKind};
+
+async fn health_reports_version_and_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+on_both_databases!(health, health_reports_version_and_database);
+
+async fn empty_site_welcomes_and_hydrates(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Welcome to Tollgate"), "{html}");
+    assert!(html.contains("tollgate-admin") || html.contains("create-admin"));
+    assert!(html.contains("/pkg/tollgate.js"), "the page loads the hydration bundle");
+    assert!(html.contains("/vendor/echarts.min.js"), "ECharts comes from our own site");
+}
+on_both_databases!(welcome, empty_site_welcomes_and_hydrates);
+
+async fn unknown_pages_are_404(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("Page not found"));
+}
+on_both_databases!(not_found, unknown_pages_are_404);
+
+async fn demo_overview_renders_on_the_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    tollgate_server::seed::seed_demo(&app.db, start_time(), 90).await.unwrap();
+    let html = app.get("/?days=90").await.text().await.unwrap();
+    assert!(html.contains("Acme Robotics"));
+    assert!(html.contains("Daily spend, last 90 days"));
+    assert!(html.contains("LLM Gateway"), "top projects are listed");
+    assert!(html.contains("data-option=\"{"), "the chart option is rendered into the page");
+    assert!(html.contains("aria-current=\"page\">90 days"));
+}
+on_both_databases!(demo_overview, demo_overview_renders_on_the_server);
+
+async fn server_function_answers_over_http(backend: Backend) {
+    let app = spawn_app(backend).await;
+    tollgate_server::seed::seed_demo(&app.db, start_time(), 30).await.unwrap();
+    let url = format!("{}{}", app.address, app::pages::overview::LoadOverview::PATH);
+    let response = app.client.post(url).form(&[("days", "30")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let org = &body["organization"];
+    assert_eq!(org["name"], "Acme Robotics");
+    assert_eq!(org["days"], 30);
+    assert_eq!(org["teams"], 3);
+    assert_eq!(org["projects"], 6);
+    let chart: Value = serde_json::from_str(org["chart"].as_str().unwrap()).unwrap();
+    assert_eq!(chart["series"][0]["data"].as_array().unwrap().len(), 30);
+    // An unsupported range falls back to the default instead of scanning arbitrary history.
+    let url = format!("{}{}", app.address, app::pages::overview::LoadOverview::PATH);
+    let body: Value = app.client.post(url).form(&[("days", "100000")]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["organization"]["days"], 30);
+}
+on_both_databases!(server_function, server_function_answers_over_http);
+
+async fn demo_ledger_aggregates_and_counters_agree(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let summary = tollgate_server::seed::seed_demo(&app.db, start_time(), 90).await.unwrap();
+    let events = usage_event::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(events.len(), summary.events);
+    assert!(events.len() > 5_000, "90 days of realistic usage, got {}", events.len());
+    assert!(events.iter().all(|e| e.occurred_at <= start_time() && e.occurred_at > start_time() - Duration::days(91)));
+    let ledger_cost: i64 = events.iter().map(|e| e.cost).sum();
+    let daily = daily_usage::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(daily.iter().map(|d| d.cost).sum::<i64>(), ledger_cost);
+    assert_eq!(daily.iter().map(|d| d.events).sum::<i64>(), events.len() as i64);
+
+    let org_budget = budget::Entity::find()
+        .filter(budget::Column::ScopeKind.eq(ScopeKind::Organization.as_str()))
+        .filter(budget::Column::CategoryId.is_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an organization budget");
+    let window = Period::Monthly.window_at(start_time(), chrono_tz::Europe::Berlin);
+    let counter = budget_counter::Entity::find_by_id((org_budget.id, window.start)).one(&app.db).await.unwrap().unwrap();
+    let in_window: i64 = events.iter().filter(|e| window.contains(e.occurred_at)).map(|e| e.cost).sum();
+    assert_eq!(counter.cost_spent, in_window);
+    assert_eq!(counter.window_end, window.end);
+    assert_eq!(budget::Entity::find().count(&app.db).await.unwrap(), summary.budgets as u64);
+
+    let again = tollgate_server::seed::seed_demo(&app.db, start_time(), 90).await;
+    let Err(refused) = again else { panic!("a second seed must be refused") };
+    assert!(refused.to_string().contains("already exists"));
+    assert_eq!(usage_event::Entity::find().count(&app.db).await.unwrap(), summary.events as u64);
+}
+on_both_databases!(demo_consistency, demo_ledger_aggregates_and_counters_agree);
