@@ -20,7 +20,8 @@ fn four_budgets() -> Vec<(BudgetRules, WindowUsage)> {
                 grace: Duration::minutes(15),
                 emergency_reserve: Usage::ZERO,
             };
-            let window = WindowUsage { spent: Usage::new(Decimal::new(420_5, 1), 2_000_000, 900), ..Default::default() };
+            let window =
+                WindowUsage { spent: Usage::new(Decimal::new(4_205, 1), 2_000_000, 900), ..Default::default() };
             (rules, window)
         })
         .collect()

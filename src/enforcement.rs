@@ -126,10 +126,7 @@ impl BudgetVerdict {
 /// Returns the overall decision and the budget that decided it (the first denial, else the first warning).
 pub fn combine(verdicts: &[BudgetVerdict]) -> (Decision, Option<Uuid>) {
     let overall = verdicts.iter().map(|v| v.decision).max().unwrap_or(Decision::Allow);
-    let decider = verdicts
-        .iter()
-        .find(|v| v.decision == overall && overall != Decision::Allow)
-        .map(|v| v.budget_id);
+    let decider = verdicts.iter().find(|v| v.decision == overall && overall != Decision::Allow).map(|v| v.budget_id);
     (overall, decider)
 }
 

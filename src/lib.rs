@@ -8,6 +8,8 @@ pub mod enforcement;
 pub mod limits;
 pub mod money;
 pub mod period;
+pub mod pricing;
+pub mod scope;
 pub mod thresholds;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -15,3 +17,4 @@ pub use enforcement::{evaluate, BudgetRules, BudgetVerdict, CheckRequest, Decisi
 pub use limits::{EnforcementMode, Limit, LimitKind, Status, Usage};
 pub use money::{Currency, MoneyError};
 pub use period::{Period, Window};
+pub use scope::{BudgetScope, OperationChain, ScopeKind};

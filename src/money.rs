@@ -86,9 +86,8 @@ pub fn to_storage(amount: Decimal) -> Result<i64, MoneyError> {
     if normalized.scale() > STORAGE_SCALE {
         return Err(MoneyError::TooPrecise(amount));
     }
-    let scaled = normalized
-        .checked_mul(Decimal::from(10_i64.pow(STORAGE_SCALE)))
-        .ok_or(MoneyError::Overflow(amount))?;
+    let scaled =
+        normalized.checked_mul(Decimal::from(10_i64.pow(STORAGE_SCALE))).ok_or(MoneyError::Overflow(amount))?;
     i64::try_from(scaled).map_err(|_| MoneyError::Overflow(amount))
 }
 

@@ -114,10 +114,7 @@ pub struct UnknownPeriod(pub String);
 impl FromStr for Period {
     type Err = UnknownPeriod;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Period::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPeriod(s.to_owned()))
+        Period::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPeriod(s.to_owned()))
     }
 }
 

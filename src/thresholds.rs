@@ -28,10 +28,7 @@ pub fn crossed(before: Decimal, after: Decimal, hard: Decimal, thresholds: &[u32
 pub fn parse_thresholds(text: &str) -> Result<Vec<u32>, String> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let pct: u32 = part
-            .trim_end_matches('%')
-            .parse()
-            .map_err(|_| format!("'{part}' is not a whole percentage"))?;
+        let pct: u32 = part.trim_end_matches('%').parse().map_err(|_| format!("'{part}' is not a whole percentage"))?;
         if !(1..=1000).contains(&pct) {
             return Err(format!("threshold {pct}% must be between 1% and 1000%"));
         }

@@ -130,7 +130,14 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            "api_keys", "categories", "project_members", "projects", "team_members", "teams", "user_roles", "users",
+            "api_keys",
+            "categories",
+            "project_members",
+            "projects",
+            "team_members",
+            "teams",
+            "user_roles",
+            "users",
             "organizations",
         ] {
             m.drop_table(Table::drop().table(table).to_owned()).await?;
@@ -140,14 +147,14 @@ impl MigrationTrait for Migration {
 }
 
 pub(crate) fn fk(from: &'static str, column: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{column}"))
-        .from(from, column)
-        .to(to, "id")
-        .to_owned()
+    ForeignKey::create().name(format!("fk_{from}_{column}")).from(from, column).to(to, "id").to_owned()
 }
 
-pub(crate) async fn unique_index(m: &SchemaManager<'_>, table: &'static str, cols: &[&'static str]) -> Result<(), DbErr> {
+pub(crate) async fn unique_index(
+    m: &SchemaManager<'_>,
+    table: &'static str,
+    cols: &[&'static str],
+) -> Result<(), DbErr> {
     create_index(m, table, cols, true).await
 }
 

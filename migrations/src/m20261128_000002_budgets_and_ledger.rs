@@ -185,8 +185,14 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
-            "budget_events", "daily_usage", "usage_events", "reservation_holds", "reservations", "budget_counters",
-            "budgets", "prices",
+            "budget_events",
+            "daily_usage",
+            "usage_events",
+            "reservation_holds",
+            "reservations",
+            "budget_counters",
+            "budgets",
+            "prices",
         ] {
             m.drop_table(Table::drop().table(table).to_owned()).await?;
         }

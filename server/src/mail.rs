@@ -13,7 +13,9 @@ pub enum Mailer {
 impl Mailer {
     pub fn from_url(url: Option<&str>) -> anyhow::Result<Self> {
         match url {
-            Some(url) if !url.is_empty() => Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build())),
+            Some(url) if !url.is_empty() => {
+                Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()))
+            }
             _ => Ok(Mailer::recording()),
         }
     }

@@ -42,7 +42,8 @@ fn create_admin_validates_and_never_duplicates() {
     let password = out.lines().last().unwrap().rsplit(' ').next().unwrap();
     assert_eq!(password.len(), 20, "a generated password is printed once");
 
-    let again = tollgate(dir.path(), &["create-admin", "--email", "ada@example.com", "--password", "another good passphrase"]);
+    let again =
+        tollgate(dir.path(), &["create-admin", "--email", "ada@example.com", "--password", "another good passphrase"]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
@@ -63,7 +64,9 @@ fn seed_demo_fills_an_empty_database_once() {
 fn help_lists_every_command_and_setting() {
     let dir = tempfile::tempdir().unwrap();
     let help = stdout(&tollgate(dir.path(), &["--help"]));
-    for word in ["serve", "migrate", "create-admin", "seed-demo", "--addr", "TOLLGATE_ADDR", "--data-dir", "DATABASE_URL"] {
+    for word in
+        ["serve", "migrate", "create-admin", "seed-demo", "--addr", "TOLLGATE_ADDR", "--data-dir", "DATABASE_URL"]
+    {
         assert!(help.contains(word), "{word} missing from:\n{help}");
     }
 }

@@ -95,7 +95,8 @@ async fn demo_ledger_aggregates_and_counters_agree(backend: Backend) {
         .unwrap()
         .expect("an organization budget");
     let window = Period::Monthly.window_at(start_time(), chrono_tz::Europe::Berlin);
-    let counter = budget_counter::Entity::find_by_id((org_budget.id, window.start)).one(&app.db).await.unwrap().unwrap();
+    let counter =
+        budget_counter::Entity::find_by_id((org_budget.id, window.start)).one(&app.db).await.unwrap().unwrap();
     let in_window: i64 = events.iter().filter(|e| window.contains(e.occurred_at)).map(|e| e.cost).sum();
     assert_eq!(counter.cost_spent, in_window);
     assert_eq!(counter.window_end, window.end);

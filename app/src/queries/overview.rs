@@ -76,9 +76,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Res
             days,
             total_spend: series.iter().map(|(_, cost)| *cost).sum(),
             total_tokens: per_day.iter().map(|(_, _, tokens)| tokens).sum(),
-            top_projects: top(per_project.into_iter().map(|(id, cost)| {
-                (project_names.get(&id).cloned().unwrap_or_else(|| id.to_string()), cost)
-            })),
+            top_projects: top(per_project
+                .into_iter()
+                .map(|(id, cost)| (project_names.get(&id).cloned().unwrap_or_else(|| id.to_string()), cost))),
             top_models: top(per_model.into_iter()),
         }),
     })

@@ -35,20 +35,49 @@ pub struct People {
     pub categories: HashMap<String, Uuid>,
 }
 
-const GATEWAY_MODELS: &[(&str, &str, u32)] = &[("openai", "gpt-4o", 3), ("openai", "gpt-4o-mini", 6), ("anthropic", "claude-sonnet-4", 2)];
-const REVIEW_MODELS: &[(&str, &str, u32)] = &[("anthropic", "claude-sonnet-4", 4), ("anthropic", "claude-haiku-3.5", 3)];
-const EVAL_MODELS: &[(&str, &str, u32)] = &[("openai", "gpt-4o", 2), ("google", "gemini-1.5-pro", 2), ("mistral", "mistral-small", 3)];
+const GATEWAY_MODELS: &[(&str, &str, u32)] =
+    &[("openai", "gpt-4o", 3), ("openai", "gpt-4o-mini", 6), ("anthropic", "claude-sonnet-4", 2)];
+const REVIEW_MODELS: &[(&str, &str, u32)] =
+    &[("anthropic", "claude-sonnet-4", 4), ("anthropic", "claude-haiku-3.5", 3)];
+const EVAL_MODELS: &[(&str, &str, u32)] =
+    &[("openai", "gpt-4o", 2), ("google", "gemini-1.5-pro", 2), ("mistral", "mistral-small", 3)];
 const TUNING_MODELS: &[(&str, &str, u32)] = &[("openai", "gpt-4o-mini", 5), ("google", "gemini-2.0-flash", 3)];
 const SUPPORT_MODELS: &[(&str, &str, u32)] = &[("anthropic", "claude-haiku-3.5", 5), ("openai", "gpt-4o", 1)];
-const SEARCH_MODELS: &[(&str, &str, u32)] = &[("openai", "text-embedding-3-small", 6), ("google", "gemini-2.0-flash", 2)];
+const SEARCH_MODELS: &[(&str, &str, u32)] =
+    &[("openai", "text-embedding-3-small", 6), ("google", "gemini-2.0-flash", 2)];
 
 /// (team, [(slug, name, category, models, events per day, budget factor in percent)], people)
-type TeamPlan = (&'static str, [(&'static str, &'static str, &'static str, &'static [(&'static str, &'static str, u32)], u32, i64); 2], [&'static str; 3]);
+type TeamPlan = (
+    &'static str,
+    [(&'static str, &'static str, &'static str, &'static [(&'static str, &'static str, u32)], u32, i64); 2],
+    [&'static str; 3],
+);
 
 const TEAMS: [TeamPlan; 3] = [
-    ("Platform", [("gateway", "LLM Gateway", "llm", GATEWAY_MODELS, 40, 180), ("ci-review", "CI code review", "code_quality", REVIEW_MODELS, 30, 105)], ["lena", "omar", "yuki"]),
-    ("Research", [("evals", "Eval harness", "ml", EVAL_MODELS, 25, 90), ("fine-tuning", "Fine-tuning data", "ml", TUNING_MODELS, 20, 150)], ["priya", "mateo", "ines"]),
-    ("Product", [("support-bot", "Support assistant", "llm", SUPPORT_MODELS, 45, 120), ("search", "Semantic search", "llm", SEARCH_MODELS, 35, 250)], ["sam", "noor", "felix"]),
+    (
+        "Platform",
+        [
+            ("gateway", "LLM Gateway", "llm", GATEWAY_MODELS, 40, 180),
+            ("ci-review", "CI code review", "code_quality", REVIEW_MODELS, 30, 105),
+        ],
+        ["lena", "omar", "yuki"],
+    ),
+    (
+        "Research",
+        [
+            ("evals", "Eval harness", "ml", EVAL_MODELS, 25, 90),
+            ("fine-tuning", "Fine-tuning data", "ml", TUNING_MODELS, 20, 150),
+        ],
+        ["priya", "mateo", "ines"],
+    ),
+    (
+        "Product",
+        [
+            ("support-bot", "Support assistant", "llm", SUPPORT_MODELS, 45, 120),
+            ("search", "Semantic search", "llm", SEARCH_MODELS, 35, 250),
+        ],
+        ["sam", "noor", "felix"],
+    ),
 ];
 
 pub fn demo_password() -> String {
@@ -70,9 +99,15 @@ pub async fn insert_people_and_structure(
     let mut people = People { teams: Vec::new(), projects: Vec::new(), users: Vec::new(), categories };
     for (team_name, projects, handles) in TEAMS {
         let team_id = Uuid::now_v7();
-        team::ActiveModel { id: Set(team_id), org_id: Set(org.id), name: Set(team_name.into()), archived_at: Set(None), created_at: Set(at) }
-            .insert(txn)
-            .await?;
+        team::ActiveModel {
+            id: Set(team_id),
+            org_id: Set(org.id),
+            name: Set(team_name.into()),
+            archived_at: Set(None),
+            created_at: Set(at),
+        }
+        .insert(txn)
+        .await?;
         people.teams.push((team_id, team_name));
         let mut member_ids = Vec::new();
         for (i, handle) in handles.iter().enumerate() {
@@ -90,7 +125,9 @@ pub async fn insert_people_and_structure(
             }
             .insert(txn)
             .await?;
-            team_member::ActiveModel { team_id: Set(team_id), user_id: Set(id), is_lead: Set(i == 0) }.insert(txn).await?;
+            team_member::ActiveModel { team_id: Set(team_id), user_id: Set(id), is_lead: Set(i == 0) }
+                .insert(txn)
+                .await?;
             member_ids.push(id);
             people.users.push(DemoUser { id, team_id });
         }
@@ -126,6 +163,22 @@ pub async fn insert_people_and_structure(
 
 /// Monthly budgets for the organization, each team and project, a code-quality category budget
 /// and a daily budget for one heavy user, sized from the last 30 days of demo usage.
+struct BudgetSpec {
+    name: String,
+    scope_kind: &'static str,
+    scope_id: Uuid,
+    category_id: Option<Uuid>,
+    period: &'static str,
+    hard: Decimal,
+    tokens_hard: Option<i64>,
+}
+
+impl BudgetSpec {
+    fn monthly(name: String, scope_kind: &'static str, scope_id: Uuid, hard: Decimal) -> Self {
+        BudgetSpec { name, scope_kind, scope_id, category_id: None, period: "monthly", hard, tokens_hard: None }
+    }
+}
+
 pub async fn insert_budgets(
     txn: &DatabaseTransaction,
     org: &organization::Model,
@@ -136,33 +189,51 @@ pub async fn insert_budgets(
 ) -> anyhow::Result<Vec<budget::Model>> {
     let since = now - Duration::days(30);
     let recent = |keep: &dyn Fn(&DemoEvent) -> bool| -> (Decimal, i64) {
-        events.iter().filter(|e| e.occurred_at >= since && keep(e)).fold((Decimal::ZERO, 0), |(c, t), e| {
-            (c + e.cost, t + e.input_tokens + e.output_tokens)
-        })
+        events
+            .iter()
+            .filter(|e| e.occurred_at >= since && keep(e))
+            .fold((Decimal::ZERO, 0), |(c, t), e| (c + e.cost, t + e.input_tokens + e.output_tokens))
     };
-    let mut specs: Vec<(String, &str, Uuid, Option<Uuid>, &str, Decimal, Option<i64>)> = Vec::new();
+    let mut specs: Vec<BudgetSpec> = Vec::new();
     let mut team_totals: HashMap<Uuid, Decimal> = HashMap::new();
     for p in &people.projects {
         let (cost, tokens) = recent(&|e| e.project_id == p.id);
         let hard = round_up(cost * p.budget_factor, 10);
         *team_totals.entry(p.team_id).or_default() += hard;
-        let token_limit = (Decimal::from(tokens) * p.budget_factor).round().try_into().ok();
-        specs.push((format!("{} monthly", p.name), "project", p.id, None, "monthly", hard, token_limit));
+        let tokens_hard = (Decimal::from(tokens) * p.budget_factor).round().try_into().ok();
+        specs.push(BudgetSpec {
+            tokens_hard,
+            ..BudgetSpec::monthly(format!("{} monthly", p.name), "project", p.id, hard)
+        });
     }
     for (team_id, name) in &people.teams {
-        specs.push((format!("{name} team monthly"), "team", *team_id, None, "monthly", round_up(team_totals[team_id] * Decimal::new(110, 2), 100), None));
+        let hard = round_up(team_totals[team_id] * Decimal::new(110, 2), 10);
+        specs.push(BudgetSpec::monthly(format!("{name} team monthly"), "team", *team_id, hard));
     }
     let org_total: Decimal = team_totals.values().copied().sum();
-    specs.push(("Organization monthly".into(), "organization", org.id, None, "monthly", round_up(org_total * Decimal::new(105, 2), 100), None));
+    let org_hard = round_up(org_total * Decimal::new(105, 2), 50);
+    specs.push(BudgetSpec::monthly("Organization monthly".into(), "organization", org.id, org_hard));
     let code_quality = people.categories["code_quality"];
     let (cq_cost, _) = recent(&|e| e.category_id == code_quality);
-    specs.push(("Code quality (all teams)".into(), "organization", org.id, Some(code_quality), "monthly", round_up(cq_cost * Decimal::new(95, 2), 10), None));
+    let cq_hard = round_up(cq_cost * Decimal::new(95, 2), 10);
+    specs.push(BudgetSpec {
+        category_id: Some(code_quality),
+        ..BudgetSpec::monthly("Code quality (all teams)".into(), "organization", org.id, cq_hard)
+    });
     let heavy = &people.users[0];
     let (heavy_cost, _) = recent(&|e| e.user_id == heavy.id);
-    specs.push(("Lena daily".into(), "user", heavy.id, None, "daily", round_up(heavy_cost / Decimal::from(30) * Decimal::new(150, 2), 1), None));
+    specs.push(BudgetSpec {
+        period: "daily",
+        ..BudgetSpec::monthly(
+            "Lena daily".into(),
+            "user",
+            heavy.id,
+            round_up(heavy_cost / Decimal::from(30) * Decimal::new(150, 2), 1),
+        )
+    });
 
     let mut created = Vec::new();
-    for (name, scope_kind, scope_id, category_id, period, hard, tokens_hard) in specs {
+    for BudgetSpec { name, scope_kind, scope_id, category_id, period, hard, tokens_hard } in specs {
         let hard = hard.max(Decimal::ONE);
         let model = budget::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -181,7 +252,11 @@ pub async fn insert_budgets(
             operations_hard: Set(None),
             enforcement: Set(if scope_kind == "project" { "hard_stop" } else { "soft_warning" }.into()),
             grace_minutes: Set(if scope_kind == "project" { 15 } else { 0 }),
-            reserve_cost: Set(if scope_kind == "project" { to_storage((hard / Decimal::from(20)).round_dp(2))? } else { 0 }),
+            reserve_cost: Set(if scope_kind == "project" {
+                to_storage((hard / Decimal::from(20)).round_dp(2))?
+            } else {
+                0
+            }),
             reserve_tokens: Set(0),
             reserve_operations: Set(0),
             thresholds: Set(DEFAULT_THRESHOLDS.map(|t| t.to_string()).join(",")),

@@ -41,7 +41,8 @@ pub fn generate(org: &organization::Model, people: &People, now: DateTime<Utc>, 
         let progress = 1.0 - f64::from(offset) / f64::from(days.max(1));
         let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
         for project in &people.projects {
-            let members: Vec<Uuid> = people.users.iter().filter(|u| u.team_id == project.team_id).map(|u| u.id).collect();
+            let members: Vec<Uuid> =
+                people.users.iter().filter(|u| u.team_id == project.team_id).map(|u| u.id).collect();
             let scale = (0.55 + 0.45 * progress) * if weekend { 0.3 } else { 1.0 } * rng.random_range(0.75..1.25);
             let count = (f64::from(project.events_per_day) * scale).round() as u32;
             let total_weight: u32 = project.models.iter().map(|m| m.2).sum();
@@ -54,10 +55,16 @@ pub fn generate(org: &organization::Model, people: &People, now: DateTime<Utc>, 
                 let &(provider, model, _) = project
                     .models
                     .iter()
-                    .find(|m| pick < m.2 || { pick -= m.2; false })
+                    .find(|m| {
+                        pick < m.2 || {
+                            pick -= m.2;
+                            false
+                        }
+                    })
                     .unwrap_or(&project.models[0]);
                 let input_tokens = rng.random_range(4_000..48_000_i64);
-                let output_tokens = if model.starts_with("text-embedding") { 0 } else { rng.random_range(300..4_000_i64) };
+                let output_tokens =
+                    if model.starts_with("text-embedding") { 0 } else { rng.random_range(300..4_000_i64) };
                 let cost = prices[model].cost(input_tokens as u64, output_tokens as u64);
                 events.push(DemoEvent {
                     occurred_at,
@@ -92,6 +99,14 @@ fn starter_prices() -> HashMap<&'static str, Price> {
         .collect()
 }
 
+/// Running totals of one budget window: its end, [cost, tokens, operations] spent, first hard crossing.
+#[derive(Default)]
+struct WindowTotals {
+    end: Option<DateTime<Utc>>,
+    spent: [i64; 3],
+    hard_crossed_at: Option<DateTime<Utc>>,
+}
+
 type DayKey = (NaiveDate, Uuid, Uuid, Uuid, Uuid, &'static str, &'static str);
 
 /// Writes the ledger, the daily aggregates and each budget's window counters, all from the same events.
@@ -104,7 +119,7 @@ pub async fn insert(
 ) -> anyhow::Result<()> {
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
     let mut days: BTreeMap<DayKey, [i64; 5]> = BTreeMap::new();
-    let mut counters: BTreeMap<(Uuid, DateTime<Utc>), (DateTime<Utc>, [i64; 3], Option<DateTime<Utc>>)> = BTreeMap::new();
+    let mut counters: BTreeMap<(Uuid, DateTime<Utc>), WindowTotals> = BTreeMap::new();
     let scoped: Vec<(&budget::Model, BudgetScope, Period)> = budgets
         .iter()
         .map(|b| {
@@ -117,20 +132,29 @@ pub async fn insert(
     for (n, e) in events.iter().enumerate() {
         let cost = to_storage(e.cost)?;
         let day = e.occurred_at.with_timezone(&tz).date_naive();
-        let totals = days.entry((day, e.team_id, e.project_id, e.user_id, e.category_id, e.provider, e.model)).or_default();
+        let totals =
+            days.entry((day, e.team_id, e.project_id, e.user_id, e.category_id, e.provider, e.model)).or_default();
         for (slot, value) in totals.iter_mut().zip([cost, e.input_tokens, e.output_tokens, 1, 1]) {
             *slot += value;
         }
-        let chain = OperationChain { organization: org.id, team: e.team_id, project: e.project_id, user: e.user_id, category: e.category_id };
+        let chain = OperationChain {
+            organization: org.id,
+            team: e.team_id,
+            project: e.project_id,
+            user: e.user_id,
+            category: e.category_id,
+        };
         for (budget, _, period) in scoped.iter().filter(|(_, s, _)| s.applies_to(&chain)) {
             let window = period.window_at(e.occurred_at, tz);
-            let entry = counters.entry((budget.id, window.start)).or_insert((window.end, [0; 3], None));
-            entry.1[0] += cost;
-            entry.1[1] += e.input_tokens + e.output_tokens;
-            entry.1[2] += 1;
-            let over = budget.cost_hard.is_some_and(|h| entry.1[0] >= h) || budget.tokens_hard.is_some_and(|h| entry.1[1] >= h);
-            if over && entry.2.is_none() {
-                entry.2 = Some(e.occurred_at);
+            let entry = counters.entry((budget.id, window.start)).or_default();
+            entry.end = Some(window.end);
+            entry.spent[0] += cost;
+            entry.spent[1] += e.input_tokens + e.output_tokens;
+            entry.spent[2] += 1;
+            let over = budget.cost_hard.is_some_and(|h| entry.spent[0] >= h)
+                || budget.tokens_hard.is_some_and(|h| entry.spent[1] >= h);
+            if over && entry.hard_crossed_at.is_none() {
+                entry.hard_crossed_at = Some(e.occurred_at);
             }
         }
         rows.push(usage_event::ActiveModel {
@@ -159,20 +183,22 @@ pub async fn insert(
     }
     let day_rows: Vec<daily_usage::ActiveModel> = days
         .into_iter()
-        .map(|((day, team, project, user, category, provider, model), [cost, input, output, ops, count])| daily_usage::ActiveModel {
-            org_id: Set(org.id),
-            day: Set(day),
-            team_id: Set(team),
-            project_id: Set(project),
-            user_id: Set(user),
-            category_id: Set(category),
-            provider: Set(provider.into()),
-            model: Set(model.into()),
-            cost: Set(cost),
-            input_tokens: Set(input),
-            output_tokens: Set(output),
-            operations: Set(ops),
-            events: Set(count),
+        .map(|((day, team, project, user, category, provider, model), [cost, input, output, ops, count])| {
+            daily_usage::ActiveModel {
+                org_id: Set(org.id),
+                day: Set(day),
+                team_id: Set(team),
+                project_id: Set(project),
+                user_id: Set(user),
+                category_id: Set(category),
+                provider: Set(provider.into()),
+                model: Set(model.into()),
+                cost: Set(cost),
+                input_tokens: Set(input),
+                output_tokens: Set(output),
+                operations: Set(ops),
+                events: Set(count),
+            }
         })
         .collect();
     for chunk in day_rows.chunks(500) {
@@ -180,17 +206,17 @@ pub async fn insert(
     }
     let counter_rows: Vec<budget_counter::ActiveModel> = counters
         .into_iter()
-        .map(|((budget_id, start), (end, [cost, tokens, ops], crossed))| budget_counter::ActiveModel {
+        .map(|((budget_id, start), totals)| budget_counter::ActiveModel {
             budget_id: Set(budget_id),
             window_start: Set(start),
-            window_end: Set(end),
-            cost_spent: Set(cost),
+            window_end: Set(totals.end.unwrap_or(start)),
+            cost_spent: Set(totals.spent[0]),
             cost_reserved: Set(0),
-            tokens_spent: Set(tokens),
+            tokens_spent: Set(totals.spent[1]),
             tokens_reserved: Set(0),
-            operations_spent: Set(ops),
+            operations_spent: Set(totals.spent[2]),
             operations_reserved: Set(0),
-            hard_crossed_at: Set(crossed),
+            hard_crossed_at: Set(totals.hard_crossed_at),
         })
         .collect();
     for chunk in counter_rows.chunks(500) {

@@ -80,7 +80,9 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let name = format!("tollgate_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(format!("{}/postgres", postgres_base_url())).await.expect("PostgreSQL is running");
+                let admin = Database::connect(format!("{}/postgres", postgres_base_url()))
+                    .await
+                    .expect("PostgreSQL is running");
                 admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
                 admin.close().await.ok();
                 TestDatabase { url: format!("{}/{name}", postgres_base_url()), dir, postgres_name: Some(name) }

@@ -1,0 +1,70 @@
+// Starts a real Tollgate (the cargo-leptos debug build) on a free port with its own data directory,
+// and opens Debian's Chromium through playwright-core (which never downloads a browser).
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const artifacts = join(root, "end2end", "artifacts");
+const binary = join(root, "target", "debug", "tollgate");
+
+export function tollgate(dataDir, args) {
+  return execFileSync(binary, args, {
+    env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: "", NO_COLOR: "1" },
+    encoding: "utf8",
+  });
+}
+
+/** Serves Tollgate on 127.0.0.1:0; `prepare(dataDir)` runs first (e.g. seeding). */
+export async function startServer(prepare = () => {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "tollgate-e2e-"));
+  prepare(dataDir);
+  const child = spawn(binary, ["serve", "--addr", "127.0.0.1:0"], {
+    env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: "", NO_COLOR: "1", RUST_LOG: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const baseUrl = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${seen}`)), 60_000);
+    const onData = (chunk) => {
+      seen += chunk.toString();
+      const match = seen.replace(/\x1b\[[0-9;]*m/g, "").match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${seen}`)));
+  });
+  return {
+    baseUrl,
+    dataDir,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function openBrowser() {
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+}
