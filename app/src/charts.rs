@@ -49,6 +49,6 @@ mod tests {
         assert_eq!(json["series"][0]["type"], "bar");
         assert_eq!(json["series"][0]["data"], serde_json::json!([2.0, 4.0]));
         assert_eq!(json["series"][1]["data"], serde_json::json!([2.0, 3.0]));
-        assert_eq!(json["xAxis"][0]["data"][1], "Jan 02");
+        assert_eq!(json["xAxis"]["data"][1], "Jan 02");
     }
 }
