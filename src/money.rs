@@ -93,7 +93,7 @@ pub fn to_storage(amount: Decimal) -> Result<i64, MoneyError> {
 
 /// Rounds a computed amount (e.g. tokens × price) to the storage scale, half to even.
 pub fn round_for_storage(amount: Decimal) -> Decimal {
-    amount.round_dp(STORAGE_SCALE)
+    amount.round_dp(STORAGE_SCALE).normalize()
 }
 
 pub fn from_storage(units: i64) -> Decimal {

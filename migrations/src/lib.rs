@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_organizations;
 mod m20261128_000002_budgets_and_ledger;
+mod m20261128_000003_overrides;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_organizations::Migration),
             Box::new(m20261128_000002_budgets_and_ledger::Migration),
+            Box::new(m20261128_000003_overrides::Migration),
         ]
     }
 }

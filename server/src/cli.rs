@@ -1,7 +1,7 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
 
 use crate::{config::Settings, database, mail::Mailer, seed, startup::Application};
-use app::services::{accounts, organizations};
+use app::services::{accounts, api_keys, organizations};
 use clap::{Parser, Subcommand};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::TransactionTrait;
@@ -39,6 +39,17 @@ pub enum Command {
         timezone: String,
         #[arg(long, default_value = "USD")]
         currency: String,
+    },
+    /// Create an API key for services; the key is printed once, as the last line.
+    CreateApiKey {
+        #[arg(long)]
+        name: String,
+        /// Allow the management API too (default: usage endpoints only).
+        #[arg(long)]
+        admin: bool,
+        /// Restrict the key to one project (its slug).
+        #[arg(long)]
+        project: Option<String>,
     },
     /// Fill an empty database with a demo organization: teams, projects, users, budgets and usage.
     SeedDemo {
@@ -85,6 +96,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if generated {
                 println!("Generated password (shown once): {password}");
             }
+        }
+        Command::CreateApiKey { name, admin, project } => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            let org = organizations::first_organization(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organization yet: run create-admin or seed-demo first"))?;
+            let project_id = match project {
+                Some(slug) => Some(
+                    organizations::project_by_slug(&db, org.id, &slug)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("unknown project '{slug}'"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let permission = if admin { api_keys::Permission::Admin } else { api_keys::Permission::Ingest };
+            let (key, secret) = api_keys::create(&db, org.id, &name, permission, project_id, clock.now()).await?;
+            println!(
+                "Created {} API key '{}' for organization '{}'. It is shown once:",
+                permission.as_str(),
+                key.name,
+                org.name
+            );
+            println!("{secret}");
         }
         Command::SeedDemo { days } => {
             let db = database::connect(&settings.database_url()).await?;

@@ -25,6 +25,9 @@ pub struct Settings {
     /// Sender address of outgoing mail.
     #[arg(long, env = "TOLLGATE_MAIL_FROM", default_value = "Tollgate <tollgate@localhost>", global = true)]
     pub mail_from: String,
+    /// How often expired reservations are released, in milliseconds.
+    #[arg(long, env = "TOLLGATE_SWEEP_INTERVAL_MS", default_value_t = 5000, global = true)]
+    pub sweep_interval_ms: u64,
     /// Log format: `text` or `json`.
     #[arg(long, env = "TOLLGATE_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

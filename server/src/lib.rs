@@ -1,9 +1,11 @@
 //! Tollgate's server: start-up, configuration, database, HTTP routes, commands and mail.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod database;
 pub mod health;
+pub mod jobs;
 pub mod mail;
 pub mod seed;
 pub mod startup;

@@ -1,6 +1,6 @@
 //! Builds the application (state, routes, listener) and serves it until shutdown.
 
-use crate::{config::Settings, database, health, mail::Mailer};
+use crate::{api, config::Settings, database, health, jobs, mail::Mailer};
 use app::state::AppState;
 use app::{shell, App};
 use axum::{routing::get, Router};
@@ -18,6 +18,7 @@ pub struct Application {
     router: Router,
     pub state: AppState,
     pub mailer: Mailer,
+    sweep_every: std::time::Duration,
 }
 
 impl Application {
@@ -28,15 +29,20 @@ impl Application {
         let listener = TcpListener::bind(settings.addr).await?;
         let state = AppState { db, clock, leptos_options: leptos_options(settings, listener.local_addr()?)? };
         let router = router(state.clone());
-        Ok(Application { listener, router, state, mailer })
+        let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
+        Ok(Application { listener, router, state, mailer, sweep_every })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// Serves requests and runs the background jobs until a shutdown signal.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let sweeper = tokio::spawn(jobs::reservation_sweeper::run(self.state.clone(), self.sweep_every));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        sweeper.abort();
+        served
     }
 }
 
@@ -45,6 +51,7 @@ fn router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

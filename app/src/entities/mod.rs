@@ -1,13 +1,18 @@
 //! SeaORM entities, one per table, mirroring `migrations/` column for column.
 
+pub mod api_key;
 pub mod budget;
 pub mod budget_counter;
+pub mod budget_event;
+pub mod budget_override;
 pub mod category;
 pub mod daily_usage;
 pub mod organization;
 pub mod price;
 pub mod project;
 pub mod project_member;
+pub mod reservation;
+pub mod reservation_hold;
 pub mod team;
 pub mod team_member;
 pub mod usage_event;

@@ -1,4 +1,6 @@
 //! Write-side services used by server functions, the REST API and the command line.
 
 pub mod accounts;
+pub mod api_keys;
+pub mod engine;
 pub mod organizations;

@@ -62,11 +62,11 @@ pub async fn create_organization(
             .insert(db)
             .await?;
     }
-    insert_starter_prices(db, org.id, now).await?;
+    insert_starter_prices(db, org.id).await?;
     Ok(org)
 }
 
-async fn insert_starter_prices(db: &impl ConnectionTrait, org_id: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn insert_starter_prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<(), DbErr> {
     use crate::entities::price;
     let rows = STARTER_PRICES.iter().map(|(provider, model, input, output)| price::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -76,7 +76,8 @@ async fn insert_starter_prices(db: &impl ConnectionTrait, org_id: Uuid, now: Dat
         input_per_mtok: Set(storage(input)),
         output_per_mtok: Set(storage(output)),
         currency: Set(Currency::USD.to_string()),
-        effective_from: Set(now),
+        // List prices known at install time apply to all earlier usage too (late and back-filled events).
+        effective_from: Set(DateTime::UNIX_EPOCH),
     });
     price::Entity::insert_many(rows).exec(db).await?;
     Ok(())
@@ -89,4 +90,18 @@ fn storage(amount: &str) -> i64 {
 pub async fn first_organization(db: &impl ConnectionTrait) -> Result<Option<organization::Model>, DbErr> {
     use sea_orm::QueryOrder;
     organization::Entity::find().order_by_asc(organization::Column::CreatedAt).one(db).await
+}
+
+pub async fn project_by_slug(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    slug: &str,
+) -> Result<Option<crate::entities::project::Model>, DbErr> {
+    use crate::entities::project;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    project::Entity::find()
+        .filter(project::Column::OrgId.eq(org_id))
+        .filter(project::Column::Slug.eq(slug))
+        .one(db)
+        .await
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::sync::Arc;
@@ -45,6 +47,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     TestApp { address, client, clock, mailer, db, _database: database }
 }
 
+/// A second server instance on the same database as `first` (its own clock, set to the same time).
+pub async fn spawn_instance(first: &TestApp) -> TestApp {
+    let database =
+        TestDatabase { url: first._database.url.clone(), dir: tempfile::tempdir().unwrap(), postgres_name: None };
+    let clock = Arc::new(ManualClock::new(first.clock_now()));
+    let mailer = Mailer::recording();
+    let app = Application::build(&settings(&database), clock.clone(), mailer.clone()).await.expect("the app builds");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), clock, mailer, db, _database: database }
+}
+
 pub fn settings(database: &TestDatabase) -> Settings {
     Settings {
         database_url: Some(database.url.clone()),
@@ -54,10 +69,36 @@ pub fn settings(database: &TestDatabase) -> Settings {
         smtp_url: None,
         mail_from: "Tollgate <tollgate@localhost>".into(),
         log_format: "text".into(),
+        sweep_interval_ms: 50,
     }
 }
 
 impl TestApp {
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use tollgate_domain::Clock;
+        self.clock.now()
+    }
+
+    /// POSTs JSON with an API key and returns the status and the JSON body.
+    pub async fn post_json(&self, key: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request is sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get_json(&self, key: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self.client.get(format!("{}{path}", self.address)).bearer_auth(key).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request is sent")
     }

@@ -1,0 +1,123 @@
+//! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix.
+
+use crate::entities::{api_key, organization};
+use chrono::{DateTime, Duration, Utc};
+use rand::distr::{Alphanumeric, SampleString};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// check, reservations, usage, status
+    Ingest,
+    /// also the management API
+    Admin,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Ingest => "ingest",
+            Permission::Admin => "admin",
+        }
+    }
+}
+
+/// A key that authenticated a request.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub key_id: Uuid,
+    pub org: organization::Model,
+    pub permission: Permission,
+    pub project_id: Option<Uuid>,
+}
+
+/// Creates a key and returns it with the full secret, which is never stored and never shown again.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    name: &str,
+    permission: Permission,
+    project_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(api_key::Model, String), DbErr> {
+    let prefix = Alphanumeric.sample_string(&mut rand::rng(), 10);
+    let secret = format!("tg_{prefix}_{}", Alphanumeric.sample_string(&mut rand::rng(), 40));
+    let key = api_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(org_id),
+        name: Set(name.trim().to_owned()),
+        prefix: Set(prefix),
+        secret_hash: Set(hash(&secret)),
+        permission: Set(permission.as_str().to_owned()),
+        project_id: Set(project_id),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok((key, secret))
+}
+
+/// Finds the live key for a presented secret; `None` for unknown, malformed or revoked keys.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Authenticated>, DbErr> {
+    let Some(prefix) = presented.strip_prefix("tg_").and_then(|rest| rest.split_once('_')).map(|(p, _)| p) else {
+        return Ok(None);
+    };
+    let Some(key) = api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(db).await? else {
+        return Ok(None);
+    };
+    if key.revoked_at.is_some() || !constant_time_eq(hash(presented).as_bytes(), key.secret_hash.as_bytes()) {
+        return Ok(None);
+    }
+    let Some(org) = organization::Entity::find_by_id(key.org_id).one(db).await? else { return Ok(None) };
+    // Last use is informational: write it at most once a minute, not on every request.
+    if key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+            .filter(api_key::Column::Id.eq(key.id))
+            .exec(db)
+            .await?;
+    }
+    let permission = if key.permission == "admin" { Permission::Admin } else { Permission::Ingest };
+    Ok(Some(Authenticated { key_id: key.id, org, permission, project_id: key.project_id }))
+}
+
+pub async fn revoke(db: &impl ConnectionTrait, org_id: Uuid, key_id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let result = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(key_id))
+        .filter(api_key::Column::OrgId.eq(org_id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_hex_sha256_and_comparison_is_exact() {
+        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert!(constant_time_eq(b"same", b"same"));
+        assert!(!constant_time_eq(b"same", b"sama"));
+        assert!(!constant_time_eq(b"short", b"longer"));
+    }
+}

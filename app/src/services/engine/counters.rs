@@ -1,0 +1,153 @@
+//! Budget window counters: created on first use, locked in a fixed order, adjusted in place.
+
+use super::{budgets::ApplicableBudget, is_postgres, EngineError};
+use crate::entities::{budget_counter, budget_override};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashMap;
+use tollgate_domain::money::{from_storage, to_storage};
+use tollgate_domain::{Usage, Window, WindowUsage};
+use uuid::Uuid;
+
+/// Amounts as stored: [cost in billionths, tokens, operations].
+pub type Columns = [i64; 3];
+
+pub fn to_columns(usage: &Usage) -> Result<Columns, EngineError> {
+    let whole = |d: Decimal, what: &str| {
+        d.trunc()
+            .to_i64()
+            .filter(|_| d.fract().is_zero())
+            .ok_or_else(|| EngineError::InvalidInput(format!("{what} must be a whole number")))
+    };
+    Ok([to_storage(usage.cost)?, whole(usage.tokens, "tokens")?, whole(usage.operations, "operations")?])
+}
+
+pub fn from_columns([cost, tokens, operations]: Columns) -> Usage {
+    Usage { cost: from_storage(cost), tokens: Decimal::from(tokens), operations: Decimal::from(operations) }
+}
+
+pub struct LockedWindow {
+    pub window: Window,
+    pub counter: budget_counter::Model,
+}
+
+/// Creates missing counter rows of each budget's window at `at`, then locks and returns them in
+/// budget order, inside a write transaction (`begin_write`).
+pub async fn lock_windows(
+    txn: &impl ConnectionTrait,
+    budgets: &[ApplicableBudget],
+    at: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Vec<LockedWindow>, EngineError> {
+    if budgets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let windows: Vec<(Uuid, Window)> = budgets.iter().map(|b| (b.model.id, b.period.window_at(at, tz))).collect();
+    let fresh = windows.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
+        budget_id: Set(*budget_id),
+        window_start: Set(w.start),
+        window_end: Set(w.end),
+        cost_spent: Set(0),
+        cost_reserved: Set(0),
+        tokens_spent: Set(0),
+        tokens_reserved: Set(0),
+        operations_spent: Set(0),
+        operations_reserved: Set(0),
+        hard_crossed_at: Set(None),
+    });
+    budget_counter::Entity::insert_many(fresh)
+        .on_conflict(
+            OnConflict::columns([budget_counter::Column::BudgetId, budget_counter::Column::WindowStart])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    let which = windows.iter().fold(Condition::any(), |any, (budget_id, w)| {
+        any.add(
+            Condition::all()
+                .add(budget_counter::Column::BudgetId.eq(*budget_id))
+                .add(budget_counter::Column::WindowStart.eq(w.start)),
+        )
+    });
+    let mut query = budget_counter::Entity::find().filter(which).order_by_asc(budget_counter::Column::BudgetId);
+    if is_postgres(txn) {
+        query = query.lock_exclusive();
+    }
+    let mut rows: HashMap<Uuid, budget_counter::Model> =
+        query.all(txn).await?.into_iter().map(|c| (c.budget_id, c)).collect();
+    windows
+        .into_iter()
+        .map(|(budget_id, window)| {
+            let counter =
+                rows.remove(&budget_id).ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
+            Ok(LockedWindow { window, counter })
+        })
+        .collect()
+}
+
+pub fn spent_and_reserved(counter: &budget_counter::Model) -> (Usage, Usage) {
+    (
+        from_columns([counter.cost_spent, counter.tokens_spent, counter.operations_spent]),
+        from_columns([counter.cost_reserved, counter.tokens_reserved, counter.operations_reserved]),
+    )
+}
+
+pub fn window_usage(counter: &budget_counter::Model, overrides: Usage) -> WindowUsage {
+    let (spent, reserved) = spent_and_reserved(counter);
+    WindowUsage { spent, reserved, overrides, hard_crossed_at: counter.hard_crossed_at }
+}
+
+/// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row.
+pub async fn adjust(
+    txn: &impl ConnectionTrait,
+    budget_id: Uuid,
+    window_start: DateTime<Utc>,
+    spent: Columns,
+    reserved: Columns,
+    hard_crossed_at: Option<DateTime<Utc>>,
+) -> Result<(), EngineError> {
+    use budget_counter::Column as C;
+    let mut update = budget_counter::Entity::update_many()
+        .col_expr(C::CostSpent, Expr::col(C::CostSpent).add(spent[0]))
+        .col_expr(C::TokensSpent, Expr::col(C::TokensSpent).add(spent[1]))
+        .col_expr(C::OperationsSpent, Expr::col(C::OperationsSpent).add(spent[2]))
+        .col_expr(C::CostReserved, Expr::col(C::CostReserved).add(reserved[0]))
+        .col_expr(C::TokensReserved, Expr::col(C::TokensReserved).add(reserved[1]))
+        .col_expr(C::OperationsReserved, Expr::col(C::OperationsReserved).add(reserved[2]));
+    if let Some(at) = hard_crossed_at {
+        update = update.col_expr(C::HardCrossedAt, Expr::col(C::HardCrossedAt).if_null(at));
+    }
+    update.filter(C::BudgetId.eq(budget_id)).filter(C::WindowStart.eq(window_start)).exec(txn).await?;
+    Ok(())
+}
+
+/// Sum of each budget's overrides active at `now`.
+pub async fn active_overrides(
+    db: &impl ConnectionTrait,
+    budget_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Usage>, EngineError> {
+    let rows = budget_override::Entity::find()
+        .filter(budget_override::Column::BudgetId.is_in(budget_ids.iter().copied()))
+        .filter(budget_override::Column::StartsAt.lte(now))
+        .filter(budget_override::Column::ExpiresAt.gt(now))
+        .all(db)
+        .await?;
+    let mut sums: HashMap<Uuid, Usage> = HashMap::new();
+    for o in rows {
+        let entry = sums.entry(o.budget_id).or_default();
+        *entry = *entry + from_columns([o.cost, o.tokens, o.operations]);
+    }
+    Ok(sums)
+}
+
+pub fn negate(columns: Columns) -> Columns {
+    columns.map(|v| -v)
+}
+
+pub const ZERO: Columns = [0; 3];

@@ -1,0 +1,31 @@
+//! Appends budget events (the budget audit trail) inside the caller's transaction.
+
+use super::EngineError;
+use crate::entities::budget_event;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use uuid::Uuid;
+
+pub async fn record(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    budget_id: Option<Uuid>,
+    kind: &str,
+    window_start: Option<DateTime<Utc>>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    let event = budget_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(org_id),
+        budget_id: Set(budget_id),
+        kind: Set(kind.to_owned()),
+        window_start: Set(window_start),
+        dedup_key: Set(None),
+        detail: Set(detail.to_string()),
+        actor: Set(None),
+        created_at: Set(now),
+    };
+    budget_event::Entity::insert(event).exec_without_returning(txn).await?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The budget engine over the database: check-and-reserve, settle, release, record, status.
+//!
+//! Every write path is one transaction. Counter rows of the affected budget windows are created if
+//! missing and then locked in budget-id order (PostgreSQL `FOR UPDATE`; SQLite transactions begin
+//! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
+//! of instances see each other's reservations and can never admit past a hard level together.
+
+mod budgets;
+mod counters;
+mod events;
+mod record;
+mod reserve;
+mod resolve;
+mod settle;
+mod status;
+
+pub use record::{record_usage, RecordOutcome, UsageInput};
+pub use reserve::{check_and_reserve, CheckInput, CheckOutcome};
+pub use resolve::OperationInput;
+pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
+pub use status::{status, BudgetReport, LimitReport};
+
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown project '{0}'")]
+    UnknownProject(String),
+    #[error("unknown category '{0}' (known: {1})")]
+    UnknownCategory(String, String),
+    #[error(
+        "model '{model}' of provider '{provider}' has no price in the catalog; send an explicit cost or add a price"
+    )]
+    UnpricedModel { model: String, provider: String },
+    #[error("amounts are in {expected}, not {given}")]
+    CurrencyMismatch { expected: String, given: String },
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("reservation {0} does not exist")]
+    ReservationNotFound(uuid::Uuid),
+    #[error("reservation {0} expired at {1} and was released; check again")]
+    ReservationExpired(uuid::Uuid, chrono::DateTime<chrono::Utc>),
+    #[error("reservation {0} is already {1}")]
+    ReservationClosed(uuid::Uuid, String),
+    #[error("this API key may only be used for project '{0}'")]
+    ProjectNotAllowed(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+impl From<tollgate_domain::MoneyError> for EngineError {
+    fn from(e: tollgate_domain::MoneyError) -> Self {
+        EngineError::InvalidInput(e.to_string())
+    }
+}
+
+/// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (a deferred one that reads first could
+/// not be upgraded once another writer commits), a plain transaction on PostgreSQL.
+pub(crate) async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}
+
+/// Which database the engine runs on; locking differs.
+pub(crate) fn is_postgres(db: &impl sea_orm::ConnectionTrait) -> bool {
+    db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+}
+
+/// A stable machine-readable code for each error, used in API error bodies.
+pub fn error_code(error: &EngineError) -> &'static str {
+    match error {
+        EngineError::UnknownProject(_) => "unknown_project",
+        EngineError::UnknownCategory(..) => "unknown_category",
+        EngineError::UnpricedModel { .. } => "unpriced_model",
+        EngineError::CurrencyMismatch { .. } => "currency_mismatch",
+        EngineError::InvalidInput(_) => "invalid_input",
+        EngineError::ReservationNotFound(_) => "reservation_not_found",
+        EngineError::ReservationExpired(..) => "reservation_expired",
+        EngineError::ReservationClosed(..) => "reservation_closed",
+        EngineError::ProjectNotAllowed(_) => "project_not_allowed",
+        EngineError::Database(_) => "internal",
+    }
+}

@@ -1,0 +1,189 @@
+//! Resolves an operation's names (user, project, category, model) to its chain, currency and price.
+
+use super::EngineError;
+use crate::entities::{category, organization, price, project, user};
+use chrono::{DateTime, Utc};
+use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use tollgate_domain::money::from_storage;
+use tollgate_domain::pricing::Price;
+use tollgate_domain::{Currency, OperationChain};
+use uuid::Uuid;
+
+/// Who does what: the identifying fields every check and usage event carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationInput {
+    pub user: String,
+    pub project: String,
+    pub category: String,
+    pub model: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+pub struct Resolved {
+    pub org: organization::Model,
+    /// `chain.user` is nil while `new_user` is set: the user is registered when the write commits.
+    pub chain: OperationChain,
+    pub new_user: Option<String>,
+    pub currency: Currency,
+    pub provider: String,
+}
+
+/// Looks the operation up without writing. Unknown projects and categories are errors; an unknown
+/// user is noted for registration by the write that accepts the operation (`register_new_user`).
+/// `allowed_project` restricts keys bound to one project.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    input: &OperationInput,
+    allowed_project: Option<Uuid>,
+) -> Result<Resolved, EngineError> {
+    let user_handle = input.user.trim();
+    if user_handle.is_empty() || user_handle.len() > 200 {
+        return Err(EngineError::InvalidInput("user must be 1 to 200 characters".into()));
+    }
+    if input.model.trim().is_empty() {
+        return Err(EngineError::InvalidInput("model must not be empty".into()));
+    }
+    let project = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org.id))
+        .filter(project::Column::Slug.eq(input.project.trim()))
+        .filter(project::Column::ArchivedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::UnknownProject(input.project.clone()))?;
+    if allowed_project.is_some_and(|p| p != project.id) {
+        return Err(EngineError::ProjectNotAllowed(input.project.clone()));
+    }
+    let categories = category::Entity::find().filter(category::Column::OrgId.eq(org.id)).all(db).await?;
+    let category = categories.iter().find(|c| c.name == input.category.trim()).ok_or_else(|| {
+        let known: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+        EngineError::UnknownCategory(input.category.clone(), known.join(", "))
+    })?;
+    let existing = user::Entity::find()
+        .filter(user::Column::OrgId.eq(org.id))
+        .filter(user::Column::Handle.eq(user_handle))
+        .one(db)
+        .await?;
+    let provider = match &input.provider {
+        Some(p) if !p.trim().is_empty() => p.trim().to_owned(),
+        _ => provider_of(db, org.id, &input.model).await?.unwrap_or_default(),
+    };
+    Ok(Resolved {
+        chain: OperationChain {
+            organization: org.id,
+            team: project.team_id,
+            project: project.id,
+            user: existing.as_ref().map_or(Uuid::nil(), |u| u.id),
+            category: category.id,
+        },
+        new_user: existing.is_none().then(|| user_handle.to_owned()),
+        currency: Currency::parse(&org.currency)?,
+        org: org.clone(),
+        provider,
+    })
+}
+
+/// Registers the operation's user if it was unknown, inside the caller's write transaction,
+/// and returns the chain with the user's id.
+pub async fn register_new_user(
+    txn: &impl ConnectionTrait,
+    chain: OperationChain,
+    new_user: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<OperationChain, EngineError> {
+    match new_user {
+        Some(handle) => Ok(OperationChain { user: ensure_user(txn, chain.organization, handle, now).await?, ..chain }),
+        None => Ok(chain),
+    }
+}
+
+async fn ensure_user(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    handle: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, EngineError> {
+    let find = || user::Entity::find().filter(user::Column::OrgId.eq(org_id)).filter(user::Column::Handle.eq(handle));
+    if let Some(found) = find().one(db).await? {
+        return Ok(found.id);
+    }
+    // Two first sightings at once: the unique (org, handle) index keeps one, both read it back.
+    let new_user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(org_id),
+        handle: Set(handle.to_owned()),
+        display_name: Set(handle.to_owned()),
+        email: Set(None),
+        password_hash: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+    };
+    user::Entity::insert(new_user)
+        .on_conflict(OnConflict::columns([user::Column::OrgId, user::Column::Handle]).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(find().one(db).await?.map(|u| u.id).ok_or(sea_orm::DbErr::RecordNotInserted)?)
+}
+
+async fn provider_of(db: &impl ConnectionTrait, org_id: Uuid, model: &str) -> Result<Option<String>, EngineError> {
+    Ok(price::Entity::find()
+        .filter(price::Column::OrgId.eq(org_id))
+        .filter(price::Column::Model.eq(model))
+        .one(db)
+        .await?
+        .map(|p| p.provider))
+}
+
+/// The catalog price in force at `at`, or an error naming the model: unpriced is never zero.
+pub async fn price_at(
+    db: &impl ConnectionTrait,
+    resolved: &Resolved,
+    model: &str,
+    at: DateTime<Utc>,
+) -> Result<Price, EngineError> {
+    let row = price::Entity::find()
+        .filter(price::Column::OrgId.eq(resolved.org.id))
+        .filter(price::Column::Model.eq(model))
+        .filter(price::Column::Provider.eq(resolved.provider.as_str()))
+        .filter(price::Column::EffectiveFrom.lte(at))
+        .order_by_desc(price::Column::EffectiveFrom)
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })?;
+    let currency = Currency::parse(&row.currency)?;
+    if currency != resolved.currency {
+        return Err(EngineError::CurrencyMismatch { expected: resolved.currency.to_string(), given: row.currency });
+    }
+    Ok(Price {
+        input_per_mtok: from_storage(row.input_per_mtok),
+        output_per_mtok: from_storage(row.output_per_mtok),
+        currency,
+    })
+}
+
+/// The chain of an existing reservation (its names were resolved when it was made).
+pub async fn resolve_reservation(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    reservation: &crate::entities::reservation::Model,
+) -> Result<Resolved, EngineError> {
+    let project = project::Entity::find_by_id(reservation.project_id)
+        .one(db)
+        .await?
+        .ok_or(sea_orm::DbErr::RecordNotFound("reservation project".into()))?;
+    Ok(Resolved {
+        chain: OperationChain {
+            organization: org.id,
+            team: project.team_id,
+            project: project.id,
+            user: reservation.user_id,
+            category: reservation.category_id,
+        },
+        new_user: None,
+        currency: Currency::parse(&org.currency)?,
+        org: org.clone(),
+        provider: provider_of(db, org.id, &reservation.model).await?.unwrap_or_default(),
+    })
+}

@@ -1,0 +1,213 @@
+//! Ending a reservation: settle it with actual usage, release it, or let the sweeper expire it.
+
+use super::budgets::applicable;
+use super::counters::{adjust, negate, ZERO};
+use super::record::{apply, PreparedEvent};
+use super::resolve::{price_at, resolve_reservation};
+use super::{events, EngineError};
+use crate::entities::{organization, reservation, reservation_hold};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use tollgate_domain::money::round_for_storage;
+use tollgate_domain::Currency;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SettleInput {
+    #[serde(default)]
+    pub input_tokens: i64,
+    #[serde(default)]
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub cost: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettleOutcome {
+    pub reservation_id: Uuid,
+    pub event_id: String,
+    pub cost: Decimal,
+    /// The event id was already in the ledger: the reservation is closed, the usage counted once.
+    pub duplicate: bool,
+}
+
+pub async fn settle(
+    db: &DatabaseConnection,
+    org: &organization::Model,
+    id: Uuid,
+    input: SettleInput,
+    now: DateTime<Utc>,
+) -> Result<SettleOutcome, EngineError> {
+    if input.input_tokens < 0 || input.output_tokens < 0 || input.cost.is_some_and(|c| c.is_sign_negative()) {
+        return Err(EngineError::InvalidInput("actual usage must not be negative".into()));
+    }
+    let held = find_open(db, org.id, id, now).await?;
+    let resolved = resolve_reservation(db, org, &held).await?;
+    if let Some(given) = &input.currency {
+        if Currency::parse(given)? != resolved.currency {
+            return Err(EngineError::CurrencyMismatch {
+                expected: resolved.currency.to_string(),
+                given: given.clone(),
+            });
+        }
+    }
+    let (cost, pricing) = match input.cost {
+        Some(cost) => (round_for_storage(cost), "explicit"),
+        None => {
+            let price = price_at(db, &resolved, &held.model, now).await?;
+            (price.cost(input.input_tokens as u64, input.output_tokens as u64), "catalog")
+        }
+    };
+    let event = PreparedEvent {
+        event_id: input
+            .event_id
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_else(|| format!("reservation-{id}")),
+        occurred_at: now,
+        chain: resolved.chain,
+        new_user: None,
+        provider: resolved.provider.clone(),
+        model: held.model.clone(),
+        input_tokens: input.input_tokens,
+        output_tokens: input.output_tokens,
+        cost,
+        currency: resolved.currency,
+        operations: 1,
+        pricing,
+        reservation_id: Some(id),
+    };
+    let budgets = applicable(db, &resolved.chain).await?;
+    let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+
+    let txn = super::begin_write(db).await?;
+    close(&txn, org.id, id, "settled", Some(now)).await?;
+    release_holds(&txn, &held).await?;
+    let inserted = apply(&txn, org.id, tz, &event, &budgets, now).await?;
+    txn.commit().await?;
+    Ok(SettleOutcome { reservation_id: id, event_id: event.event_id, cost, duplicate: !inserted })
+}
+
+/// Drops a reservation without usage (the call was not made).
+pub async fn release(db: &DatabaseConnection, org: &organization::Model, id: Uuid) -> Result<(), EngineError> {
+    let held = reservation::Entity::find_by_id(id)
+        .filter(reservation::Column::OrgId.eq(org.id))
+        .one(db)
+        .await?
+        .ok_or(EngineError::ReservationNotFound(id))?;
+    let txn = super::begin_write(db).await?;
+    close(&txn, org.id, id, "released", None).await?;
+    release_holds(&txn, &held).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Releases every reservation past its expiry, each in its own transaction, with an audit event.
+/// Returns how many were released. Safe to run on several instances at once.
+pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, EngineError> {
+    let due = reservation::Entity::find()
+        .filter(reservation::Column::State.eq("active"))
+        .filter(reservation::Column::ExpiresAt.lte(now))
+        .order_by_asc(reservation::Column::ExpiresAt)
+        .limit(1000)
+        .all(db)
+        .await?;
+    let mut released = 0;
+    for held in due {
+        let txn = super::begin_write(db).await?;
+        match close(&txn, held.org_id, held.id, "expired", None).await {
+            Ok(()) => {}
+            // Settled, released or swept elsewhere in the meantime.
+            Err(EngineError::ReservationClosed(..) | EngineError::ReservationNotFound(_)) => continue,
+            Err(e) => return Err(e),
+        }
+        for hold in release_holds(&txn, &held).await? {
+            let detail =
+                serde_json::json!({ "reservation_id": held.id, "expired_at": held.expires_at, "cost": held.cost });
+            events::record(
+                &txn,
+                held.org_id,
+                Some(hold.budget_id),
+                "reservation_expired",
+                Some(hold.window_start),
+                detail,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        released += 1;
+    }
+    Ok(released)
+}
+
+async fn find_open(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<reservation::Model, EngineError> {
+    let held = reservation::Entity::find_by_id(id)
+        .filter(reservation::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(EngineError::ReservationNotFound(id))?;
+    if held.state != "active" {
+        return Err(EngineError::ReservationClosed(id, held.state));
+    }
+    if held.expires_at <= now {
+        return Err(EngineError::ReservationExpired(id, held.expires_at));
+    }
+    Ok(held)
+}
+
+/// Moves an active reservation to `state`: the first write of its transaction, and the claim that
+/// makes a concurrent settle, release or sweep of the same reservation lose cleanly.
+async fn close(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    id: Uuid,
+    state: &str,
+    unexpired_at: Option<DateTime<Utc>>,
+) -> Result<(), EngineError> {
+    let mut claim = reservation::Entity::update_many()
+        .col_expr(reservation::Column::State, Expr::value(state))
+        .filter(reservation::Column::Id.eq(id))
+        .filter(reservation::Column::OrgId.eq(org_id))
+        .filter(reservation::Column::State.eq("active"));
+    if let Some(now) = unexpired_at {
+        claim = claim.filter(reservation::Column::ExpiresAt.gt(now));
+    }
+    if claim.exec(txn).await?.rows_affected == 1 {
+        return Ok(());
+    }
+    let current = reservation::Entity::find_by_id(id).one(txn).await?.ok_or(EngineError::ReservationNotFound(id))?;
+    match (current.state.as_str(), unexpired_at) {
+        ("active", Some(_)) => Err(EngineError::ReservationExpired(id, current.expires_at)),
+        (other, _) => Err(EngineError::ReservationClosed(id, other.to_owned())),
+    }
+}
+
+async fn release_holds(
+    txn: &impl ConnectionTrait,
+    held: &reservation::Model,
+) -> Result<Vec<reservation_hold::Model>, EngineError> {
+    let holds = reservation_hold::Entity::find()
+        .filter(reservation_hold::Column::ReservationId.eq(held.id))
+        .order_by_asc(reservation_hold::Column::BudgetId)
+        .all(txn)
+        .await?;
+    let amounts = negate([held.cost, held.tokens, held.operations]);
+    for hold in &holds {
+        adjust(txn, hold.budget_id, hold.window_start, ZERO, amounts, None).await?;
+    }
+    Ok(holds)
+}

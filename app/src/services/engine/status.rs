@@ -1,0 +1,147 @@
+//! Per-budget reports of a window (levels, spent, reserved, remaining, status) and the status query.
+
+use super::budgets::{applicable, ApplicableBudget};
+use super::counters::{active_overrides, spent_and_reserved};
+use super::EngineError;
+use crate::entities::{budget_counter, category, organization, project, user};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use tollgate_domain::{LimitKind, OperationChain, Status, Usage, Window};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitReport {
+    pub limit_type: LimitKind,
+    pub soft: Option<Decimal>,
+    pub hard: Decimal,
+    /// Active overrides added to the hard level.
+    pub overrides: Decimal,
+    pub spent: Decimal,
+    pub reserved: Decimal,
+    pub remaining: Decimal,
+    pub percent_used: Decimal,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetReport {
+    pub budget_id: Uuid,
+    pub name: String,
+    pub scope: String,
+    pub scope_id: Uuid,
+    pub category_id: Option<Uuid>,
+    pub period: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub currency: String,
+    pub enforcement: String,
+    pub status: Status,
+    pub limits: Vec<LimitReport>,
+}
+
+pub fn report(
+    budget: &ApplicableBudget,
+    window: Window,
+    spent: Usage,
+    reserved: Usage,
+    overrides: Usage,
+) -> BudgetReport {
+    let limits: Vec<LimitReport> = budget
+        .rules
+        .limits
+        .iter()
+        .map(|limit| {
+            let kind = limit.kind;
+            let allowance = limit.hard + overrides.get(kind);
+            let committed = spent.get(kind) + reserved.get(kind);
+            LimitReport {
+                limit_type: kind,
+                soft: limit.soft,
+                hard: limit.hard,
+                overrides: overrides.get(kind),
+                spent: spent.get(kind),
+                reserved: reserved.get(kind),
+                remaining: (allowance - committed).max(Decimal::ZERO),
+                percent_used: (committed * Decimal::ONE_HUNDRED / allowance).round_dp(2),
+                status: limit.status(committed),
+            }
+        })
+        .collect();
+    BudgetReport {
+        budget_id: budget.model.id,
+        name: budget.model.name.clone(),
+        scope: budget.scope.kind.as_str().to_owned(),
+        scope_id: budget.scope.id,
+        category_id: budget.scope.category,
+        period: budget.period.as_str().to_owned(),
+        window_start: window.start,
+        window_end: window.end,
+        currency: budget.model.currency.clone(),
+        enforcement: budget.model.enforcement.clone(),
+        status: limits.iter().map(|l| l.status).max().unwrap_or(Status::WithinBudget),
+        limits,
+    }
+}
+
+/// The current status of the budgets that apply to a project (and optionally a user and category).
+/// Read-only: unknown users are not registered here.
+pub async fn status(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    project_slug: &str,
+    user_handle: Option<&str>,
+    category_name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetReport>, EngineError> {
+    let project = project::Entity::find()
+        .filter(project::Column::OrgId.eq(org.id))
+        .filter(project::Column::Slug.eq(project_slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::UnknownProject(project_slug.to_owned()))?;
+    let user_id = match user_handle {
+        Some(handle) => user::Entity::find()
+            .filter(user::Column::OrgId.eq(org.id))
+            .filter(user::Column::Handle.eq(handle))
+            .one(db)
+            .await?
+            .map(|u| u.id),
+        None => None,
+    };
+    let category_id = match category_name {
+        Some(name) => Some(
+            category::Entity::find()
+                .filter(category::Column::OrgId.eq(org.id))
+                .filter(category::Column::Name.eq(name))
+                .one(db)
+                .await?
+                .ok_or_else(|| EngineError::UnknownCategory(name.to_owned(), String::new()))?
+                .id,
+        ),
+        None => None,
+    };
+    // A missing part of the chain matches no budget scoped to it (nil ids never exist).
+    let chain = OperationChain {
+        organization: org.id,
+        team: project.team_id,
+        project: project.id,
+        user: user_id.unwrap_or(Uuid::nil()),
+        category: category_id.unwrap_or(Uuid::nil()),
+    };
+    let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+    let budgets = applicable(db, &chain).await?;
+    let ids: Vec<Uuid> = budgets.iter().map(|b| b.model.id).collect();
+    let overrides = active_overrides(db, &ids, now).await?;
+    let mut reports = Vec::with_capacity(budgets.len());
+    for budget in &budgets {
+        let window = budget.period.window_at(now, tz);
+        let counter = budget_counter::Entity::find_by_id((budget.model.id, window.start)).one(db).await?;
+        let (spent, reserved) = counter.as_ref().map(spent_and_reserved).unwrap_or_default();
+        let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
+        reports.push(report(budget, window, spent, reserved, extra));
+    }
+    Ok(reports)
+}

@@ -1,0 +1,28 @@
+//! The JSON API under `/api/v1`, authenticated by API keys.
+
+pub mod auth;
+pub mod error;
+mod usage;
+
+use app::state::AppState;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use error::ApiError;
+
+/// Bodies above this are refused before parsing (a full batch of 1,000 events fits easily).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/check", post(usage::check))
+        .route("/api/v1/reservations/{id}/settle", post(usage::settle))
+        .route("/api/v1/reservations/{id}", delete(usage::release))
+        .route("/api/v1/usage", post(usage::record))
+        .route("/api/v1/status", get(usage::status))
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn unknown_endpoint() -> ApiError {
+    ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}

@@ -1,0 +1,117 @@
+//! Test data: an organization with a team, a project, budgets and an API key, made through the services.
+
+use super::TestApp;
+use app::entities::{budget, project, team};
+use app::services::{api_keys, organizations};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, Set};
+use tollgate_domain::money::to_storage;
+use uuid::Uuid;
+
+pub struct Fixture {
+    pub org_id: Uuid,
+    pub team_id: Uuid,
+    pub project_id: Uuid,
+    pub key: String,
+}
+
+/// Organization "Acme" in `timezone` with team "Core" and project "chatbot", plus an ingest key.
+pub async fn organization(app: &TestApp, timezone: &str) -> Fixture {
+    let now = app.clock_now();
+    let org = organizations::create_organization(&app.db, "Acme", timezone, "USD", now).await.unwrap();
+    let team_id = Uuid::now_v7();
+    team::ActiveModel {
+        id: Set(team_id),
+        org_id: Set(org.id),
+        name: Set("Core".into()),
+        archived_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let project_id = add_project(app, org.id, team_id, "chatbot").await;
+    let (_, key) = api_keys::create(&app.db, org.id, "tests", api_keys::Permission::Ingest, None, now).await.unwrap();
+    Fixture { org_id: org.id, team_id, project_id, key }
+}
+
+pub async fn add_project(app: &TestApp, org_id: Uuid, team_id: Uuid, slug: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    project::ActiveModel {
+        id: Set(id),
+        org_id: Set(org_id),
+        team_id: Set(team_id),
+        slug: Set(slug.into()),
+        name: Set(slug.into()),
+        archived_at: Set(None),
+        created_at: Set(app.clock_now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    id
+}
+
+/// A budget with sensible defaults; set only what a test cares about.
+pub struct BudgetSpec {
+    pub scope_kind: &'static str,
+    pub scope_id: Uuid,
+    pub category_id: Option<Uuid>,
+    pub period: &'static str,
+    pub cost_hard: Option<Decimal>,
+    pub tokens_hard: Option<i64>,
+    pub enforcement: &'static str,
+    pub grace_minutes: i32,
+    pub reserve_cost: Decimal,
+}
+
+impl BudgetSpec {
+    pub fn cost(scope_kind: &'static str, scope_id: Uuid, hard: Decimal) -> Self {
+        BudgetSpec {
+            scope_kind,
+            scope_id,
+            category_id: None,
+            period: "monthly",
+            cost_hard: Some(hard),
+            tokens_hard: None,
+            enforcement: "hard_stop",
+            grace_minutes: 0,
+            reserve_cost: Decimal::ZERO,
+        }
+    }
+}
+
+pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
+    let now: DateTime<Utc> = app.clock_now();
+    let id = Uuid::now_v7();
+    budget::ActiveModel {
+        id: Set(id),
+        org_id: Set(org_id),
+        name: Set(format!("{} budget", spec.scope_kind)),
+        scope_kind: Set(spec.scope_kind.into()),
+        scope_id: Set(spec.scope_id),
+        category_id: Set(spec.category_id),
+        period: Set(spec.period.into()),
+        currency: Set("USD".into()),
+        cost_soft: Set(None),
+        cost_hard: Set(spec.cost_hard.map(|c| to_storage(c).unwrap())),
+        tokens_soft: Set(None),
+        tokens_hard: Set(spec.tokens_hard),
+        operations_soft: Set(None),
+        operations_hard: Set(None),
+        enforcement: Set(spec.enforcement.into()),
+        grace_minutes: Set(spec.grace_minutes),
+        reserve_cost: Set(to_storage(spec.reserve_cost).unwrap()),
+        reserve_tokens: Set(0),
+        reserve_operations: Set(0),
+        thresholds: Set("50,75,90,100".into()),
+        state: Set("enabled".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    id
+}

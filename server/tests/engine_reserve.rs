@@ -1,0 +1,146 @@
+//! Check-and-reserve over HTTP on SQLite and PostgreSQL: atomic under concurrency and across
+//! instances, cascading over the scope chain, honouring overrides and the emergency reserve,
+//! and rolling over at the organization's local midnight.
+
+mod common;
+
+use app::entities::{budget_counter, budget_override, reservation};
+use chrono::{Duration, TimeZone, Utc};
+use common::fixtures::{add_budget, organization, BudgetSpec};
+use common::{spawn_app, Backend, TestApp};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+fn check_body(cost: &str) -> Value {
+    json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o", "estimated_cost": cost })
+}
+
+/// Fires `count` checks at once, spread over the given instances; returns how many were admitted.
+async fn admitted_of(apps: &[Arc<TestApp>], key: &str, count: usize) -> usize {
+    let mut tasks = JoinSet::new();
+    for i in 0..count {
+        let app = apps[i % apps.len()].clone();
+        let key = key.to_owned();
+        tasks.spawn(async move { app.post_json(&key, "/api/v1/check", check_body("1.00")).await });
+    }
+    let mut admitted = 0;
+    while let Some(result) = tasks.join_next().await {
+        let (status, body) = result.unwrap();
+        assert_eq!(status, 200, "{body}");
+        if body["decision"] != "deny" {
+            assert!(body["reservation_id"].is_string());
+            admitted += 1;
+        }
+    }
+    admitted
+}
+
+async fn concurrent_reserves_admit_exactly_the_room(backend: Backend) {
+    let app = Arc::new(spawn_app(backend).await);
+    let fx = organization(&app, "UTC").await;
+    let budget = add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(50))).await;
+    assert_eq!(admitted_of(std::slice::from_ref(&app), &fx.key, 200).await, 50);
+    let counters =
+        budget_counter::Entity::find().filter(budget_counter::Column::BudgetId.eq(budget)).all(&app.db).await.unwrap();
+    assert_eq!(counters.len(), 1);
+    assert_eq!(counters[0].cost_reserved, 50_000_000_000, "exactly $50 reserved");
+    assert_eq!(reservation::Entity::find().count(&app.db).await.unwrap(), 50);
+}
+on_both_databases!(concurrency, concurrent_reserves_admit_exactly_the_room);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_database_admit_exactly_the_room() {
+    let first = Arc::new(spawn_app(Backend::Postgres).await);
+    let second = Arc::new(common::spawn_instance(&first).await);
+    let fx = organization(&first, "UTC").await;
+    add_budget(&first, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(50))).await;
+    assert_eq!(admitted_of(&[first.clone(), second.clone()], &fx.key, 200).await, 50);
+    let (_, status) = second.get_json(&fx.key, "/api/v1/status?project=chatbot").await;
+    assert_eq!(status["budgets"][0]["limits"][0]["reserved"], "50");
+}
+
+async fn the_tightest_budget_on_the_chain_decides(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(1000))).await;
+    let team_budget = add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(3))).await;
+    let (_, ok) = app.post_json(&fx.key, "/api/v1/check", check_body("2.50")).await;
+    assert_eq!(ok["decision"], "allow");
+    assert_eq!(ok["budgets"].as_array().unwrap().len(), 2);
+    let (status, denied) = app.post_json(&fx.key, "/api/v1/check", check_body("1.00")).await;
+    assert_eq!(status, 200);
+    assert_eq!(denied["decision"], "deny");
+    assert_eq!(denied["decided_by"], team_budget.to_string());
+    assert!(denied["reservation_id"].is_null());
+    assert!(denied["reasons"][0].as_str().unwrap().contains("would exceed the hard limit of 3"), "{denied}");
+    // A denial reserves nothing anywhere: the project budget still shows only the first reservation.
+    let project_report = denied["budgets"].as_array().unwrap().iter().find(|b| b["scope"] == "project").unwrap();
+    assert_eq!(project_report["limits"][0]["reserved"], "2.5");
+}
+on_both_databases!(cascade, the_tightest_budget_on_the_chain_decides);
+
+async fn overrides_and_the_emergency_reserve_extend_the_limit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let spec =
+        BudgetSpec { reserve_cost: Decimal::from(2), ..BudgetSpec::cost("project", fx.project_id, Decimal::from(5)) };
+    let budget = add_budget(&app, fx.org_id, spec).await;
+    assert_eq!(app.post_json(&fx.key, "/api/v1/check", check_body("5")).await.1["decision"], "allow");
+    assert_eq!(app.post_json(&fx.key, "/api/v1/check", check_body("1")).await.1["decision"], "deny");
+    let mut critical = check_body("1");
+    critical["critical"] = json!(true);
+    let (_, reserve) = app.post_json(&fx.key, "/api/v1/check", critical).await;
+    assert_eq!(reserve["decision"], "warn", "{reserve}");
+    let now = app.clock_now();
+    budget_override::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        budget_id: Set(budget),
+        cost: Set(10_000_000_000),
+        tokens: Set(0),
+        operations: Set(0),
+        starts_at: Set(now),
+        expires_at: Set(now + Duration::hours(1)),
+        reason: Set("launch day".into()),
+        approved_by: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    assert_ne!(app.post_json(&fx.key, "/api/v1/check", check_body("9")).await.1["decision"], "deny");
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(
+        app.post_json(&fx.key, "/api/v1/check", check_body("0.5")).await.1["decision"],
+        "deny",
+        "the override expired"
+    );
+}
+on_both_databases!(overrides, overrides_and_the_emergency_reserve_extend_the_limit);
+
+async fn a_daily_window_rolls_over_at_local_midnight(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 23:59 in New York (UTC-5 in January) is 04:59 UTC the next day.
+    app.clock.set(Utc.with_ymd_and_hms(2027, 1, 15, 4, 59, 0).unwrap());
+    let fx = organization(&app, "America/New_York").await;
+    add_budget(
+        &app,
+        fx.org_id,
+        BudgetSpec { period: "daily", ..BudgetSpec::cost("project", fx.project_id, Decimal::from(10)) },
+    )
+    .await;
+    let event = json!({
+        "event_id": "late-night", "occurred_at": "2027-01-15T04:58:00Z", "user": "ada@acme.example",
+        "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "10", "input_tokens": 1000
+    });
+    assert_eq!(app.post_json(&fx.key, "/api/v1/usage", event).await.0, 200);
+    assert_eq!(app.post_json(&fx.key, "/api/v1/check", check_body("0.01")).await.1["decision"], "deny");
+    app.clock.advance(Duration::minutes(2));
+    let (_, fresh) = app.post_json(&fx.key, "/api/v1/check", check_body("0.01")).await;
+    assert_eq!(fresh["decision"], "allow", "{fresh}");
+    assert_eq!(fresh["budgets"][0]["window_start"], "2027-01-15T05:00:00Z");
+}
+on_both_databases!(rollover, a_daily_window_rolls_over_at_local_midnight);
