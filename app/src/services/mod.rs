@@ -2,5 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod budgets;
+pub mod directory;
 pub mod engine;
 pub mod organizations;

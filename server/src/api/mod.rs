@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, authenticated by API keys.
 
 pub mod auth;
+mod budgets;
+mod directory;
 pub mod error;
 mod usage;
 
 use app::state::AppState;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use error::ApiError;
 
@@ -19,6 +21,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reservations/{id}", delete(usage::release))
         .route("/api/v1/usage", post(usage::record))
         .route("/api/v1/status", get(usage::status))
+        .route("/api/v1/budgets", get(budgets::list).post(budgets::create))
+        .route("/api/v1/budgets/{id}", get(budgets::get).patch(budgets::patch))
+        .route("/api/v1/budgets/{id}/{action}", post(budgets::set_state))
+        .route("/api/v1/teams", get(directory::teams).post(directory::create_team))
+        .route("/api/v1/teams/{id}", patch(directory::update_team))
+        .route("/api/v1/projects", get(directory::projects).post(directory::create_project))
+        .route("/api/v1/projects/{id}", patch(directory::update_project))
+        .route("/api/v1/users", get(directory::users).post(directory::create_user))
+        .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

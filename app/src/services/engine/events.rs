@@ -15,6 +15,33 @@ pub async fn record(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    insert(txn, org_id, budget_id, kind, window_start, detail, None, now).await
+}
+
+/// A change made by someone (an account or an API key), named in the audit trail.
+pub async fn record_by(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    budget_id: Option<Uuid>,
+    kind: &str,
+    detail: serde_json::Value,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    insert(txn, org_id, budget_id, kind, None, detail, Some(actor.to_owned()), now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    budget_id: Option<Uuid>,
+    kind: &str,
+    window_start: Option<DateTime<Utc>>,
+    detail: serde_json::Value,
+    actor: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
     let event = budget_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         org_id: Set(org_id),
@@ -23,7 +50,7 @@ pub async fn record(
         window_start: Set(window_start),
         dedup_key: Set(None),
         detail: Set(detail.to_string()),
-        actor: Set(None),
+        actor: Set(actor),
         created_at: Set(now),
     };
     budget_event::Entity::insert(event).exec_without_returning(txn).await?;

@@ -5,9 +5,9 @@
 //! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
 //! of instances see each other's reservations and can never admit past a hard level together.
 
-mod budgets;
+pub mod budgets;
 mod counters;
-mod events;
+pub mod events;
 mod record;
 mod reserve;
 mod resolve;

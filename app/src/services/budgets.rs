@@ -1,0 +1,293 @@
+//! Creating and changing budgets: one validated input for the UI and the API, every change audited.
+
+use super::engine::{budgets::to_domain, EngineError};
+use crate::entities::{budget, category, organization, project, team, user};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use tollgate_domain::money::{from_storage, to_storage};
+use tollgate_domain::thresholds::DEFAULT_THRESHOLDS;
+use tollgate_domain::{Currency, EnforcementMode, Limit, LimitKind, Period, ScopeKind};
+use uuid::Uuid;
+
+/// Everything that defines a budget. PATCH requests are merged onto the current input and
+/// validated as a whole, so a budget can never be half-changed into an invalid state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetInput {
+    pub name: String,
+    pub scope: ScopeKind,
+    /// Team, project or user id; omitted for the organization.
+    #[serde(default)]
+    pub scope_id: Option<Uuid>,
+    /// A category name; omitted for all categories.
+    #[serde(default)]
+    pub category: Option<String>,
+    pub period: Period,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub cost_soft: Option<Decimal>,
+    #[serde(default)]
+    pub cost_hard: Option<Decimal>,
+    #[serde(default)]
+    pub tokens_soft: Option<i64>,
+    #[serde(default)]
+    pub tokens_hard: Option<i64>,
+    #[serde(default)]
+    pub operations_soft: Option<i64>,
+    #[serde(default)]
+    pub operations_hard: Option<i64>,
+    #[serde(default = "hard_stop")]
+    pub enforcement: EnforcementMode,
+    #[serde(default)]
+    pub grace_minutes: u32,
+    #[serde(default)]
+    pub reserve_cost: Decimal,
+    #[serde(default)]
+    pub reserve_tokens: i64,
+    #[serde(default)]
+    pub reserve_operations: i64,
+    #[serde(default = "default_thresholds")]
+    pub thresholds: Vec<u32>,
+}
+
+fn hard_stop() -> EnforcementMode {
+    EnforcementMode::HardStop
+}
+
+fn default_thresholds() -> Vec<u32> {
+    DEFAULT_THRESHOLDS.to_vec()
+}
+
+const MAX_GRACE_MINUTES: u32 = 7 * 24 * 60;
+
+/// A budget as the API shows it: its input plus identity and state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetView {
+    pub id: Uuid,
+    pub state: String,
+    #[serde(flatten)]
+    pub input: BudgetInput,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn view(db: &impl ConnectionTrait, model: budget::Model) -> Result<BudgetView, EngineError> {
+    let category = match model.category_id {
+        Some(id) => category::Entity::find_by_id(id).one(db).await?.map(|c| c.name),
+        None => None,
+    };
+    let kind: ScopeKind = model.scope_kind.parse().map_err(EngineError::InvalidInput)?;
+    let input = BudgetInput {
+        name: model.name.clone(),
+        scope: kind,
+        scope_id: (kind != ScopeKind::Organization).then_some(model.scope_id),
+        category,
+        period: model
+            .period
+            .parse()
+            .map_err(|e: tollgate_domain::period::UnknownPeriod| EngineError::InvalidInput(e.to_string()))?,
+        currency: Some(model.currency.clone()),
+        cost_soft: model.cost_soft.map(from_storage),
+        cost_hard: model.cost_hard.map(from_storage),
+        tokens_soft: model.tokens_soft,
+        tokens_hard: model.tokens_hard,
+        operations_soft: model.operations_soft,
+        operations_hard: model.operations_hard,
+        enforcement: model.enforcement.parse().map_err(EngineError::InvalidInput)?,
+        grace_minutes: u32::try_from(model.grace_minutes).unwrap_or(0),
+        reserve_cost: from_storage(model.reserve_cost),
+        reserve_tokens: model.reserve_tokens,
+        reserve_operations: model.reserve_operations,
+        thresholds: tollgate_domain::thresholds::parse_thresholds(&model.thresholds)
+            .map_err(EngineError::InvalidInput)?,
+    };
+    Ok(BudgetView {
+        id: model.id,
+        state: model.state,
+        input,
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    })
+}
+
+pub async fn list(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<BudgetView>, EngineError> {
+    let rows = budget::Entity::find()
+        .filter(budget::Column::OrgId.eq(org_id))
+        .order_by_asc(budget::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(view(db, row).await?);
+    }
+    Ok(out)
+}
+
+pub async fn find(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<Option<budget::Model>, EngineError> {
+    Ok(budget::Entity::find_by_id(id).filter(budget::Column::OrgId.eq(org_id)).one(db).await?)
+}
+
+/// Validates an input against the organization and returns the columns to store.
+async fn validate(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    input: &BudgetInput,
+) -> Result<budget::ActiveModel, EngineError> {
+    let invalid = |m: String| EngineError::InvalidInput(m);
+    let name = input.name.trim();
+    if name.is_empty() || name.len() > 120 {
+        return Err(invalid("name must be 1 to 120 characters".into()));
+    }
+    let scope_id = scope_id(db, org.id, input).await?;
+    let category_id = match input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(name) => Some(
+            category::Entity::find()
+                .filter(category::Column::OrgId.eq(org.id))
+                .filter(category::Column::Name.eq(name))
+                .one(db)
+                .await?
+                .ok_or_else(|| EngineError::UnknownCategory(name.to_owned(), String::new()))?
+                .id,
+        ),
+        None => None,
+    };
+    let org_currency = Currency::parse(&org.currency)?;
+    if let Some(given) = &input.currency {
+        if Currency::parse(given)? != org_currency {
+            return Err(EngineError::CurrencyMismatch { expected: org.currency.clone(), given: given.clone() });
+        }
+    }
+    let levels = [
+        (LimitKind::Cost, input.cost_soft, input.cost_hard),
+        (LimitKind::Tokens, input.tokens_soft.map(Decimal::from), input.tokens_hard.map(Decimal::from)),
+        (LimitKind::Operations, input.operations_soft.map(Decimal::from), input.operations_hard.map(Decimal::from)),
+    ];
+    let mut any_limit = false;
+    for (kind, soft, hard) in levels {
+        match hard {
+            Some(hard) => {
+                Limit::new(kind, soft, hard).map_err(|e| invalid(e.to_string()))?;
+                any_limit = true;
+            }
+            None if soft.is_some() => return Err(invalid(format!("a soft {kind} level needs a hard {kind} level"))),
+            None => {}
+        }
+    }
+    if !any_limit {
+        return Err(invalid("set at least one hard limit: cost_hard, tokens_hard or operations_hard".into()));
+    }
+    if input.grace_minutes > MAX_GRACE_MINUTES {
+        return Err(invalid(format!("grace_minutes must be at most {MAX_GRACE_MINUTES}")));
+    }
+    if input.reserve_cost.is_sign_negative() || input.reserve_tokens < 0 || input.reserve_operations < 0 {
+        return Err(invalid("emergency reserves must not be negative".into()));
+    }
+    let thresholds = tollgate_domain::thresholds::parse_thresholds(
+        &input.thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+    )
+    .map_err(invalid)?;
+    let stored = |d: Option<Decimal>| d.map(to_storage).transpose();
+    Ok(budget::ActiveModel {
+        org_id: Set(org.id),
+        name: Set(name.to_owned()),
+        scope_kind: Set(input.scope.as_str().to_owned()),
+        scope_id: Set(scope_id),
+        category_id: Set(category_id),
+        period: Set(input.period.as_str().to_owned()),
+        currency: Set(org_currency.to_string()),
+        cost_soft: Set(stored(input.cost_soft)?),
+        cost_hard: Set(stored(input.cost_hard)?),
+        tokens_soft: Set(input.tokens_soft),
+        tokens_hard: Set(input.tokens_hard),
+        operations_soft: Set(input.operations_soft),
+        operations_hard: Set(input.operations_hard),
+        enforcement: Set(input.enforcement.as_str().to_owned()),
+        grace_minutes: Set(input.grace_minutes as i32),
+        reserve_cost: Set(to_storage(input.reserve_cost)?),
+        reserve_tokens: Set(input.reserve_tokens),
+        reserve_operations: Set(input.reserve_operations),
+        thresholds: Set(thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+        ..Default::default()
+    })
+}
+
+async fn scope_id(db: &impl ConnectionTrait, org_id: Uuid, input: &BudgetInput) -> Result<Uuid, EngineError> {
+    let missing =
+        || EngineError::InvalidInput(format!("scope_id does not name a {} of this organization", input.scope));
+    if input.scope == ScopeKind::Organization {
+        return Ok(org_id);
+    }
+    let id = input.scope_id.ok_or_else(missing)?;
+    let found = match input.scope {
+        ScopeKind::Team => team::Entity::find_by_id(id).filter(team::Column::OrgId.eq(org_id)).one(db).await?.is_some(),
+        ScopeKind::Project => {
+            project::Entity::find_by_id(id).filter(project::Column::OrgId.eq(org_id)).one(db).await?.is_some()
+        }
+        ScopeKind::User => user::Entity::find_by_id(id).filter(user::Column::OrgId.eq(org_id)).one(db).await?.is_some(),
+        ScopeKind::Organization => true,
+    };
+    found.then_some(id).ok_or_else(missing)
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    input: &BudgetInput,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<budget::Model, EngineError> {
+    let mut row = validate(db, org, input).await?;
+    row.id = Set(Uuid::now_v7());
+    row.state = Set("enabled".into());
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    let created = row.insert(db).await?;
+    to_domain(created.clone())?;
+    let detail = serde_json::json!({ "budget": input });
+    super::engine::events::record_by(db, org.id, Some(created.id), "budget_created", detail, actor, now).await?;
+    Ok(created)
+}
+
+/// Replaces a budget's definition; the audit entry keeps what it was and what it became.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    current: budget::Model,
+    input: &BudgetInput,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<budget::Model, EngineError> {
+    let before = view(db, current.clone()).await?.input;
+    let mut row = validate(db, org, input).await?;
+    row.id = Set(current.id);
+    row.updated_at = Set(now);
+    let updated = row.update(db).await?;
+    let detail = serde_json::json!({ "before": before, "after": input });
+    super::engine::events::record_by(db, org.id, Some(current.id), "budget_changed", detail, actor, now).await?;
+    Ok(updated)
+}
+
+/// Moves a budget to `enabled`, `disabled` or `archived`.
+pub async fn set_state(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    current: budget::Model,
+    state: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<budget::Model, EngineError> {
+    if !["enabled", "disabled", "archived"].contains(&state) {
+        return Err(EngineError::InvalidInput(format!("unknown state '{state}'")));
+    }
+    let from = current.state.clone();
+    let mut row: budget::ActiveModel = current.into();
+    row.state = Set(state.to_owned());
+    row.updated_at = Set(now);
+    let updated = row.update(db).await?;
+    let detail = serde_json::json!({ "from": from, "to": state });
+    super::engine::events::record_by(db, org_id, Some(updated.id), "budget_state_changed", detail, actor, now).await?;
+    Ok(updated)
+}

@@ -1,0 +1,285 @@
+//! Teams, projects, users and catalog prices: create, list, rename, move and archive.
+
+use super::engine::EngineError;
+use crate::entities::{price, project, team, user};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use tollgate_domain::money::{from_storage, to_storage};
+use tollgate_domain::Currency;
+use uuid::Uuid;
+
+fn invalid(message: impl Into<String>) -> EngineError {
+    EngineError::InvalidInput(message.into())
+}
+
+fn check_name(name: &str, what: &str) -> Result<String, EngineError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 120 {
+        return Err(invalid(format!("{what} must be 1 to 120 characters")));
+    }
+    Ok(name.to_owned())
+}
+
+async fn taken(result: Result<impl Sized, sea_orm::DbErr>, what: String) -> Result<(), EngineError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            Err(invalid(format!("{what} already exists")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn teams(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<team::Model>, EngineError> {
+    Ok(team::Entity::find().filter(team::Column::OrgId.eq(org_id)).order_by_asc(team::Column::Name).all(db).await?)
+}
+
+pub async fn create_team(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<team::Model, EngineError> {
+    let name = check_name(name, "a team name")?;
+    let id = Uuid::now_v7();
+    let row = team::ActiveModel {
+        id: Set(id),
+        org_id: Set(org_id),
+        name: Set(name.clone()),
+        archived_at: Set(None),
+        created_at: Set(now),
+    };
+    taken(row.insert(db).await, format!("a team named '{name}'")).await?;
+    Ok(team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    pub name: Option<String>,
+    pub archived: Option<bool>,
+}
+
+pub async fn update_team(
+    db: &impl ConnectionTrait,
+    current: team::Model,
+    patch: TeamPatch,
+    now: DateTime<Utc>,
+) -> Result<team::Model, EngineError> {
+    let mut row: team::ActiveModel = current.into();
+    if let Some(name) = patch.name {
+        row.name = Set(check_name(&name, "a team name")?);
+    }
+    if let Some(archived) = patch.archived {
+        row.archived_at = Set(archived.then_some(now));
+    }
+    Ok(row.update(db).await?)
+}
+
+pub async fn projects(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<project::Model>, EngineError> {
+    Ok(project::Entity::find()
+        .filter(project::Column::OrgId.eq(org_id))
+        .order_by_asc(project::Column::Slug)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    pub slug: String,
+    pub name: String,
+    pub team_id: Uuid,
+}
+
+pub async fn create_project(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    input: NewProject,
+    now: DateTime<Utc>,
+) -> Result<project::Model, EngineError> {
+    let slug = input.slug.trim().to_owned();
+    if slug.is_empty()
+        || slug.len() > 64
+        || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(invalid("slug must be 1 to 64 lower-case letters, digits or '-'"));
+    }
+    team_of(db, org_id, input.team_id).await?;
+    let id = Uuid::now_v7();
+    let row = project::ActiveModel {
+        id: Set(id),
+        org_id: Set(org_id),
+        team_id: Set(input.team_id),
+        slug: Set(slug.clone()),
+        name: Set(check_name(&input.name, "a project name")?),
+        archived_at: Set(None),
+        created_at: Set(now),
+    };
+    taken(row.insert(db).await, format!("a project with slug '{slug}'")).await?;
+    Ok(project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectPatch {
+    pub name: Option<String>,
+    /// Moves the project; its budgets follow it, its usage history stays where it happened.
+    pub team_id: Option<Uuid>,
+    pub archived: Option<bool>,
+}
+
+pub async fn update_project(
+    db: &impl ConnectionTrait,
+    current: project::Model,
+    patch: ProjectPatch,
+    now: DateTime<Utc>,
+) -> Result<project::Model, EngineError> {
+    let org_id = current.org_id;
+    let mut row: project::ActiveModel = current.into();
+    if let Some(name) = patch.name {
+        row.name = Set(check_name(&name, "a project name")?);
+    }
+    if let Some(team_id) = patch.team_id {
+        team_of(db, org_id, team_id).await?;
+        row.team_id = Set(team_id);
+    }
+    if let Some(archived) = patch.archived {
+        row.archived_at = Set(archived.then_some(now));
+    }
+    Ok(row.update(db).await?)
+}
+
+async fn team_of(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> Result<team::Model, EngineError> {
+    team::Entity::find_by_id(team_id)
+        .filter(team::Column::OrgId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| invalid("team_id does not name a team of this organization"))
+}
+
+/// A user as the API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserView {
+    fn from(u: user::Model) -> Self {
+        UserView {
+            id: u.id,
+            handle: u.handle,
+            display_name: u.display_name,
+            email: u.email,
+            active: u.active,
+            created_at: u.created_at,
+        }
+    }
+}
+
+pub async fn users(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<UserView>, EngineError> {
+    let rows =
+        user::Entity::find().filter(user::Column::OrgId.eq(org_id)).order_by_asc(user::Column::Handle).all(db).await?;
+    Ok(rows.into_iter().map(UserView::from).collect())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub handle: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+}
+
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> Result<UserView, EngineError> {
+    let handle = check_name(&input.handle, "a user handle")?;
+    let email =
+        input.email.map(|e| super::accounts::normalize_email(&e)).transpose().map_err(|e| invalid(e.to_string()))?;
+    let id = Uuid::now_v7();
+    let row = user::ActiveModel {
+        id: Set(id),
+        org_id: Set(org_id),
+        display_name: Set(input
+            .display_name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| handle.clone())),
+        handle: Set(handle.clone()),
+        email: Set(email),
+        password_hash: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+    };
+    taken(row.insert(db).await, format!("a user '{handle}'")).await?;
+    Ok(user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceInput {
+    pub provider: String,
+    pub model: String,
+    pub input_per_mtok: Decimal,
+    pub output_per_mtok: Decimal,
+    pub currency: String,
+    #[serde(default)]
+    pub effective_from: Option<DateTime<Utc>>,
+}
+
+pub async fn prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<PriceInput>, EngineError> {
+    let rows = price::Entity::find()
+        .filter(price::Column::OrgId.eq(org_id))
+        .order_by_asc(price::Column::Provider)
+        .order_by_asc(price::Column::Model)
+        .order_by_asc(price::Column::EffectiveFrom)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|p| PriceInput {
+            provider: p.provider,
+            model: p.model,
+            input_per_mtok: from_storage(p.input_per_mtok),
+            output_per_mtok: from_storage(p.output_per_mtok),
+            currency: p.currency,
+            effective_from: Some(p.effective_from),
+        })
+        .collect())
+}
+
+/// Adds a price from a date on; earlier usage keeps the price that was in force then.
+pub async fn add_price(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    org_currency: &str,
+    input: PriceInput,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    let currency = Currency::parse(&input.currency)?;
+    if currency.as_str() != org_currency {
+        return Err(EngineError::CurrencyMismatch { expected: org_currency.to_owned(), given: input.currency });
+    }
+    let row = price::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(org_id),
+        provider: Set(check_name(&input.provider, "provider")?),
+        model: Set(check_name(&input.model, "model")?),
+        input_per_mtok: Set(to_storage(input.input_per_mtok)?),
+        output_per_mtok: Set(to_storage(input.output_per_mtok)?),
+        currency: Set(currency.to_string()),
+        effective_from: Set(input.effective_from.unwrap_or(now)),
+    };
+    taken(row.insert(db).await, format!("a price for {} from that date", input.model)).await
+}

@@ -1,0 +1,92 @@
+//! Management API for budgets (admin keys): list, create, get, patch, enable/disable/archive.
+
+use super::auth::ApiClient;
+use super::error::{ApiError, ApiJson};
+use app::services::budgets::{self, BudgetInput, BudgetView};
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::Value;
+use uuid::Uuid;
+
+fn actor(client: &ApiClient) -> String {
+    format!("api-key:{}", client.0.key_id)
+}
+
+async fn found(state: &AppState, client: &ApiClient, id: Uuid) -> Result<app::entities::budget::Model, ApiError> {
+    budgets::find(&state.db, client.0.org.id, id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("budget {id} does not exist")))
+}
+
+pub async fn list(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<BudgetView>>, ApiError> {
+    client.require_admin()?;
+    Ok(Json(budgets::list(&state.db, client.0.org.id).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    client: ApiClient,
+    ApiJson(input): ApiJson<BudgetInput>,
+) -> Result<(StatusCode, Json<BudgetView>), ApiError> {
+    client.require_admin()?;
+    let created = budgets::create(&state.db, &client.0.org, &input, &actor(&client), state.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Json<BudgetView>, ApiError> {
+    client.require_admin()?;
+    let model = found(&state, &client, id).await?;
+    Ok(Json(budgets::view(&state.db, model).await?))
+}
+
+/// Merges the given fields onto the budget's current definition and validates the result whole.
+pub async fn patch(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+    ApiJson(changes): ApiJson<Value>,
+) -> Result<Json<BudgetView>, ApiError> {
+    client.require_admin()?;
+    let Value::Object(changes) = changes else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "expected an object of fields to change",
+        ));
+    };
+    let current = found(&state, &client, id).await?;
+    let mut merged =
+        serde_json::to_value(budgets::view(&state.db, current.clone()).await?.input).map_err(ApiError::internal)?;
+    for (field, value) in changes {
+        merged[field] = value;
+    }
+    let input: BudgetInput = serde_json::from_value(merged)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string()))?;
+    let updated =
+        budgets::update(&state.db, &client.0.org, current, &input, &actor(&client), state.clock.now()).await?;
+    Ok(Json(budgets::view(&state.db, updated).await?))
+}
+
+pub async fn set_state(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path((id, action)): Path<(Uuid, String)>,
+) -> Result<Json<BudgetView>, ApiError> {
+    client.require_admin()?;
+    let target = match action.as_str() {
+        "enable" => "enabled",
+        "disable" => "disabled",
+        "archive" => "archived",
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "expected enable, disable or archive")),
+    };
+    let current = found(&state, &client, id).await?;
+    let updated =
+        budgets::set_state(&state.db, client.0.org.id, current, target, &actor(&client), state.clock.now()).await?;
+    Ok(Json(budgets::view(&state.db, updated).await?))
+}
