@@ -70,3 +70,31 @@ fn help_lists_every_command_and_setting() {
         assert!(help.contains(word), "{word} missing from:\n{help}");
     }
 }
+
+#[tokio::test]
+async fn create_api_key_prints_a_working_key_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = tollgate(dir.path(), &["create-api-key", "--name", "gateway"]);
+    assert!(!none.status.success(), "no organization yet");
+    assert!(tollgate(dir.path(), &["seed-demo", "--days", "3"]).status.success());
+    let unknown = tollgate(dir.path(), &["create-api-key", "--name", "gateway", "--project", "nope"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown project 'nope'"));
+    let created = tollgate(dir.path(), &["create-api-key", "--name", "gateway", "--project", "gateway"]);
+    assert!(created.status.success(), "{created:?}");
+    let out = stdout(&created);
+    assert!(out.contains("Created ingest API key 'gateway'"), "{out}");
+    let key = out.lines().last().unwrap();
+    assert!(key.starts_with("tg_") && key.len() > 40, "{key}");
+    let admin = stdout(&tollgate(dir.path(), &["create-api-key", "--name", "ops", "--admin"]));
+    assert!(admin.contains("Created admin API key 'ops'"));
+
+    let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let client = app::services::api_keys::authenticate(&db, key, chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("the key authenticates");
+    assert!(client.project_id.is_some(), "restricted to the project");
+    let forged = format!("{}x", &key[..key.len() - 1]);
+    assert!(app::services::api_keys::authenticate(&db, &forged, chrono::Utc::now()).await.unwrap().is_none());
+}

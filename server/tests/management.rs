@@ -114,6 +114,17 @@ async fn structure_and_prices_are_managed(backend: Backend) {
         app.post_json(&admin, "/api/v1/users", json!({"handle": "grace", "email": "Grace@Example.com"})).await;
     assert_eq!((status, user["email"].as_str()), (201, Some("grace@example.com")));
     assert!(user.get("password_hash").is_none());
+    let user_path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+    let (status, deactivated) = patch_json(&app, &admin, &user_path, json!({"active": false})).await;
+    assert_eq!((status, deactivated["active"].as_bool()), (200, Some(false)));
+    assert_eq!(app.get_json(&admin, &user_path).await.1["active"], false);
+    let (status, archived) =
+        patch_json(&app, &admin, &format!("/api/v1/teams/{}", team["id"].as_str().unwrap()), json!({"archived": true}))
+            .await;
+    assert_eq!(status, 200);
+    assert!(archived["archived_at"].is_string());
+    let (status, _) = app.get_json(&admin, &format!("/api/v1/projects/{}", uuid::Uuid::nil())).await;
+    assert_eq!(status, 404);
 
     let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "house-model", "max_output_tokens": 1000 });
     assert_eq!(app.post_json(&fx.key, "/api/v1/check", check.clone()).await.1["error"]["code"], "unpriced_model");

@@ -226,6 +226,29 @@ pub async fn create_user(
     Ok(user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    /// A deactivated user cannot log in; their usage history stays.
+    pub active: Option<bool>,
+}
+
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    current: user::Model,
+    patch: UserPatch,
+) -> Result<UserView, EngineError> {
+    let mut row: user::ActiveModel = current.into();
+    if let Some(name) = patch.display_name {
+        row.display_name = Set(check_name(&name, "a display name")?);
+    }
+    if let Some(active) = patch.active {
+        row.active = Set(active);
+    }
+    Ok(row.update(db).await?.into())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriceInput {

@@ -2,8 +2,8 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson};
-use app::entities::{project, team};
-use app::services::directory::{self, NewProject, NewUser, PriceInput, ProjectPatch, TeamPatch, UserView};
+use app::entities::{project, team, user};
+use app::services::directory::{self, NewProject, NewUser, PriceInput, ProjectPatch, TeamPatch, UserPatch, UserView};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -39,18 +39,30 @@ pub async fn create_team(
     ))
 }
 
+async fn find_team(state: &AppState, client: &ApiClient, id: Uuid) -> Result<team::Model, ApiError> {
+    client.require_admin()?;
+    team::Entity::find_by_id(id)
+        .filter(team::Column::OrgId.eq(client.0.org.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| not_found("team", id))
+}
+
+pub async fn get_team(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Json<team::Model>, ApiError> {
+    Ok(Json(find_team(&state, &client, id).await?))
+}
+
 pub async fn update_team(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<TeamPatch>,
 ) -> Result<Json<team::Model>, ApiError> {
-    client.require_admin()?;
-    let current = team::Entity::find_by_id(id)
-        .filter(team::Column::OrgId.eq(client.0.org.id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| not_found("team", id))?;
+    let current = find_team(&state, &client, id).await?;
     Ok(Json(directory::update_team(&state.db, current, patch, state.clock.now()).await?))
 }
 
@@ -71,19 +83,58 @@ pub async fn create_project(
     ))
 }
 
+async fn find_project(state: &AppState, client: &ApiClient, id: Uuid) -> Result<project::Model, ApiError> {
+    client.require_admin()?;
+    project::Entity::find_by_id(id)
+        .filter(project::Column::OrgId.eq(client.0.org.id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| not_found("project", id))
+}
+
+pub async fn get_project(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Json<project::Model>, ApiError> {
+    Ok(Json(find_project(&state, &client, id).await?))
+}
+
 pub async fn update_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<ProjectPatch>,
 ) -> Result<Json<project::Model>, ApiError> {
+    let current = find_project(&state, &client, id).await?;
+    Ok(Json(directory::update_project(&state.db, current, patch, state.clock.now()).await?))
+}
+
+async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<user::Model, ApiError> {
     client.require_admin()?;
-    let current = project::Entity::find_by_id(id)
-        .filter(project::Column::OrgId.eq(client.0.org.id))
+    user::Entity::find_by_id(id)
+        .filter(user::Column::OrgId.eq(client.0.org.id))
         .one(&state.db)
         .await?
-        .ok_or_else(|| not_found("project", id))?;
-    Ok(Json(directory::update_project(&state.db, current, patch, state.clock.now()).await?))
+        .ok_or_else(|| not_found("user", id))
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+) -> Result<Json<UserView>, ApiError> {
+    Ok(Json(find_user(&state, &client, id).await?.into()))
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(id): Path<Uuid>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> Result<Json<UserView>, ApiError> {
+    let current = find_user(&state, &client, id).await?;
+    Ok(Json(directory::update_user(&state.db, current, patch).await?))
 }
 
 pub async fn users(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<UserView>>, ApiError> {

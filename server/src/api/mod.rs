@@ -7,7 +7,7 @@ pub mod error;
 mod usage;
 
 use app::state::AppState;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use error::ApiError;
 
@@ -25,10 +25,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/budgets/{id}", get(budgets::get).patch(budgets::patch))
         .route("/api/v1/budgets/{id}/{action}", post(budgets::set_state))
         .route("/api/v1/teams", get(directory::teams).post(directory::create_team))
-        .route("/api/v1/teams/{id}", patch(directory::update_team))
+        .route("/api/v1/teams/{id}", get(directory::get_team).patch(directory::update_team))
         .route("/api/v1/projects", get(directory::projects).post(directory::create_project))
-        .route("/api/v1/projects/{id}", patch(directory::update_project))
+        .route("/api/v1/projects/{id}", get(directory::get_project).patch(directory::update_project))
         .route("/api/v1/users", get(directory::users).post(directory::create_user))
+        .route("/api/v1/users/{id}", get(directory::get_user).patch(directory::update_user))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
