@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LimitKind {
     Cost,
     Tokens,
@@ -44,6 +45,7 @@ impl FromStr for LimitKind {
 
 /// An amount of each limit kind: cost in the budget's currency, tokens, operations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub cost: Decimal,
     pub tokens: Decimal,
@@ -129,6 +131,7 @@ impl Limit {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EnforcementMode {
     /// Deny operations beyond the hard level (after any grace period).
     HardStop,
@@ -159,6 +162,7 @@ impl FromStr for EnforcementMode {
 /// Status of a budget window, the worst over its limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     WithinBudget,
     ApproachingLimit,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 /// validated as a whole, so a budget can never be half-changed into an invalid state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct BudgetInput {
     pub name: String,
     pub scope: ScopeKind,
@@ -64,7 +65,7 @@ fn default_thresholds() -> Vec<u32> {
 const MAX_GRACE_MINUTES: u32 = 7 * 24 * 60;
 
 /// A budget as the API shows it: its input plus identity and state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BudgetView {
     pub id: Uuid,
     pub state: String,

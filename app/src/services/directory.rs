@@ -32,8 +32,47 @@ async fn taken(result: Result<impl Sized, sea_orm::DbErr>, what: String) -> Resu
     }
 }
 
-pub async fn teams(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<team::Model>, EngineError> {
-    Ok(team::Entity::find().filter(team::Column::OrgId.eq(org_id)).order_by_asc(team::Column::Name).all(db).await?)
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
+pub struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<team::Model> for TeamView {
+    fn from(t: team::Model) -> Self {
+        TeamView { id: t.id, name: t.name, archived_at: t.archived_at, created_at: t.created_at }
+    }
+}
+
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: Uuid,
+    pub team_id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<project::Model> for ProjectView {
+    fn from(p: project::Model) -> Self {
+        ProjectView {
+            id: p.id,
+            team_id: p.team_id,
+            slug: p.slug,
+            name: p.name,
+            archived_at: p.archived_at,
+            created_at: p.created_at,
+        }
+    }
+}
+
+pub async fn teams(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<TeamView>, EngineError> {
+    let rows =
+        team::Entity::find().filter(team::Column::OrgId.eq(org_id)).order_by_asc(team::Column::Name).all(db).await?;
+    Ok(rows.into_iter().map(TeamView::from).collect())
 }
 
 pub async fn create_team(
@@ -41,7 +80,7 @@ pub async fn create_team(
     org_id: Uuid,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<team::Model, EngineError> {
+) -> Result<TeamView, EngineError> {
     let name = check_name(name, "a team name")?;
     let id = Uuid::now_v7();
     let row = team::ActiveModel {
@@ -52,11 +91,12 @@ pub async fn create_team(
         created_at: Set(now),
     };
     taken(row.insert(db).await, format!("a team named '{name}'")).await?;
-    Ok(team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?)
+    Ok(team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct TeamPatch {
     pub name: Option<String>,
     pub archived: Option<bool>,
@@ -67,7 +107,7 @@ pub async fn update_team(
     current: team::Model,
     patch: TeamPatch,
     now: DateTime<Utc>,
-) -> Result<team::Model, EngineError> {
+) -> Result<TeamView, EngineError> {
     let mut row: team::ActiveModel = current.into();
     if let Some(name) = patch.name {
         row.name = Set(check_name(&name, "a team name")?);
@@ -75,19 +115,21 @@ pub async fn update_team(
     if let Some(archived) = patch.archived {
         row.archived_at = Set(archived.then_some(now));
     }
-    Ok(row.update(db).await?)
+    Ok(row.update(db).await?.into())
 }
 
-pub async fn projects(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<project::Model>, EngineError> {
-    Ok(project::Entity::find()
+pub async fn projects(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<ProjectView>, EngineError> {
+    let rows = project::Entity::find()
         .filter(project::Column::OrgId.eq(org_id))
         .order_by_asc(project::Column::Slug)
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(ProjectView::from).collect())
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct NewProject {
     pub slug: String,
     pub name: String,
@@ -99,7 +141,7 @@ pub async fn create_project(
     org_id: Uuid,
     input: NewProject,
     now: DateTime<Utc>,
-) -> Result<project::Model, EngineError> {
+) -> Result<ProjectView, EngineError> {
     let slug = input.slug.trim().to_owned();
     if slug.is_empty()
         || slug.len() > 64
@@ -119,11 +161,12 @@ pub async fn create_project(
         created_at: Set(now),
     };
     taken(row.insert(db).await, format!("a project with slug '{slug}'")).await?;
-    Ok(project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?)
+    Ok(project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct ProjectPatch {
     pub name: Option<String>,
     /// Moves the project; its budgets follow it, its usage history stays where it happened.
@@ -136,7 +179,7 @@ pub async fn update_project(
     current: project::Model,
     patch: ProjectPatch,
     now: DateTime<Utc>,
-) -> Result<project::Model, EngineError> {
+) -> Result<ProjectView, EngineError> {
     let org_id = current.org_id;
     let mut row: project::ActiveModel = current.into();
     if let Some(name) = patch.name {
@@ -149,7 +192,7 @@ pub async fn update_project(
     if let Some(archived) = patch.archived {
         row.archived_at = Set(archived.then_some(now));
     }
-    Ok(row.update(db).await?)
+    Ok(row.update(db).await?.into())
 }
 
 async fn team_of(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> Result<team::Model, EngineError> {
@@ -161,7 +204,7 @@ async fn team_of(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> Resu
 }
 
 /// A user as the API shows it (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub handle: String,
@@ -192,6 +235,7 @@ pub async fn users(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<UserVi
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct NewUser {
     pub handle: String,
     pub display_name: Option<String>,
@@ -228,6 +272,7 @@ pub async fn create_user(
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct UserPatch {
     pub display_name: Option<String>,
     /// A deactivated user cannot log in; their usage history stays.
@@ -251,6 +296,7 @@ pub async fn update_user(
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
 pub struct PriceInput {
     pub provider: String,
     pub model: String,

@@ -1,7 +1,7 @@
 //! Management API for budgets (admin keys): list, create, get, patch, enable/disable/archive.
 
 use super::auth::ApiClient;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ErrorBody};
 use app::services::budgets::{self, BudgetInput, BudgetView};
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -20,11 +20,13 @@ async fn found(state: &AppState, client: &ApiClient, id: Uuid) -> Result<app::en
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("budget {id} does not exist")))
 }
 
+#[utoipa::path(get, path = "/api/v1/budgets", tag = "budgets", responses((status = 200, body = Vec<BudgetView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn list(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<BudgetView>>, ApiError> {
     client.require_admin()?;
     Ok(Json(budgets::list(&state.db, client.0.org.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/budgets", tag = "budgets", request_body = BudgetInput, responses((status = 201, body = BudgetView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     client: ApiClient,
@@ -35,6 +37,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
 }
 
+#[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets", params(("id" = Uuid, Path)), responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     client: ApiClient,
@@ -46,6 +49,7 @@ pub async fn get(
 }
 
 /// Merges the given fields onto the budget's current definition and validates the result whole.
+#[utoipa::path(patch, path = "/api/v1/budgets/{id}", tag = "budgets", params(("id" = Uuid, Path)), request_body(content = Object, description = "Any fields of BudgetInput; merged onto the current budget and validated whole"), responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
     client: ApiClient,
@@ -73,6 +77,7 @@ pub async fn patch(
     Ok(Json(budgets::view(&state.db, updated).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/budgets/{id}/{action}", tag = "budgets", params(("id" = Uuid, Path), ("action" = String, Path, description = "enable, disable or archive")), responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn set_state(
     State(state): State<AppState>,
     client: ApiClient,

@@ -1,9 +1,11 @@
 //! Management API for teams, projects, users and the price catalog (admin keys).
 
 use super::auth::ApiClient;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ErrorBody};
 use app::entities::{project, team, user};
-use app::services::directory::{self, NewProject, NewUser, PriceInput, ProjectPatch, TeamPatch, UserPatch, UserView};
+use app::services::directory::{
+    self, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView, UserPatch, UserView,
+};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,22 +18,24 @@ fn not_found(what: &str, id: Uuid) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} {id} does not exist"))
 }
 
-pub async fn teams(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<team::Model>>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/teams", tag = "directory", responses((status = 200, body = Vec<TeamView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+pub async fn teams(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<TeamView>>, ApiError> {
     client.require_admin()?;
     Ok(Json(directory::teams(&state.db, client.0.org.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
     name: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/teams", tag = "directory", request_body = NewTeam, responses((status = 201, body = TeamView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create_team(
     State(state): State<AppState>,
     client: ApiClient,
     ApiJson(input): ApiJson<NewTeam>,
-) -> Result<(StatusCode, Json<team::Model>), ApiError> {
+) -> Result<(StatusCode, Json<TeamView>), ApiError> {
     client.require_admin()?;
     Ok((
         StatusCode::CREATED,
@@ -48,34 +52,38 @@ async fn find_team(state: &AppState, client: &ApiClient, id: Uuid) -> Result<tea
         .ok_or_else(|| not_found("team", id))
 }
 
+#[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = TeamView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get_team(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
-) -> Result<Json<team::Model>, ApiError> {
-    Ok(Json(find_team(&state, &client, id).await?))
+) -> Result<Json<TeamView>, ApiError> {
+    Ok(Json(find_team(&state, &client, id).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = TeamPatch, responses((status = 200, body = TeamView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn update_team(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<TeamPatch>,
-) -> Result<Json<team::Model>, ApiError> {
+) -> Result<Json<TeamView>, ApiError> {
     let current = find_team(&state, &client, id).await?;
     Ok(Json(directory::update_team(&state.db, current, patch, state.clock.now()).await?))
 }
 
-pub async fn projects(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<project::Model>>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/projects", tag = "directory", responses((status = 200, body = Vec<ProjectView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+pub async fn projects(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<ProjectView>>, ApiError> {
     client.require_admin()?;
     Ok(Json(directory::projects(&state.db, client.0.org.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/projects", tag = "directory", request_body = NewProject, responses((status = 201, body = ProjectView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create_project(
     State(state): State<AppState>,
     client: ApiClient,
     ApiJson(input): ApiJson<NewProject>,
-) -> Result<(StatusCode, Json<project::Model>), ApiError> {
+) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
     client.require_admin()?;
     Ok((
         StatusCode::CREATED,
@@ -92,20 +100,22 @@ async fn find_project(state: &AppState, client: &ApiClient, id: Uuid) -> Result<
         .ok_or_else(|| not_found("project", id))
 }
 
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = ProjectView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
-) -> Result<Json<project::Model>, ApiError> {
-    Ok(Json(find_project(&state, &client, id).await?))
+) -> Result<Json<ProjectView>, ApiError> {
+    Ok(Json(find_project(&state, &client, id).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = ProjectPatch, responses((status = 200, body = ProjectView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn update_project(
     State(state): State<AppState>,
     client: ApiClient,
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<ProjectPatch>,
-) -> Result<Json<project::Model>, ApiError> {
+) -> Result<Json<ProjectView>, ApiError> {
     let current = find_project(&state, &client, id).await?;
     Ok(Json(directory::update_project(&state.db, current, patch, state.clock.now()).await?))
 }
@@ -119,6 +129,7 @@ async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<use
         .ok_or_else(|| not_found("user", id))
 }
 
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn get_user(
     State(state): State<AppState>,
     client: ApiClient,
@@ -127,6 +138,7 @@ pub async fn get_user(
     Ok(Json(find_user(&state, &client, id).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = UserPatch, responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn update_user(
     State(state): State<AppState>,
     client: ApiClient,
@@ -137,11 +149,13 @@ pub async fn update_user(
     Ok(Json(directory::update_user(&state.db, current, patch).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, body = Vec<UserView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn users(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<UserView>>, ApiError> {
     client.require_admin()?;
     Ok(Json(directory::users(&state.db, client.0.org.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/users", tag = "directory", request_body = NewUser, responses((status = 201, body = UserView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create_user(
     State(state): State<AppState>,
     client: ApiClient,
@@ -151,11 +165,13 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(directory::create_user(&state.db, client.0.org.id, input, state.clock.now()).await?)))
 }
 
+#[utoipa::path(get, path = "/api/v1/prices", tag = "prices", responses((status = 200, body = Vec<PriceInput>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn prices(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<PriceInput>>, ApiError> {
     client.require_admin()?;
     Ok(Json(directory::prices(&state.db, client.0.org.id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/prices", tag = "prices", request_body = PriceInput, responses((status = 201, description = "Added"), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn add_price(
     State(state): State<AppState>,
     client: ApiClient,

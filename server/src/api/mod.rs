@@ -4,6 +4,7 @@ pub mod auth;
 mod budgets;
 mod directory;
 pub mod error;
+pub mod openapi;
 mod usage;
 
 use app::state::AppState;
@@ -16,6 +17,7 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/check", post(usage::check))
         .route("/api/v1/reservations/{id}/settle", post(usage::settle))
         .route("/api/v1/reservations/{id}", delete(usage::release))

@@ -1,18 +1,36 @@
 //! Usage endpoints: check-and-reserve, settle, release, record usage, status.
 
 use super::auth::ApiClient;
+use super::error::ErrorBody;
 use super::error::{ApiError, ApiJson};
+use app::services::engine::BudgetReport;
 use app::services::engine::{self, CheckInput, CheckOutcome, RecordOutcome, SettleInput, SettleOutcome, UsageInput};
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 pub const MAX_BATCH: usize = 1000;
 
+#[derive(Serialize, ToSchema)]
+pub struct RecordSummary {
+    accepted: usize,
+    duplicates: usize,
+    rejected: usize,
+    /// One per submitted event, in order.
+    results: Vec<RecordOutcome>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusBody {
+    budgets: Vec<BudgetReport>,
+}
+
+#[utoipa::path(post, path = "/api/v1/check", tag = "usage", request_body = CheckInput, responses((status = 200, description = "Decision, reservation and every applicable budget", body = CheckOutcome), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn check(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
@@ -23,6 +41,7 @@ pub async fn check(
     Ok(Json(outcome))
 }
 
+#[utoipa::path(post, path = "/api/v1/reservations/{id}/settle", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), request_body = SettleInput, responses((status = 200, body = SettleOutcome), (status = 404, body = ErrorBody), (status = 409, description = "Already settled or released", body = ErrorBody), (status = 410, description = "Expired and released", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn settle(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
@@ -32,6 +51,7 @@ pub async fn settle(
     Ok(Json(engine::settle(&state.db, &client.org, id, input, state.clock.now()).await?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/reservations/{id}", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), responses((status = 204, description = "Released"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn release(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
@@ -43,11 +63,12 @@ pub async fn release(
 
 /// One event, or `{"events": [...]}` with up to 1,000. Each event is judged on its own: a malformed
 /// one is rejected with its reason and the others are still recorded.
+#[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body(content = UsageInput, description = "One event, or {\"events\": [...]} with up to 1,000"), responses((status = 200, description = "Per event: accepted, duplicate or rejected", body = RecordSummary), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn record(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
     ApiJson(body): ApiJson<Value>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RecordSummary>), ApiError> {
     let (batch, raw) = match body {
         Value::Object(mut map) if map.contains_key("events") => match map.remove("events") {
             Some(Value::Array(events)) => (true, events),
@@ -62,31 +83,35 @@ pub async fn record(
     let inputs = raw.into_iter().map(|v| serde_json::from_value::<UsageInput>(v).map_err(|e| e.to_string())).collect();
     let results = engine::record_usage(&state.db, &client.org, inputs, client.project_id, state.clock.now()).await?;
     let count = |f: fn(&RecordOutcome) -> bool| results.iter().filter(|r| f(r)).count();
-    let summary = json!({
-        "accepted": count(|r| matches!(r, RecordOutcome::Accepted { .. })),
-        "duplicates": count(|r| matches!(r, RecordOutcome::Duplicate { .. })),
-        "rejected": count(|r| matches!(r, RecordOutcome::Rejected { .. })),
-        "results": results,
-    });
     let status = match (batch, results.first()) {
         (false, Some(RecordOutcome::Rejected { .. })) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
+    let summary = RecordSummary {
+        accepted: count(|r| matches!(r, RecordOutcome::Accepted { .. })),
+        duplicates: count(|r| matches!(r, RecordOutcome::Duplicate { .. })),
+        rejected: count(|r| matches!(r, RecordOutcome::Rejected { .. })),
+        results,
+    };
     Ok((status, Json(summary)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct StatusQuery {
+    /// Project slug.
     project: String,
+    /// User handle; budgets of that user are included when given.
     user: Option<String>,
+    /// Category name; budgets of that category are included when given.
     category: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/status", tag = "usage", params(StatusQuery), responses((status = 200, body = StatusBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
     Query(query): Query<StatusQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StatusBody>, ApiError> {
     let budgets = engine::status(
         &state.db,
         &client.org,
@@ -96,7 +121,7 @@ pub async fn status(
         state.clock.now(),
     )
     .await?;
-    Ok(Json(json!({ "budgets": budgets })))
+    Ok(Json(StatusBody { budgets }))
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

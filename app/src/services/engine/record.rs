@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// Events may be stamped slightly ahead of our clock; more than this is rejected.
 const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct UsageInput {
     pub event_id: String,
     pub occurred_at: DateTime<Utc>,
@@ -43,6 +43,7 @@ fn one() -> i64 {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum RecordOutcome {
     Accepted { event_id: String, cost: Decimal },
     Duplicate { event_id: String },

@@ -18,7 +18,7 @@ use uuid::Uuid;
 pub const DEFAULT_TTL_SECONDS: i64 = 300;
 pub const MAX_TTL_SECONDS: i64 = 24 * 3600;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CheckInput {
     #[serde(flatten)]
     pub operation: OperationInput,
@@ -42,7 +42,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckOutcome {
     pub decision: Decision,
     pub reservation_id: Option<Uuid>,

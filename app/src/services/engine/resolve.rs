@@ -11,7 +11,7 @@ use tollgate_domain::{Currency, OperationChain};
 use uuid::Uuid;
 
 /// Who does what: the identifying fields every check and usage event carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OperationInput {
     pub user: String,
     pub project: String,

@@ -16,7 +16,7 @@ use tollgate_domain::money::round_for_storage;
 use tollgate_domain::Currency;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SettleInput {
     #[serde(default)]
     pub input_tokens: i64,
@@ -30,7 +30,7 @@ pub struct SettleInput {
     pub event_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SettleOutcome {
     pub reservation_id: Uuid,
     pub event_id: String,

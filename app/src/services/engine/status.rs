@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tollgate_domain::{LimitKind, OperationChain, Status, Usage, Window};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LimitReport {
     pub limit_type: LimitKind,
     pub soft: Option<Decimal>,
@@ -26,7 +26,7 @@ pub struct LimitReport {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BudgetReport {
     pub budget_id: Uuid,
     pub name: String,
