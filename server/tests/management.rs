@@ -132,6 +132,28 @@ async fn structure_and_prices_are_managed(backend: Backend) {
     assert_eq!(app.post_json(&admin, "/api/v1/prices", price).await.0, 201);
     let (status, priced) = app.post_json(&fx.key, "/api/v1/check", check).await;
     assert_eq!((status, priced["estimate"]["cost"].as_str()), (200, Some("0.002")));
+    let (status, category) = app.post_json(&admin, "/api/v1/categories", json!({"name": "vision"})).await;
+    assert_eq!((status, category["name"].as_str()), (201, Some("vision")));
+    assert_eq!(app.post_json(&admin, "/api/v1/categories", json!({"name": "Vision Models"})).await.0, 422);
+    let (_, categories) = app.get_json(&admin, "/api/v1/categories").await;
+    assert_eq!(categories.as_array().unwrap().len(), 4);
+    let vision_check =
+        json!({ "user": "ada", "project": "chatbot", "category": "vision", "model": "gpt-4o", "estimated_cost": "1" });
+    assert_eq!(app.post_json(&fx.key, "/api/v1/check", vision_check).await.0, 200, "a new category is usable at once");
+    let audited: Vec<String> =
+        budget_event::Entity::find().all(&app.db).await.unwrap().into_iter().map(|e| e.kind).collect();
+    for kind in [
+        "team_created",
+        "project_created",
+        "project_changed",
+        "user_created",
+        "user_changed",
+        "team_changed",
+        "price_added",
+        "category_created",
+    ] {
+        assert!(audited.iter().any(|k| k == kind), "{kind} is audited: {audited:?}");
+    }
     let (_, catalog) = app.get_json(&admin, "/api/v1/prices").await;
     assert!(catalog.as_array().unwrap().iter().any(|p| p["model"] == "house-model"));
 }

@@ -1,7 +1,7 @@
 //! Teams, projects, users and catalog prices: create, list, rename, move and archive.
 
 use super::engine::EngineError;
-use crate::entities::{price, project, team, user};
+use crate::entities::{category, price, project, team, user};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -9,6 +9,24 @@ use serde::{Deserialize, Serialize};
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::Currency;
 use uuid::Uuid;
+
+/// Who makes a change and when; every change is written to the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+async fn audit(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    kind: &str,
+    subject: &impl Serialize,
+    change: Change<'_>,
+) -> Result<(), EngineError> {
+    let detail = serde_json::to_value(subject).map_err(|e| invalid(e.to_string()))?;
+    super::engine::events::record_by(db, org_id, None, kind, detail, change.actor, change.now).await
+}
 
 fn invalid(message: impl Into<String>) -> EngineError {
     EngineError::InvalidInput(message.into())
@@ -79,8 +97,9 @@ pub async fn create_team(
     db: &impl ConnectionTrait,
     org_id: Uuid,
     name: &str,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<TeamView, EngineError> {
+    let now = change.now;
     let name = check_name(name, "a team name")?;
     let id = Uuid::now_v7();
     let row = team::ActiveModel {
@@ -91,7 +110,9 @@ pub async fn create_team(
         created_at: Set(now),
     };
     taken(row.insert(db).await, format!("a team named '{name}'")).await?;
-    Ok(team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
+    let view: TeamView = team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
+    audit(db, org_id, "team_created", &view, change).await?;
+    Ok(view)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -106,8 +127,10 @@ pub async fn update_team(
     db: &impl ConnectionTrait,
     current: team::Model,
     patch: TeamPatch,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<TeamView, EngineError> {
+    let now = change.now;
+    let org_id = current.org_id;
     let mut row: team::ActiveModel = current.into();
     if let Some(name) = patch.name {
         row.name = Set(check_name(&name, "a team name")?);
@@ -115,7 +138,9 @@ pub async fn update_team(
     if let Some(archived) = patch.archived {
         row.archived_at = Set(archived.then_some(now));
     }
-    Ok(row.update(db).await?.into())
+    let view: TeamView = row.update(db).await?.into();
+    audit(db, org_id, "team_changed", &view, change).await?;
+    Ok(view)
 }
 
 pub async fn projects(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<ProjectView>, EngineError> {
@@ -140,8 +165,9 @@ pub async fn create_project(
     db: &impl ConnectionTrait,
     org_id: Uuid,
     input: NewProject,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<ProjectView, EngineError> {
+    let now = change.now;
     let slug = input.slug.trim().to_owned();
     if slug.is_empty()
         || slug.len() > 64
@@ -161,7 +187,10 @@ pub async fn create_project(
         created_at: Set(now),
     };
     taken(row.insert(db).await, format!("a project with slug '{slug}'")).await?;
-    Ok(project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
+    let view: ProjectView =
+        project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
+    audit(db, org_id, "project_created", &view, change).await?;
+    Ok(view)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -178,8 +207,9 @@ pub async fn update_project(
     db: &impl ConnectionTrait,
     current: project::Model,
     patch: ProjectPatch,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<ProjectView, EngineError> {
+    let now = change.now;
     let org_id = current.org_id;
     let mut row: project::ActiveModel = current.into();
     if let Some(name) = patch.name {
@@ -192,7 +222,9 @@ pub async fn update_project(
     if let Some(archived) = patch.archived {
         row.archived_at = Set(archived.then_some(now));
     }
-    Ok(row.update(db).await?.into())
+    let view: ProjectView = row.update(db).await?.into();
+    audit(db, org_id, "project_changed", &view, change).await?;
+    Ok(view)
 }
 
 async fn team_of(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> Result<team::Model, EngineError> {
@@ -246,8 +278,9 @@ pub async fn create_user(
     db: &impl ConnectionTrait,
     org_id: Uuid,
     input: NewUser,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<UserView, EngineError> {
+    let now = change.now;
     let handle = check_name(&input.handle, "a user handle")?;
     let email =
         input.email.map(|e| super::accounts::normalize_email(&e)).transpose().map_err(|e| invalid(e.to_string()))?;
@@ -267,7 +300,9 @@ pub async fn create_user(
         created_at: Set(now),
     };
     taken(row.insert(db).await, format!("a user '{handle}'")).await?;
-    Ok(user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into())
+    let view: UserView = user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
+    audit(db, org_id, "user_created", &view, change).await?;
+    Ok(view)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -283,7 +318,9 @@ pub async fn update_user(
     db: &impl ConnectionTrait,
     current: user::Model,
     patch: UserPatch,
+    change: Change<'_>,
 ) -> Result<UserView, EngineError> {
+    let org_id = current.org_id;
     let mut row: user::ActiveModel = current.into();
     if let Some(name) = patch.display_name {
         row.display_name = Set(check_name(&name, "a display name")?);
@@ -291,7 +328,9 @@ pub async fn update_user(
     if let Some(active) = patch.active {
         row.active = Set(active);
     }
-    Ok(row.update(db).await?.into())
+    let view: UserView = row.update(db).await?.into();
+    audit(db, org_id, "user_changed", &view, change).await?;
+    Ok(view)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -334,8 +373,9 @@ pub async fn add_price(
     org_id: Uuid,
     org_currency: &str,
     input: PriceInput,
-    now: DateTime<Utc>,
+    change: Change<'_>,
 ) -> Result<(), EngineError> {
+    let now = change.now;
     let currency = Currency::parse(&input.currency)?;
     if currency.as_str() != org_currency {
         return Err(EngineError::CurrencyMismatch { expected: org_currency.to_owned(), given: input.currency });
@@ -350,5 +390,41 @@ pub async fn add_price(
         currency: Set(currency.to_string()),
         effective_from: Set(input.effective_from.unwrap_or(now)),
     };
-    taken(row.insert(db).await, format!("a price for {} from that date", input.model)).await
+    taken(row.insert(db).await, format!("a price for {} from that date", input.model)).await?;
+    audit(db, org_id, "price_added", &input, change).await
+}
+
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+pub async fn categories(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<CategoryView>, EngineError> {
+    let rows = category::Entity::find()
+        .filter(category::Column::OrgId.eq(org_id))
+        .order_by_asc(category::Column::Name)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|c| CategoryView { id: c.id, name: c.name }).collect())
+}
+
+/// Adds a category (names such as `llm`, `ml`, `code_quality`: lower case, digits, `_` or `-`).
+pub async fn create_category(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    name: &str,
+    change: Change<'_>,
+) -> Result<CategoryView, EngineError> {
+    let name = name.trim();
+    let well_formed = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if name.is_empty() || name.len() > 40 || !well_formed {
+        return Err(invalid("a category name is 1 to 40 lower-case letters, digits, '_' or '-'"));
+    }
+    let id = Uuid::now_v7();
+    let row = category::ActiveModel { id: Set(id), org_id: Set(org_id), name: Set(name.to_owned()) };
+    taken(row.insert(db).await, format!("a category '{name}'")).await?;
+    let view = CategoryView { id, name: name.to_owned() };
+    audit(db, org_id, "category_created", &view, change).await?;
+    Ok(view)
 }

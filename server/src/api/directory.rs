@@ -4,7 +4,8 @@ use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use app::entities::{project, team, user};
 use app::services::directory::{
-    self, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView, UserPatch, UserView,
+    self, CategoryView, Change, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView,
+    UserPatch, UserView,
 };
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -13,6 +14,15 @@ use axum::Json;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
+
+/// The audit identity of an API client.
+fn change<'a>(actor: &'a str, state: &AppState) -> Change<'a> {
+    Change { actor, now: state.clock.now() }
+}
+
+fn actor(client: &ApiClient) -> String {
+    format!("api-key:{}", client.0.key_id)
+}
 
 fn not_found(what: &str, id: Uuid) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} {id} does not exist"))
@@ -39,7 +49,7 @@ pub async fn create_team(
     client.require_admin()?;
     Ok((
         StatusCode::CREATED,
-        Json(directory::create_team(&state.db, client.0.org.id, &input.name, state.clock.now()).await?),
+        Json(directory::create_team(&state.db, client.0.org.id, &input.name, change(&actor(&client), &state)).await?),
     ))
 }
 
@@ -69,7 +79,7 @@ pub async fn update_team(
     ApiJson(patch): ApiJson<TeamPatch>,
 ) -> Result<Json<TeamView>, ApiError> {
     let current = find_team(&state, &client, id).await?;
-    Ok(Json(directory::update_team(&state.db, current, patch, state.clock.now()).await?))
+    Ok(Json(directory::update_team(&state.db, current, patch, change(&actor(&client), &state)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects", tag = "directory", responses((status = 200, body = Vec<ProjectView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -87,7 +97,7 @@ pub async fn create_project(
     client.require_admin()?;
     Ok((
         StatusCode::CREATED,
-        Json(directory::create_project(&state.db, client.0.org.id, input, state.clock.now()).await?),
+        Json(directory::create_project(&state.db, client.0.org.id, input, change(&actor(&client), &state)).await?),
     ))
 }
 
@@ -117,7 +127,7 @@ pub async fn update_project(
     ApiJson(patch): ApiJson<ProjectPatch>,
 ) -> Result<Json<ProjectView>, ApiError> {
     let current = find_project(&state, &client, id).await?;
-    Ok(Json(directory::update_project(&state.db, current, patch, state.clock.now()).await?))
+    Ok(Json(directory::update_project(&state.db, current, patch, change(&actor(&client), &state)).await?))
 }
 
 async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<user::Model, ApiError> {
@@ -146,7 +156,7 @@ pub async fn update_user(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     let current = find_user(&state, &client, id).await?;
-    Ok(Json(directory::update_user(&state.db, current, patch).await?))
+    Ok(Json(directory::update_user(&state.db, current, patch, change(&actor(&client), &state)).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, body = Vec<UserView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -162,7 +172,10 @@ pub async fn create_user(
     ApiJson(input): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     client.require_admin()?;
-    Ok((StatusCode::CREATED, Json(directory::create_user(&state.db, client.0.org.id, input, state.clock.now()).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(directory::create_user(&state.db, client.0.org.id, input, change(&actor(&client), &state)).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/prices", tag = "prices", responses((status = 200, body = Vec<PriceInput>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -179,6 +192,30 @@ pub async fn add_price(
 ) -> Result<StatusCode, ApiError> {
     client.require_admin()?;
     let org = &client.0.org;
-    directory::add_price(&state.db, org.id, &org.currency, input, state.clock.now()).await?;
+    directory::add_price(&state.db, org.id, &org.currency, input, change(&actor(&client), &state)).await?;
     Ok(StatusCode::CREATED)
+}
+
+#[utoipa::path(get, path = "/api/v1/categories", tag = "directory", responses((status = 200, body = Vec<CategoryView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+pub async fn categories(State(state): State<AppState>, client: ApiClient) -> Result<Json<Vec<CategoryView>>, ApiError> {
+    client.require_admin()?;
+    Ok(Json(directory::categories(&state.db, client.0.org.id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategory {
+    name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/categories", tag = "directory", request_body = NewCategory, responses((status = 201, body = CategoryView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+pub async fn create_category(
+    State(state): State<AppState>,
+    client: ApiClient,
+    ApiJson(input): ApiJson<NewCategory>,
+) -> Result<(StatusCode, Json<CategoryView>), ApiError> {
+    client.require_admin()?;
+    let created =
+        directory::create_category(&state.db, client.0.org.id, &input.name, change(&actor(&client), &state)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }

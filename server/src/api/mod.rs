@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/projects/{id}", get(directory::get_project).patch(directory::update_project))
         .route("/api/v1/users", get(directory::users).post(directory::create_user))
         .route("/api/v1/users/{id}", get(directory::get_user).patch(directory::update_user))
+        .route("/api/v1/categories", get(directory::categories).post(directory::create_category))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

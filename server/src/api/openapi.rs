@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         directory::teams, directory::create_team, directory::get_team, directory::update_team,
         directory::projects, directory::create_project, directory::get_project, directory::update_project,
         directory::users, directory::create_user, directory::get_user, directory::update_user,
-        directory::prices, directory::add_price,
+        directory::categories, directory::create_category, directory::prices, directory::add_price,
     ),
     components(schemas(error::ErrorBody, app::services::engine::UsageInput)),
     modifiers(&ApiKeyAuth),
