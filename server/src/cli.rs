@@ -51,6 +51,8 @@ pub enum Command {
         #[arg(long)]
         project: Option<String>,
     },
+    /// Revoke an API key by its prefix (the part after `tg_`, before the next `_`).
+    RevokeApiKey { prefix: String },
     /// Fill an empty database with a demo organization: teams, projects, users, budgets and usage.
     SeedDemo {
         #[arg(long, default_value_t = 90)]
@@ -121,6 +123,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 org.name
             );
             println!("{secret}");
+        }
+        Command::RevokeApiKey { prefix } => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            if api_keys::revoke_by_prefix(&db, &prefix, clock.now()).await? {
+                println!("Revoked API key {prefix}; requests with it now get 401.");
+            } else {
+                anyhow::bail!("no live API key with prefix '{prefix}'");
+            }
         }
         Command::SeedDemo { days } => {
             let db = database::connect(&settings.database_url()).await?;

@@ -97,4 +97,10 @@ async fn create_api_key_prints_a_working_key_last() {
     assert!(client.project_id.is_some(), "restricted to the project");
     let forged = format!("{}x", &key[..key.len() - 1]);
     assert!(app::services::api_keys::authenticate(&db, &forged, chrono::Utc::now()).await.unwrap().is_none());
+
+    let prefix = key.split('_').nth(1).unwrap();
+    let revoked = tollgate(dir.path(), &["revoke-api-key", prefix]);
+    assert!(stdout(&revoked).contains("Revoked API key"), "{revoked:?}");
+    assert!(app::services::api_keys::authenticate(&db, key, chrono::Utc::now()).await.unwrap().is_none());
+    assert!(!tollgate(dir.path(), &["revoke-api-key", prefix]).status.success(), "already revoked");
 }

@@ -101,6 +101,17 @@ pub async fn revoke(db: &impl ConnectionTrait, org_id: Uuid, key_id: Uuid, now: 
     Ok(result.rows_affected == 1)
 }
 
+/// Revokes the live key with this prefix (the shell's way, until the admin page exists).
+pub async fn revoke_by_prefix(db: &impl ConnectionTrait, prefix: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let result = api_key::Entity::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(now))
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
