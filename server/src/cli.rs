@@ -53,6 +53,8 @@ pub enum Command {
     },
     /// Revoke an API key by its prefix (the part after `tg_`, before the next `_`).
     RevokeApiKey { prefix: String },
+    /// Recompute budget counters and daily aggregates from the ledger; exit 1 on any difference.
+    Reconcile,
     /// Fill an empty database with a demo organization: teams, projects, users, budgets and usage.
     SeedDemo {
         #[arg(long, default_value_t = 90)]
@@ -131,6 +133,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("Revoked API key {prefix}; requests with it now get 401.");
             } else {
                 anyhow::bail!("no live API key with prefix '{prefix}'");
+            }
+        }
+        Command::Reconcile => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            let differences = app::services::reconcile::reconcile(&db).await?;
+            if differences.is_empty() {
+                println!("Counters and daily aggregates match the ledger.");
+            } else {
+                for d in &differences {
+                    println!("{}: {}: stored {:?}, ledger says {:?}", d.table, d.key, d.stored, d.expected);
+                }
+                anyhow::bail!("{} difference(s) between stored figures and the ledger", differences.len());
             }
         }
         Command::SeedDemo { days } => {

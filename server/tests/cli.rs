@@ -58,6 +58,9 @@ fn seed_demo_fills_an_empty_database_once() {
     assert!(out.contains("Admin login: admin@acme.example / demo-"));
     let twice = tollgate(dir.path(), &["seed-demo"]);
     assert!(!twice.status.success());
+    let reconciled = tollgate(dir.path(), &["reconcile"]);
+    assert!(reconciled.status.success(), "{reconciled:?}");
+    assert!(stdout(&reconciled).contains("match the ledger"));
 }
 
 #[test]

@@ -6,3 +6,4 @@ pub mod budgets;
 pub mod directory;
 pub mod engine;
 pub mod organizations;
+pub mod reconcile;
