@@ -86,6 +86,26 @@ impl Sub for Usage {
     }
 }
 
+/// Largest token count one operation may report (input or output): far beyond any model's context,
+/// and small enough that sums over a window can never overflow.
+pub const MAX_TOKENS_PER_OPERATION: i64 = 1_000_000_000_000;
+/// Largest operation count one usage event may report.
+pub const MAX_OPERATIONS_PER_EVENT: i64 = 1_000_000;
+
+/// Checks the quantities one operation reports: none negative, none absurdly large.
+pub fn check_quantities(input_tokens: i64, output_tokens: i64, operations: i64) -> Result<(), String> {
+    if input_tokens < 0 || output_tokens < 0 || operations < 0 {
+        return Err("tokens and operations must not be negative".into());
+    }
+    if input_tokens > MAX_TOKENS_PER_OPERATION || output_tokens > MAX_TOKENS_PER_OPERATION {
+        return Err(format!("at most {MAX_TOKENS_PER_OPERATION} tokens per operation"));
+    }
+    if operations > MAX_OPERATIONS_PER_EVENT {
+        return Err(format!("at most {MAX_OPERATIONS_PER_EVENT} operations per event"));
+    }
+    Ok(())
+}
+
 /// One limit of a budget: a soft (warning) level and a hard (enforcement) level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limit {
@@ -210,6 +230,15 @@ mod tests {
         assert_eq!(limit.status(dec!(100)), Status::OverBudget);
         assert_eq!(limit.percent_used(dec!(33.333)), dec!(33.33));
         assert!(Status::OverBudget > Status::ApproachingLimit);
+    }
+
+    #[test]
+    fn quantities_are_bounded() {
+        assert!(check_quantities(0, 0, 0).is_ok());
+        assert!(check_quantities(MAX_TOKENS_PER_OPERATION, MAX_TOKENS_PER_OPERATION, MAX_OPERATIONS_PER_EVENT).is_ok());
+        assert!(check_quantities(-1, 0, 1).is_err());
+        assert!(check_quantities(0, MAX_TOKENS_PER_OPERATION + 1, 1).is_err());
+        assert!(check_quantities(0, 0, MAX_OPERATIONS_PER_EVENT + 1).is_err());
     }
 
     #[test]

@@ -15,8 +15,10 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
+/// Reservations live a day here, so moving the test clock never lets the sweeper free them mid-test.
 fn check_body(cost: &str) -> Value {
-    json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o", "estimated_cost": cost })
+    json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+            "estimated_cost": cost, "ttl_seconds": 86_400 })
 }
 
 /// Fires `count` checks at once, spread over the given instances; returns how many were admitted.

@@ -63,7 +63,7 @@ pub async fn release(
 
 /// One event, or `{"events": [...]}` with up to 1,000. Each event is judged on its own: a malformed
 /// one is rejected with its reason and the others are still recorded.
-#[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body(content = UsageInput, description = "One event, or {\"events\": [...]} with up to 1,000"), responses((status = 200, description = "Per event: accepted, duplicate or rejected", body = RecordSummary), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body(content = UsageInput, description = "One event, or {\"events\": [...]} with up to 1,000"), responses((status = 200, description = "Per event: accepted, duplicate or rejected (a single rejected event is a 422 error)", body = RecordSummary), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn record(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
@@ -82,18 +82,18 @@ pub async fn record(
     }
     let inputs = raw.into_iter().map(|v| serde_json::from_value::<UsageInput>(v).map_err(|e| e.to_string())).collect();
     let results = engine::record_usage(&state.db, &client.org, inputs, client.project_id, state.clock.now()).await?;
+    // A single rejected event is an error like any other; a batch reports each event's fate.
+    if let (false, Some(RecordOutcome::Rejected { code, message, .. })) = (batch, results.first()) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code.clone(), message.clone()));
+    }
     let count = |f: fn(&RecordOutcome) -> bool| results.iter().filter(|r| f(r)).count();
-    let status = match (batch, results.first()) {
-        (false, Some(RecordOutcome::Rejected { .. })) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::OK,
-    };
     let summary = RecordSummary {
         accepted: count(|r| matches!(r, RecordOutcome::Accepted { .. })),
         duplicates: count(|r| matches!(r, RecordOutcome::Duplicate { .. })),
         rejected: count(|r| matches!(r, RecordOutcome::Rejected { .. })),
         results,
     };
-    Ok((status, Json(summary)))
+    Ok((StatusCode::OK, Json(summary)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -79,9 +79,8 @@ pub async fn prepare(
     if event_id.is_empty() || event_id.len() > 200 {
         return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
     }
-    if input.input_tokens < 0 || input.output_tokens < 0 || input.operations < 0 {
-        return Err(EngineError::InvalidInput("tokens and operations must not be negative".into()));
-    }
+    tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, input.operations)
+        .map_err(EngineError::InvalidInput)?;
     if input.cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("cost must not be negative".into()));
     }

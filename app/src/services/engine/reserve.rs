@@ -67,7 +67,8 @@ pub async fn check_and_reserve(
     }
     let input_tokens = input.estimated_input_tokens.unwrap_or(0);
     let output_tokens = input.max_output_tokens.unwrap_or(0);
-    if input_tokens < 0 || output_tokens < 0 || input.estimated_cost.is_some_and(|c| c.is_sign_negative()) {
+    tollgate_domain::limits::check_quantities(input_tokens, output_tokens, 1).map_err(EngineError::InvalidInput)?;
+    if input.estimated_cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("estimates must not be negative".into()));
     }
     if input.estimated_cost.is_none() && input.estimated_input_tokens.is_none() && input.max_output_tokens.is_none() {

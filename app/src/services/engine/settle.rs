@@ -46,7 +46,9 @@ pub async fn settle(
     input: SettleInput,
     now: DateTime<Utc>,
 ) -> Result<SettleOutcome, EngineError> {
-    if input.input_tokens < 0 || input.output_tokens < 0 || input.cost.is_some_and(|c| c.is_sign_negative()) {
+    tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, 1)
+        .map_err(EngineError::InvalidInput)?;
+    if input.cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("actual usage must not be negative".into()));
     }
     let held = find_open(db, org.id, id, now).await?;
