@@ -2,7 +2,7 @@
 
 use super::budgets::{applicable, ApplicableBudget};
 use super::counters::{active_overrides, adjust, lock_windows, to_columns, window_usage, ZERO};
-use super::resolve::{price_at, register_new_user, resolve, OperationInput};
+use super::resolve::{check_currency, cost_of, register_new_user, resolve, OperationInput};
 use super::EngineError;
 use crate::entities::{daily_usage, organization, usage_event};
 use chrono::{DateTime, Duration, Utc};
@@ -12,7 +12,6 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use tollgate_domain::money::round_for_storage;
 use tollgate_domain::{Currency, OperationChain, Status, Usage};
 use uuid::Uuid;
 
@@ -88,21 +87,17 @@ pub async fn prepare(
         return Err(EngineError::InvalidInput("occurred_at is in the future".into()));
     }
     let resolved = resolve(db, org, &input.operation, allowed_project).await?;
-    if let Some(given) = &input.currency {
-        if Currency::parse(given)? != resolved.currency {
-            return Err(EngineError::CurrencyMismatch {
-                expected: resolved.currency.to_string(),
-                given: given.clone(),
-            });
-        }
-    }
-    let (cost, pricing) = match input.cost {
-        Some(cost) => (round_for_storage(cost), "explicit"),
-        None => {
-            let price = price_at(db, &resolved, &input.operation.model, input.occurred_at).await?;
-            (price.cost(input.input_tokens as u64, input.output_tokens as u64), "catalog")
-        }
-    };
+    check_currency(&resolved, input.currency.as_deref())?;
+    let (cost, pricing) = cost_of(
+        db,
+        &resolved,
+        &input.operation.model,
+        input.cost,
+        input.input_tokens,
+        input.output_tokens,
+        input.occurred_at,
+    )
+    .await?;
     Ok(PreparedEvent {
         event_id: event_id.to_owned(),
         occurred_at: input.occurred_at,

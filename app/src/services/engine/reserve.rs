@@ -2,7 +2,7 @@
 
 use super::budgets::applicable;
 use super::counters::{active_overrides, adjust, lock_windows, to_columns, window_usage, ZERO};
-use super::resolve::{price_at, register_new_user, resolve, OperationInput};
+use super::resolve::{check_currency, cost_of, register_new_user, resolve, OperationInput};
 use super::status::{report, BudgetReport};
 use super::{events, EngineError};
 use crate::entities::{organization, reservation, reservation_hold};
@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde::{Deserialize, Serialize};
 use tollgate_domain::enforcement::combine;
-use tollgate_domain::{evaluate, CheckRequest, Currency, Decision, Usage};
+use tollgate_domain::{evaluate, CheckRequest, Decision, Usage};
 use uuid::Uuid;
 
 pub const DEFAULT_TTL_SECONDS: i64 = 300;
@@ -77,20 +77,9 @@ pub async fn check_and_reserve(
         ));
     }
     let resolved = resolve(db, org, &input.operation, allowed_project).await?;
-    if let Some(given) = &input.currency {
-        if Currency::parse(given)? != resolved.currency {
-            return Err(EngineError::CurrencyMismatch {
-                expected: resolved.currency.to_string(),
-                given: given.clone(),
-            });
-        }
-    }
-    let cost = match input.estimated_cost {
-        Some(cost) => tollgate_domain::money::round_for_storage(cost),
-        None => {
-            price_at(db, &resolved, &input.operation.model, now).await?.cost(input_tokens as u64, output_tokens as u64)
-        }
-    };
+    check_currency(&resolved, input.currency.as_deref())?;
+    let (cost, _) =
+        cost_of(db, &resolved, &input.operation.model, input.estimated_cost, input_tokens, output_tokens, now).await?;
     let estimate = Usage::new(cost, input_tokens + output_tokens, 1);
     let estimate_columns = to_columns(&estimate)?;
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);

@@ -187,3 +187,33 @@ pub async fn resolve_reservation(
         provider: provider_of(db, org.id, &reservation.model).await?.unwrap_or_default(),
     })
 }
+
+/// Refuses amounts declared in another currency than the organization's.
+pub fn check_currency(resolved: &Resolved, given: Option<&str>) -> Result<(), EngineError> {
+    match given {
+        Some(given) if Currency::parse(given)? != resolved.currency => {
+            Err(EngineError::CurrencyMismatch { expected: resolved.currency.to_string(), given: given.to_owned() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The cost of usage and how it was priced: the explicit amount when given, otherwise the tokens
+/// at the catalog price in force at `at` (an unpriced model is an error, never zero).
+pub async fn cost_of(
+    db: &impl ConnectionTrait,
+    resolved: &Resolved,
+    model: &str,
+    explicit: Option<rust_decimal::Decimal>,
+    input_tokens: i64,
+    output_tokens: i64,
+    at: DateTime<Utc>,
+) -> Result<(rust_decimal::Decimal, &'static str), EngineError> {
+    match explicit {
+        Some(cost) => Ok((tollgate_domain::money::round_for_storage(cost), "explicit")),
+        None => {
+            let price = price_at(db, resolved, model, at).await?;
+            Ok((price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64), "catalog"))
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use super::budgets::applicable;
 use super::counters::{adjust, negate, ZERO};
 use super::record::{apply, PreparedEvent};
-use super::resolve::{price_at, resolve_reservation};
+use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};
 use crate::entities::{organization, reservation, reservation_hold};
 use chrono::{DateTime, Utc};
@@ -12,8 +12,6 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
-use tollgate_domain::money::round_for_storage;
-use tollgate_domain::Currency;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -53,21 +51,9 @@ pub async fn settle(
     }
     let held = find_open(db, org.id, id, now).await?;
     let resolved = resolve_reservation(db, org, &held).await?;
-    if let Some(given) = &input.currency {
-        if Currency::parse(given)? != resolved.currency {
-            return Err(EngineError::CurrencyMismatch {
-                expected: resolved.currency.to_string(),
-                given: given.clone(),
-            });
-        }
-    }
-    let (cost, pricing) = match input.cost {
-        Some(cost) => (round_for_storage(cost), "explicit"),
-        None => {
-            let price = price_at(db, &resolved, &held.model, now).await?;
-            (price.cost(input.input_tokens as u64, input.output_tokens as u64), "catalog")
-        }
-    };
+    check_currency(&resolved, input.currency.as_deref())?;
+    let (cost, pricing) =
+        cost_of(db, &resolved, &held.model, input.cost, input.input_tokens, input.output_tokens, now).await?;
     let event = PreparedEvent {
         event_id: input
             .event_id
