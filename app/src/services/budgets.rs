@@ -144,15 +144,7 @@ async fn validate(
     }
     let scope_id = scope_id(db, org.id, input).await?;
     let category_id = match input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(name) => Some(
-            category::Entity::find()
-                .filter(category::Column::OrgId.eq(org.id))
-                .filter(category::Column::Name.eq(name))
-                .one(db)
-                .await?
-                .ok_or_else(|| EngineError::UnknownCategory(name.to_owned(), String::new()))?
-                .id,
-        ),
+        Some(name) => Some(super::engine::resolve::category_id(db, org.id, name).await?),
         None => None,
     };
     let org_currency = Currency::parse(&org.currency)?;

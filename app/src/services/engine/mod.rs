@@ -10,7 +10,7 @@ mod counters;
 pub mod events;
 mod record;
 mod reserve;
-mod resolve;
+pub mod resolve;
 mod settle;
 mod status;
 

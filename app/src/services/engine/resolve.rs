@@ -56,11 +56,7 @@ pub async fn resolve(
     if allowed_project.is_some_and(|p| p != project.id) {
         return Err(EngineError::ProjectNotAllowed(input.project.clone()));
     }
-    let categories = category::Entity::find().filter(category::Column::OrgId.eq(org.id)).all(db).await?;
-    let category = categories.iter().find(|c| c.name == input.category.trim()).ok_or_else(|| {
-        let known: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
-        EngineError::UnknownCategory(input.category.clone(), known.join(", "))
-    })?;
+    let category_id = category_id(db, org.id, &input.category).await?;
     let existing = user::Entity::find()
         .filter(user::Column::OrgId.eq(org.id))
         .filter(user::Column::Handle.eq(user_handle))
@@ -76,7 +72,7 @@ pub async fn resolve(
             team: project.team_id,
             project: project.id,
             user: existing.as_ref().map_or(Uuid::nil(), |u| u.id),
-            category: category.id,
+            category: category_id,
         },
         new_user: existing.is_none().then(|| user_handle.to_owned()),
         currency: Currency::parse(&org.currency)?,
@@ -216,4 +212,14 @@ pub async fn cost_of(
             Ok((price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64), "catalog"))
         }
     }
+}
+
+/// The id of the organization's category with this name; the error lists the known ones.
+pub async fn category_id(db: &impl ConnectionTrait, org_id: Uuid, name: &str) -> Result<Uuid, EngineError> {
+    let categories = category::Entity::find().filter(category::Column::OrgId.eq(org_id)).all(db).await?;
+    let name = name.trim();
+    categories.iter().find(|c| c.name == name).map(|c| c.id).ok_or_else(|| {
+        let known: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+        EngineError::UnknownCategory(name.to_owned(), known.join(", "))
+    })
 }

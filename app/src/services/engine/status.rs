@@ -3,7 +3,7 @@
 use super::budgets::{applicable, ApplicableBudget};
 use super::counters::{active_overrides, spent_and_reserved};
 use super::EngineError;
-use crate::entities::{budget_counter, category, organization, project, user};
+use crate::entities::{budget_counter, organization, project, user};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -112,15 +112,7 @@ pub async fn status(
         None => None,
     };
     let category_id = match category_name {
-        Some(name) => Some(
-            category::Entity::find()
-                .filter(category::Column::OrgId.eq(org.id))
-                .filter(category::Column::Name.eq(name))
-                .one(db)
-                .await?
-                .ok_or_else(|| EngineError::UnknownCategory(name.to_owned(), String::new()))?
-                .id,
-        ),
+        Some(name) => Some(super::resolve::category_id(db, org.id, name).await?),
         None => None,
     };
     // A missing part of the chain matches no budget scoped to it (nil ids never exist).
