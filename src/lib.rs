@@ -3,6 +3,7 @@
 //! Nothing here performs IO or reads the system clock: callers pass time in, so every rule is
 //! testable with fixed instants.
 
+pub mod access;
 pub mod clock;
 pub mod enforcement;
 pub mod limits;
@@ -12,6 +13,7 @@ pub mod pricing;
 pub mod scope;
 pub mod thresholds;
 
+pub use access::{Actor, Role};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use enforcement::{evaluate, BudgetRules, BudgetVerdict, CheckRequest, Decision, WindowUsage};
 pub use limits::{EnforcementMode, Limit, LimitKind, Status, Usage};

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_organizations;
 mod m20261128_000002_budgets_and_ledger;
 mod m20261128_000003_overrides;
+mod m20261128_000004_sessions;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_organizations::Migration),
             Box::new(m20261128_000002_budgets_and_ledger::Migration),
             Box::new(m20261128_000003_overrides::Migration),
+            Box::new(m20261128_000004_sessions::Migration),
         ]
     }
 }

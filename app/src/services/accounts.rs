@@ -1,10 +1,14 @@
 //! Accounts: password policy, argon2 hashing, and creating users with roles.
 
+use super::directory::Change;
+use super::engine::events;
 use crate::entities::{user, user_role};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+use tollgate_domain::Role;
 use uuid::Uuid;
 
 pub const MIN_PASSWORD_LENGTH: usize = 12;
@@ -21,10 +25,27 @@ pub enum AccountError {
     InvalidEmail(String),
     #[error("an account with the email '{0}' already exists")]
     EmailTaken(String),
+    #[error("the current password is not correct")]
+    WrongPassword,
+    #[error("the organization must keep at least one active admin")]
+    LastAdmin,
     #[error("password hashing failed")]
     Hashing,
     #[error(transparent)]
     Database(#[from] DbErr),
+    #[error(transparent)]
+    Engine(#[from] super::engine::EngineError),
+}
+
+impl From<AccountError> for crate::errors::AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Database(e) => crate::errors::AppError::internal(e),
+            AccountError::Engine(e) => e.into(),
+            AccountError::Hashing => crate::errors::AppError::internal("password hashing failed"),
+            other => crate::errors::AppError::Invalid(other.to_string()),
+        }
+    }
 }
 
 pub fn check_password_policy(password: &str) -> Result<(), AccountError> {
@@ -106,6 +127,99 @@ pub async fn create_account(
         user_role::ActiveModel { user_id: Set(created.id), role: Set(role.to_owned()) }.insert(db).await?;
     }
     Ok(created)
+}
+
+/// Replaces an account's roles (`viewer` is always kept). The organization always keeps an active admin.
+pub async fn set_roles(
+    db: &impl ConnectionTrait,
+    account: &user::Model,
+    roles: &[Role],
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    let before = roles_of(db, account.id).await?;
+    let mut after: Vec<Role> = roles.iter().copied().chain([Role::Viewer]).collect();
+    after.sort_unstable();
+    after.dedup();
+    if before.contains(&Role::Admin) && !after.contains(&Role::Admin) {
+        ensure_another_admin(db, account).await?;
+    }
+    user_role::Entity::delete_many().filter(user_role::Column::UserId.eq(account.id)).exec(db).await?;
+    for role in &after {
+        user_role::ActiveModel { user_id: Set(account.id), role: Set(role.as_str().to_owned()) }.insert(db).await?;
+    }
+    let detail = json!({ "user": account.handle, "from": before, "to": after });
+    events::record_by(db, account.org_id, None, "roles_changed", detail, change.actor, change.now).await?;
+    Ok(())
+}
+
+/// Deactivates (ending every session at once) or reactivates an account.
+pub async fn set_active(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    active: bool,
+    change: Change<'_>,
+) -> Result<(), AccountError> {
+    if !active && roles_of(db, account.id).await?.contains(&Role::Admin) {
+        ensure_another_admin(db, &account).await?;
+    }
+    let (org_id, handle, id) = (account.org_id, account.handle.clone(), account.id);
+    let mut row: user::ActiveModel = account.into();
+    row.active = Set(active);
+    row.update(db).await?;
+    if !active {
+        crate::auth::store::end_sessions(db, id, None).await?;
+    }
+    let kind = if active { "account_reactivated" } else { "account_deactivated" };
+    events::record_by(db, org_id, None, kind, json!({ "user": handle }), change.actor, change.now).await?;
+    Ok(())
+}
+
+/// Changes a password after checking the current one; the account's other sessions end.
+pub async fn change_password(
+    db: &impl ConnectionTrait,
+    account: user::Model,
+    current: &str,
+    new: &str,
+    keep_session: Option<&tower_sessions::session::Id>,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    if !account.password_hash.as_deref().is_some_and(|hash| verify_password(current, hash)) {
+        return Err(AccountError::WrongPassword);
+    }
+    check_password_policy(new)?;
+    let (org_id, handle, id) = (account.org_id, account.handle.clone(), account.id);
+    let mut row: user::ActiveModel = account.into();
+    row.password_hash = Set(Some(hash_password(new)?));
+    row.update(db).await?;
+    crate::auth::store::end_sessions(db, id, keep_session).await?;
+    events::record_by(db, org_id, None, "password_changed", json!({ "user": handle }), &handle, now).await?;
+    Ok(())
+}
+
+pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>, DbErr> {
+    let rows = user_role::Entity::find().filter(user_role::Column::UserId.eq(user_id)).all(db).await?;
+    let mut roles: Vec<Role> = rows.iter().filter_map(|r| Role::parse(&r.role)).collect();
+    roles.sort_unstable();
+    Ok(roles)
+}
+
+async fn ensure_another_admin(db: &impl ConnectionTrait, account: &user::Model) -> Result<(), AccountError> {
+    let others = user_role::Entity::find()
+        .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user_role::Column::UserId.ne(account.id))
+        .all(db)
+        .await?;
+    for other in others {
+        let active = user::Entity::find_by_id(other.user_id)
+            .filter(user::Column::OrgId.eq(account.org_id))
+            .filter(user::Column::Active.eq(true))
+            .one(db)
+            .await?;
+        if active.is_some() {
+            return Ok(());
+        }
+    }
+    Err(AccountError::LastAdmin)
 }
 
 #[cfg(test)]

@@ -329,6 +329,9 @@ pub async fn update_user(
         row.active = Set(active);
     }
     let view: UserView = row.update(db).await?.into();
+    if !view.active {
+        crate::auth::store::end_sessions(db, view.id, None).await?;
+    }
     audit(db, org_id, "user_changed", &view, change).await?;
     Ok(view)
 }

@@ -1,9 +1,12 @@
 //! Write-side services used by server functions, the REST API and the command line.
 
+pub mod access;
 pub mod accounts;
 pub mod api_keys;
 pub mod budgets;
 pub mod directory;
 pub mod engine;
+pub mod members;
 pub mod organizations;
 pub mod reconcile;
+pub mod setup;

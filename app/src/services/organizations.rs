@@ -87,6 +87,10 @@ fn storage(amount: &str) -> i64 {
     amount.parse().ok().and_then(|d| to_storage(d).ok()).expect("starter prices are valid amounts")
 }
 
+pub async fn organization(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
+    organization::Entity::find_by_id(id).one(db).await
+}
+
 pub async fn first_organization(db: &impl ConnectionTrait) -> Result<Option<organization::Model>, DbErr> {
     use sea_orm::QueryOrder;
     organization::Entity::find().order_by_asc(organization::Column::CreatedAt).one(db).await

@@ -56,7 +56,7 @@ impl From<tollgate_domain::MoneyError> for EngineError {
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (a deferred one that reads first could
 /// not be upgraded once another writer commits), a plain transaction on PostgreSQL.
-pub(crate) async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
@@ -64,7 +64,7 @@ pub(crate) async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_
 }
 
 /// Which database the engine runs on; locking differs.
-pub(crate) fn is_postgres(db: &impl sea_orm::ConnectionTrait) -> bool {
+pub fn is_postgres(db: &impl sea_orm::ConnectionTrait) -> bool {
     db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
 }
 

@@ -1,0 +1,133 @@
+//! Signing in: password check, rate limits per account and per address, and the audit of attempts.
+
+use super::{load_account, Account};
+use crate::entities::{login_attempt, user};
+use crate::errors::AppError;
+use crate::services::accounts::{normalize_email, verify_password};
+use crate::services::engine::events;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Failed attempts within this window count toward the limits.
+pub const LOCKOUT_MINUTES: i64 = 15;
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// The one message for every wrong combination: it never says which half was wrong.
+pub const BAD_CREDENTIALS: &str = "that email and password do not match an active account";
+
+/// A well-formed argon2id hash of a random password, verified when the email is unknown so that
+/// unknown and known emails take the same time.
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Yq7Tw0Ek2Cq5d5mQ9kqzJ5Qn8E3b2Hq4j6p1y8Zr0w";
+
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<Account, AppError> {
+    let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    let since = now - Duration::minutes(LOCKOUT_MINUTES);
+    let failures = |column: login_attempt::Column, value: String| {
+        login_attempt::Entity::find()
+            .filter(column.eq(value))
+            .filter(login_attempt::Column::Succeeded.eq(false))
+            .filter(login_attempt::Column::AttemptedAt.gt(since))
+            .count(db)
+    };
+    if failures(login_attempt::Column::Email, email.clone()).await? >= MAX_FAILURES_PER_ACCOUNT
+        || failures(login_attempt::Column::Address, address.to_owned()).await? >= MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(AppError::TooManyAttempts(format!(
+            "too many failed sign-ins; try again in {LOCKOUT_MINUTES} minutes"
+        )));
+    }
+
+    let candidate = user::Entity::find()
+        .filter(user::Column::Email.eq(email.clone()))
+        .filter(user::Column::PasswordHash.is_not_null())
+        .one(db)
+        .await?;
+    let stored_hash = candidate.as_ref().and_then(|u| u.password_hash.clone());
+    let password = password.to_owned();
+    let password_matches =
+        tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref().unwrap_or(DECOY_HASH)))
+            .await
+            .map_err(AppError::internal)?;
+    let account = match candidate.filter(|u| password_matches && u.active) {
+        Some(found) => load_account(db, found.id).await?,
+        None => None,
+    };
+
+    let txn = db.begin().await?;
+    record_attempt(&txn, &email, address, account.is_some(), now).await?;
+    let org_id = match (&account, user_org(&txn, &email).await?) {
+        (Some(account), _) => Some(account.org_id),
+        (None, org) => org,
+    };
+    if let Some(org_id) = org_id {
+        let kind = if account.is_some() { "login" } else { "login_failed" };
+        let detail = json!({ "email": email, "address": address });
+        events::record_by(&txn, org_id, None, kind, detail, &email, now).await?;
+    }
+    txn.commit().await?;
+    account.ok_or_else(|| AppError::Invalid(BAD_CREDENTIALS.to_owned()))
+}
+
+async fn record_attempt(
+    db: &impl ConnectionTrait,
+    email: &str,
+    address: &str,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let attempt = login_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.to_owned()),
+        address: Set(address.to_owned()),
+        succeeded: Set(succeeded),
+        attempted_at: Set(now),
+    };
+    login_attempt::Entity::insert(attempt).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// The organization of an email, so failed sign-ins to real accounts reach that organization's audit.
+async fn user_org(db: &impl ConnectionTrait, email: &str) -> Result<Option<Uuid>, sea_orm::DbErr> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.map(|u| u.org_id))
+}
+
+/// A local path to go to after signing in; anything else (other sites, `//host`) becomes `/`.
+pub fn safe_next(next: &str) -> String {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if local {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/budgets?x=1"), "/budgets?x=1");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+
+    #[test]
+    fn the_decoy_hash_is_a_valid_argon2id_hash() {
+        assert!(argon2::PasswordHash::new(DECOY_HASH).is_ok());
+        assert!(!verify_password("anything", DECOY_HASH));
+    }
+}
