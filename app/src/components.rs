@@ -1,19 +1,78 @@
-//! Shared page components: the top bar, charts and small formatting helpers.
+//! Shared page components: the top bar, form outcomes, charts.
 
+use crate::auth::{Account, Role};
+use crate::errors::AppError;
+use leptos::either::Either;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+/// The signed-in account of this page (loaded once per page by `App`).
+pub type AccountResource = Resource<Result<Option<Account>, AppError>>;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
+    let account = expect_context::<AccountResource>();
+    let logout = ServerAction::<crate::pages::login::Logout>::new();
     view! {
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark">"◆"</span>
                 " Tollgate"
             </a>
-            <nav>
-                <a href="/">"Overview"</a>
-            </nav>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    account.await.ok().flatten().map(|me| {
+                        let admin = me.has(Role::Admin);
+                        view! {
+                            <nav aria-label="Main">
+                                <a href="/">"Overview"</a>
+                                <a href="/budgets">"Budgets"</a>
+                                <a href="/teams">"Teams"</a>
+                                {admin.then(|| view! {
+                                    <a href="/admin/users">"People"</a>
+                                    <a href="/admin/api-keys">"API keys"</a>
+                                    <a href="/admin/audit">"Audit log"</a>
+                                })}
+                            </nav>
+                            <div class="account-menu">
+                                <a href="/account" data-testid="account-link">{me.display_name.clone()}</a>
+                                <ActionForm action=logout>
+                                    <button type="submit" class="link-button">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        }
+                    })
+                })}
+            </Transition>
         </header>
+    }
+}
+
+/// What became of a form's last submission: a confirmation or the error, next to the form.
+pub fn outcome<O>(
+    value: impl Fn() -> Option<Result<O, AppError>> + Send + Sync + 'static,
+    confirmation: impl Fn(&O) -> String + Send + Sync + 'static,
+) -> impl IntoView
+where
+    O: Send + Sync + 'static,
+{
+    move || {
+        value().map(|result| match result {
+            Ok(done) => Either::Left(view! { <p class="notice ok" role="status">{confirmation(&done)}</p> }),
+            Err(error) => Either::Right(view! { <p class="notice error" role="alert">{error.to_string()}</p> }),
+        })
+    }
+}
+
+/// A page's content, or why it could not be shown (sign in again, not allowed, …).
+pub fn refused(error: AppError) -> impl IntoView {
+    let signed_out = matches!(error, AppError::Unauthorized);
+    view! {
+        <section class="card refused" data-testid="refused">
+            <h1>{if signed_out { "Please sign in" } else { "Not available" }}</h1>
+            <p>{error.to_string()}</p>
+            {signed_out.then(|| view! { <p><a href="/login">"Sign in"</a></p> })}
+        </section>
     }
 }
 

@@ -1,6 +1,9 @@
 //! Tollgate's Leptos application: the HTML shell, routes and pages; persistence and services behind `ssr`.
 
+pub mod auth;
 pub mod components;
+pub mod errors;
+pub mod models;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -48,6 +51,8 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser: this marks the page once hydration has happened.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let account: components::AccountResource = Resource::new(|| (), |_| pages::account::whoami());
+    provide_context(account);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
@@ -56,7 +61,15 @@ pub fn App() -> impl IntoView {
             <components::TopBar/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=StaticSegment("") view=pages::overview::OverviewPage ssr=SsrMode::InOrder/>
+                    <Route path=StaticSegment("") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("setup") view=pages::setup::SetupPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("budgets") view=pages::budgets::BudgetsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("teams") view=pages::teams::TeamsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::admin::users::UsersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view=pages::admin::api_keys::ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::admin::audit::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -28,12 +28,25 @@ pub struct Settings {
     /// How often expired reservations are released, in milliseconds.
     #[arg(long, env = "TOLLGATE_SWEEP_INTERVAL_MS", default_value_t = 5000, global = true)]
     pub sweep_interval_ms: u64,
+    /// Send session cookies without `Secure` (only for plain-http deployments that are not on localhost).
+    #[arg(long, env = "TOLLGATE_INSECURE_COOKIES", global = true)]
+    pub insecure_cookies: bool,
+    /// Trust `X-Forwarded-For` for the client address (rate limits, audit); only behind a proxy that sets it.
+    #[arg(long, env = "TOLLGATE_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
     /// Log format: `text` or `json`.
     #[arg(long, env = "TOLLGATE_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
 }
 
 impl Settings {
+    pub fn web(&self) -> crate::web::WebSettings {
+        crate::web::WebSettings {
+            secure_cookies: !self.insecure_cookies,
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+
     /// The connection URL: the given one, or a SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {

@@ -10,3 +10,4 @@ pub mod mail;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

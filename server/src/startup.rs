@@ -1,6 +1,6 @@
 //! Builds the application (state, routes, listener) and serves it until shutdown.
 
-use crate::{api, config::Settings, database, health, jobs, mail::Mailer};
+use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
 use app::state::AppState;
 use app::{shell, App};
 use axum::{routing::get, Router};
@@ -28,7 +28,7 @@ impl Application {
         database::migrate(&db).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let state = AppState { db, clock, leptos_options: leptos_options(settings, listener.local_addr()?)? };
-        let router = router(state.clone());
+        let router = router(state.clone(), settings.web());
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         Ok(Application { listener, router, state, mailer, sweep_every })
     }
@@ -40,13 +40,14 @@ impl Application {
     /// Serves requests and runs the background jobs until a shutdown signal.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(jobs::reservation_sweeper::run(self.state.clone(), self.sweep_every));
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
         sweeper.abort();
         served
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, web_settings: web::WebSettings) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     Router::new()
@@ -57,6 +58,9 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), web_settings), web::authenticate))
+        .layer(web::session_layer(&state, web_settings))
+        .layer(axum::middleware::from_fn(web::same_origin_only))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,6 +5,7 @@ mod common;
 
 use app::entities::{budget, budget_counter, daily_usage, usage_event};
 use chrono::Duration;
+use common::browser::{signed_in, Browser};
 use common::{spawn_app, start_time, Backend};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -22,21 +23,31 @@ async fn health_reports_version_and_database(backend: Backend) {
 }
 on_both_databases!(health, health_reports_version_and_database);
 
-async fn empty_site_welcomes_and_hydrates(backend: Backend) {
+async fn fresh_site_sends_people_to_setup(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app.get("/").await;
+    let response = app.get("/budgets").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/setup");
+    let response = app.get("/setup").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
-    assert!(html.contains("Welcome to Tollgate"), "{html}");
-    assert!(html.contains("tollgate-admin") || html.contains("create-admin"));
+    assert!(html.contains("Set up Tollgate"), "{html}");
     assert!(html.contains("/pkg/tollgate.js"), "the page loads the hydration bundle");
     assert!(html.contains("/vendor/echarts.min.js"), "ECharts comes from our own site");
 }
-on_both_databases!(welcome, empty_site_welcomes_and_hydrates);
+on_both_databases!(setup_first, fresh_site_sends_people_to_setup);
+
+/// The demo organization with a signed-in viewer.
+async fn demo_viewer(app: &common::TestApp, days: u32) -> Browser {
+    tollgate_server::seed::seed_demo(&app.db, start_time(), days).await.unwrap();
+    let org = app::services::organizations::first_organization(&app.db).await.unwrap().unwrap();
+    signed_in(app, org.id, "viewer@example.com", &[]).await.0
+}
 
 async fn unknown_pages_are_404(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app.get("/no/such/page").await;
+    let browser = demo_viewer(&app, 1).await;
+    let response = browser.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
 }
@@ -44,8 +55,8 @@ on_both_databases!(not_found, unknown_pages_are_404);
 
 async fn demo_overview_renders_on_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
-    tollgate_server::seed::seed_demo(&app.db, start_time(), 90).await.unwrap();
-    let html = app.get("/?days=90").await.text().await.unwrap();
+    let browser = demo_viewer(&app, 90).await;
+    let html = browser.get("/?days=90").await.text().await.unwrap();
     assert!(html.contains("Acme Robotics"));
     assert!(html.contains("Daily spend, last 90 days"));
     assert!(html.contains("LLM Gateway"), "top projects are listed");
@@ -56,9 +67,9 @@ on_both_databases!(demo_overview, demo_overview_renders_on_the_server);
 
 async fn server_function_answers_over_http(backend: Backend) {
     let app = spawn_app(backend).await;
-    tollgate_server::seed::seed_demo(&app.db, start_time(), 30).await.unwrap();
-    let url = format!("{}{}", app.address, app::pages::overview::LoadOverview::PATH);
-    let response = app.client.post(url).form(&[("days", "30")]).send().await.unwrap();
+    let browser = demo_viewer(&app, 30).await;
+    assert_eq!(app::pages::overview::LoadOverview::PATH, "/rpc/overview");
+    let response = browser.call("overview", &[("days", "30")]).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let org = &body["organization"];
@@ -69,9 +80,11 @@ async fn server_function_answers_over_http(backend: Backend) {
     let chart: Value = serde_json::from_str(org["chart"].as_str().unwrap()).unwrap();
     assert_eq!(chart["series"][0]["data"].as_array().unwrap().len(), 30);
     // An unsupported range falls back to the default instead of scanning arbitrary history.
-    let url = format!("{}{}", app.address, app::pages::overview::LoadOverview::PATH);
-    let body: Value = app.client.post(url).form(&[("days", "100000")]).send().await.unwrap().json().await.unwrap();
+    let body: Value = browser.call("overview", &[("days", "100000")]).await.json().await.unwrap();
     assert_eq!(body["organization"]["days"], 30);
+    // Signed out, the same call is refused.
+    let response = Browser::new(&app).call("overview", &[("days", "30")]).await;
+    assert_eq!(response.status(), 401);
 }
 on_both_databases!(server_function, server_function_answers_over_http);
 

@@ -1,4 +1,10 @@
 //! The site's pages, each with the server functions it uses.
 
+pub mod account;
+pub mod admin;
+pub mod budgets;
+pub mod login;
 pub mod not_found;
 pub mod overview;
+pub mod setup;
+pub mod teams;

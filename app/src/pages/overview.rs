@@ -1,6 +1,7 @@
 //! The organization overview: counts, spend over the last N days as a chart, top projects and models.
 
-use crate::components::Chart;
+use crate::components::{refused, Chart};
+use crate::errors::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,14 +40,15 @@ pub struct SpendRow {
     pub spend: Decimal,
 }
 
-#[server]
-pub async fn load_overview(days: u32) -> Result<Overview, ServerFnError> {
-    let state = crate::state::app_state()?;
-    let days = if RANGES.contains(&days) { days } else { RANGES[0] };
-    crate::queries::overview::load(&state.db, state.clock.now(), days).await.map_err(|e| {
-        tracing::error!(error = %e, "loading the overview failed");
-        ServerFnError::new("the overview could not be loaded")
+#[server(prefix = "/rpc", endpoint = "overview")]
+pub async fn load_overview(days: u32) -> Result<Overview, AppError> {
+    crate::errors::respond(async move {
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let days = if RANGES.contains(&days) { days } else { RANGES[0] };
+        Ok(crate::queries::overview::load(&state.db, me.org_id, state.clock.now(), days).await?)
     })
+    .await
 }
 
 #[component]
@@ -62,7 +64,7 @@ pub fn OverviewPage() -> impl IntoView {
                 match overview.await {
                     Ok(Overview { organization: Some(org) }) => Either::Left(view! { <OrgOverviewView org/> }),
                     Ok(Overview { organization: None }) => Either::Right(Either::Left(view! { <Welcome/> })),
-                    Err(e) => Either::Right(Either::Right(view! { <p class="error">{e.to_string()}</p> })),
+                    Err(e) => Either::Right(Either::Right(refused(e))),
                 }
             })}
         </Transition>

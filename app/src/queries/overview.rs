@@ -5,9 +5,7 @@ use crate::pages::overview::{OrgOverview, Overview, SpendRow};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use tollgate_domain::money::from_storage;
 use uuid::Uuid;
@@ -16,8 +14,8 @@ use super::sum_i64;
 
 const TOP: usize = 5;
 
-pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Result<Overview, DbErr> {
-    let Some(org) = organization::Entity::find().order_by_asc(organization::Column::CreatedAt).one(db).await? else {
+pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, days: u32) -> Result<Overview, DbErr> {
+    let Some(org) = organization::Entity::find_by_id(org_id).one(db).await? else {
         return Ok(Overview { organization: None });
     };
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);

@@ -54,6 +54,8 @@ async fn main() -> anyhow::Result<()> {
         mail_from: "bench@localhost".into(),
         log_format: "text".into(),
         sweep_interval_ms: 5000,
+        insecure_cookies: false,
+        trust_forwarded_for: false,
     };
     let app = Application::build(&settings, Arc::new(SystemClock), Mailer::recording()).await?;
     let key = fixtures(&app).await?;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fixtures;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -70,6 +71,8 @@ pub fn settings(database: &TestDatabase) -> Settings {
         mail_from: "Tollgate <tollgate@localhost>".into(),
         log_format: "text".into(),
         sweep_interval_ms: 50,
+        insecure_cookies: false,
+        trust_forwarded_for: false,
     }
 }
 

@@ -1,0 +1,13 @@
+//! Administration pages: people and roles, API keys, the audit log.
+
+pub mod api_keys;
+pub mod audit;
+pub mod users;
+
+/// The admin who makes a change, as the audit trail names them.
+#[cfg(feature = "ssr")]
+pub(crate) fn admin() -> Result<(crate::auth::Account, crate::state::AppState), crate::errors::AppError> {
+    let account = crate::auth::require(crate::auth::Role::Admin)?;
+    let state = crate::state::app_state().map_err(crate::errors::AppError::internal)?;
+    Ok((account, state))
+}

@@ -1,0 +1,145 @@
+//! Budgets the viewer may see, with their state; leads and admins change the ones they manage.
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use crate::models::{BudgetInput, BudgetView};
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetRow {
+    pub budget: BudgetView,
+    pub may_manage: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "budgets")]
+pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{access, budgets};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let rows = crate::entities::budget::Entity::find()
+            .filter(crate::entities::budget::Column::OrgId.eq(me.org_id))
+            .order_by_asc(crate::entities::budget::Column::Name)
+            .all(&state.db)
+            .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            if access::may_see(&state.db, &me, &row).await? {
+                let may_manage = access::may_manage(&state.db, &me, &row).await?;
+                out.push(BudgetRow { budget: budgets::view(&state.db, row).await?, may_manage });
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// The budget with this id, if the current account may manage it (its current and its new scope).
+#[cfg(feature = "ssr")]
+async fn managed_budget(
+    db: &sea_orm::DatabaseTransaction,
+    budget_id: Uuid,
+) -> Result<(crate::auth::Account, crate::entities::budget::Model), AppError> {
+    let me = crate::auth::current_account()?;
+    let found = crate::services::budgets::find(db, me.org_id, budget_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("that budget".into()))?;
+    let kind = found.scope_kind.parse().map_err(AppError::internal)?;
+    crate::services::access::ensure_may_manage(db, &me, kind, found.scope_id).await?;
+    Ok((me, found))
+}
+
+#[server(prefix = "/rpc", endpoint = "update_budget", input = Json)]
+pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<BudgetView, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{access, budgets, engine::begin_write, organizations};
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&state.db).await?;
+        let (me, current) = managed_budget(&txn, budget_id).await?;
+        let target_scope = match input.scope {
+            tollgate_domain::ScopeKind::Organization => me.org_id,
+            _ => input.scope_id.ok_or_else(|| AppError::Invalid("scope_id is required for this scope".into()))?,
+        };
+        access::ensure_may_manage(&txn, &me, input.scope, target_scope).await?;
+        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let updated = budgets::update(&txn, &org, current, &input, &me.email, state.clock.now()).await?;
+        let view = budgets::view(&txn, updated).await?;
+        txn.commit().await?;
+        Ok(view)
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_budget_state")]
+pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{budgets, engine::begin_write};
+        let app = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&app.db).await?;
+        let (me, current) = managed_budget(&txn, budget_id).await?;
+        budgets::set_state(&txn, me.org_id, current, &state, &me.email, app.clock.now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn BudgetsPage() -> impl IntoView {
+    let set_state = ServerAction::<SetBudgetState>::new();
+    let list = Resource::new(move || set_state.version().get(), |_| budgets());
+    view! {
+        <Title text="Budgets · Tollgate"/>
+        <h1>"Budgets"</h1>
+        {outcome(move || set_state.value().get(), |_| "Budget saved.".to_owned())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(e) => Either::Left(refused(e)),
+                    Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
+                        <section class="card"><p>"No budgets you can see yet."</p></section>
+                    })),
+                    Ok(rows) => Either::Right(Either::Right(view! {
+                        <section class="card">
+                            <table>
+                                <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"State"</th><th></th></tr></thead>
+                                <tbody>{rows.into_iter().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
+                            </table>
+                        </section>
+                    })),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl IntoView {
+    let b = row.budget;
+    let next = if b.state == "enabled" { "disabled" } else { "enabled" };
+    let label = if b.state == "enabled" { "Disable" } else { "Enable" };
+    view! {
+        <tr data-budget=b.input.name.clone()>
+            <td>{b.input.name.clone()}</td>
+            <td>{b.input.scope.to_string()} {b.input.category.clone().map(|c| format!(" · {c}"))}</td>
+            <td>{b.input.period.as_str()}</td>
+            <td><span class=format!("badge {}", b.state)>{b.state.clone()}</span></td>
+            <td>
+                {row.may_manage.then(|| view! {
+                    <ActionForm action=set_state attr:class="inline">
+                        <input type="hidden" name="budget_id" value=b.id.to_string()/>
+                        <input type="hidden" name="state" value=next/>
+                        <button type="submit">{label}</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,68 @@
+//! First run: create the organization and its first admin, once.
+
+use crate::components::outcome;
+use crate::errors::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server(prefix = "/rpc", endpoint = "first_run")]
+pub async fn first_run(
+    org_name: String,
+    timezone: String,
+    currency: String,
+    admin_name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        use crate::services::setup::{self, FirstRun};
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let now = state.clock.now();
+        let input = FirstRun {
+            org_name: &org_name,
+            timezone: &timezone,
+            currency: &currency,
+            admin_name: &admin_name,
+            email: &email,
+            password: &password,
+        };
+        let admin = setup::first_run(&state.db, input, now).await?;
+        crate::auth::begin_session(&crate::auth::request_session().await?, admin.id, now).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let setup = ServerAction::<FirstRun>::new();
+    view! {
+        <Title text="Set up · Tollgate"/>
+        <section class="card narrow">
+            <h1>"Set up Tollgate"</h1>
+            <p class="muted">"Name your organization and create the first administrator. This page is shown once."</p>
+            <ActionForm action=setup>
+                <fieldset>
+                    <legend>"Organization"</legend>
+                    <label>"Name" <input name="org_name" required maxlength="120"/></label>
+                    <label>"Time zone (days, weeks and months follow it)"
+                        <input name="timezone" value="UTC" required/>
+                    </label>
+                    <label>"Currency (ISO 4217)" <input name="currency" value="USD" required maxlength="3"/></label>
+                </fieldset>
+                <fieldset>
+                    <legend>"First administrator"</legend>
+                    <label>"Name" <input name="admin_name" required autocomplete="name"/></label>
+                    <label>"Email" <input type="email" name="email" required autocomplete="username"/></label>
+                    <label>"Password (at least 12 characters)"
+                        <input type="password" name="password" required minlength="12" autocomplete="new-password"/>
+                    </label>
+                </fieldset>
+                <button type="submit" class="primary">"Create organization"</button>
+            </ActionForm>
+            {outcome(move || setup.value().get(), |_| "Created.".to_owned())}
+        </section>
+    }
+}

@@ -1,0 +1,335 @@
+//! Teams and projects: everyone sees them; admins create, rename, archive, move and assign people.
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamsPage {
+    pub can_manage: bool,
+    pub teams: Vec<TeamRow>,
+    pub people: Vec<(Uuid, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamRow {
+    pub id: Uuid,
+    pub name: String,
+    pub archived: bool,
+    /// (person, name, is lead)
+    pub members: Vec<(Uuid, String, bool)>,
+    pub projects: Vec<ProjectRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub archived: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "teams")]
+pub async fn teams() -> Result<TeamsPage, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{directory, members};
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let db = &state.db;
+        let people: Vec<(Uuid, String)> =
+            directory::users(db, me.org_id).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+        let name_of = |id: Uuid| people.iter().find(|p| p.0 == id).map(|p| p.1.clone()).unwrap_or_default();
+        let memberships = members::team_memberships(db, me.org_id).await?;
+        let projects = directory::projects(db, me.org_id).await?;
+        let teams = directory::teams(db, me.org_id)
+            .await?
+            .into_iter()
+            .map(|t| TeamRow {
+                members: memberships
+                    .iter()
+                    .filter(|m| m.team_id == t.id)
+                    .map(|m| (m.user_id, name_of(m.user_id), m.is_lead))
+                    .collect(),
+                projects: projects
+                    .iter()
+                    .filter(|p| p.team_id == t.id)
+                    .map(|p| ProjectRow {
+                        id: p.id,
+                        slug: p.slug.clone(),
+                        name: p.name.clone(),
+                        archived: p.archived_at.is_some(),
+                    })
+                    .collect(),
+                id: t.id,
+                name: t.name,
+                archived: t.archived_at.is_some(),
+            })
+            .collect();
+        Ok(TeamsPage { can_manage: me.has(crate::auth::Role::Admin), teams, people })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn in_transaction<T>(
+    work: impl for<'a> FnOnce(
+        &'a sea_orm::DatabaseTransaction,
+        crate::auth::Account,
+        crate::services::directory::Change<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>,
+) -> Result<T, AppError> {
+    use sea_orm::TransactionTrait;
+    let (me, state) = crate::pages::admin::admin()?;
+    let txn = state.db.begin().await?;
+    let actor = me.email.clone();
+    let change = crate::services::directory::Change { actor: &actor, now: state.clock.now() };
+    let out = work(&txn, me, change).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_team")]
+pub async fn create_team(name: String) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            crate::services::directory::create_team(txn, me.org_id, &name, change).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "update_team")]
+pub async fn update_team(team_id: Uuid, name: Option<String>, archived: Option<bool>) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            use crate::entities::team;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let current = team::Entity::find_by_id(team_id)
+                .filter(team::Column::OrgId.eq(me.org_id))
+                .one(txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound("that team".into()))?;
+            let patch = crate::services::directory::TeamPatch { name, archived };
+            crate::services::directory::update_team(txn, current, patch, change).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "create_project")]
+pub async fn create_project(team_id: Uuid, slug: String, name: String) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            let input = crate::services::directory::NewProject { slug, name, team_id };
+            crate::services::directory::create_project(txn, me.org_id, input, change).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+/// Renames, moves (budgets follow the project; usage history stays where it happened) or archives.
+#[server(prefix = "/rpc", endpoint = "update_project")]
+pub async fn update_project(
+    project_id: Uuid,
+    name: Option<String>,
+    team_id: Option<Uuid>,
+    archived: Option<bool>,
+) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            use crate::entities::project;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let current = project::Entity::find_by_id(project_id)
+                .filter(project::Column::OrgId.eq(me.org_id))
+                .one(txn)
+                .await?
+                .ok_or_else(|| AppError::NotFound("that project".into()))?;
+            let patch = crate::services::directory::ProjectPatch { name, team_id, archived };
+            crate::services::directory::update_project(txn, current, patch, change).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "set_team_membership")]
+pub async fn set_team_membership(team_id: Uuid, user_id: Uuid, membership: String) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            use crate::services::members::{self, Membership};
+            let membership = Membership::parse(&membership)
+                .ok_or_else(|| AppError::Invalid("membership is one of none, member, lead".into()))?;
+            members::set_team_membership(txn, me.org_id, team_id, user_id, membership, change).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+/// The actions of the page, shared by every team card.
+#[derive(Clone, Copy)]
+struct TeamActions {
+    update_team: ServerAction<UpdateTeam>,
+    create_project: ServerAction<CreateProject>,
+    update_project: ServerAction<UpdateProject>,
+    membership: ServerAction<SetTeamMembership>,
+}
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let create_team = ServerAction::<CreateTeam>::new();
+    let actions = TeamActions {
+        update_team: ServerAction::new(),
+        create_project: ServerAction::new(),
+        update_project: ServerAction::new(),
+        membership: ServerAction::new(),
+    };
+    let page = Resource::new(
+        move || {
+            (
+                create_team.version().get(),
+                actions.update_team.version().get(),
+                actions.create_project.version().get(),
+                actions.update_project.version().get(),
+                actions.membership.version().get(),
+            )
+        },
+        |_| teams(),
+    );
+    view! {
+        <Title text="Teams · Tollgate"/>
+        <h1>"Teams and projects"</h1>
+        {outcome(move || actions.update_team.value().get(), |_| "Team saved.".to_owned())}
+        {outcome(move || actions.create_project.value().get(), |_| "Project created.".to_owned())}
+        {outcome(move || actions.update_project.value().get(), |_| "Project saved.".to_owned())}
+        {outcome(move || actions.membership.value().get(), |_| "Membership saved.".to_owned())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => Either::Left(refused(e)),
+                    Ok(page) => Either::Right(view! {
+                        {page.can_manage.then(|| view! {
+                            <section class="card narrow">
+                                <h2>"New team"</h2>
+                                <ActionForm action=create_team attr:class="inline">
+                                    <input name="name" required placeholder="Team name" aria-label="Team name"/>
+                                    <button type="submit" class="primary">"Create team"</button>
+                                </ActionForm>
+                                {outcome(move || create_team.value().get(), |_| "Team created.".to_owned())}
+                            </section>
+                        })}
+                        {page.teams.iter().cloned().map(|team| view! {
+                            <TeamCard team all=page.teams.clone() people=page.people.clone() can_manage=page.can_manage actions/>
+                        }).collect_view()}
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TeamCard(
+    team: TeamRow,
+    all: Vec<TeamRow>,
+    people: Vec<(Uuid, String)>,
+    can_manage: bool,
+    actions: TeamActions,
+) -> impl IntoView {
+    let team_id = team.id;
+    let team_name = team.name.clone();
+    let archived = team.archived;
+    let members = team.members.clone();
+    let projects = team.projects.clone();
+    view! {
+        <section class="card" data-team=team.name.clone()>
+            <div class="page-head">
+                <h2>{team.name.clone()} {team.archived.then(|| view! { <span class="badge deactivated">"archived"</span> })}</h2>
+                {can_manage.then(|| view! {
+                    <ActionForm action=actions.update_team attr:class="inline">
+                        <input type="hidden" name="team_id" value=team_id.to_string()/>
+                        <input type="hidden" name="archived" value=(!archived).to_string()/>
+                        <button type="submit">{if archived { "Restore" } else { "Archive" }}</button>
+                    </ActionForm>
+                })}
+            </div>
+            <h3>"People"</h3>
+            <ul class="plain">
+                {members.into_iter().map(|(_, name, lead)| view! {
+                    <li>{name} {lead.then(|| view! { <span class="badge">"lead"</span> })}</li>
+                }).collect_view()}
+            </ul>
+            {can_manage.then(|| view! {
+                <ActionForm action=actions.membership attr:class="inline">
+                    <input type="hidden" name="team_id" value=team_id.to_string()/>
+                    <select name="user_id" aria-label="Person">
+                        {people.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                    </select>
+                    <select name="membership" aria-label="Membership">
+                        <option value="member">"member"</option>
+                        <option value="lead">"lead"</option>
+                        <option value="none">"not in team"</option>
+                    </select>
+                    <button type="submit">"Set"</button>
+                </ActionForm>
+                <ActionForm action=actions.update_team attr:class="inline">
+                    <input type="hidden" name="team_id" value=team_id.to_string()/>
+                    <input name="name" value=team_name.clone() aria-label="Team name" required/>
+                    <button type="submit">"Rename"</button>
+                </ActionForm>
+            })}
+            <h3>"Projects"</h3>
+            <table>
+                <thead><tr><th>"Project"</th><th>"Slug"</th>{can_manage.then(|| view! { <th>"Move to"</th><th></th> })}</tr></thead>
+                <tbody>
+                    {projects.into_iter().map(|p| {
+                        let id = p.id;
+                        let all = all.clone();
+                        view! {
+                            <tr>
+                                <td>{p.name.clone()} {p.archived.then(|| view! { <span class="badge deactivated">"archived"</span> })}</td>
+                                <td><code>{p.slug.clone()}</code></td>
+                                {can_manage.then(|| view! {
+                                    <td>
+                                        <ActionForm action=actions.update_project attr:class="inline">
+                                            <input type="hidden" name="project_id" value=id.to_string()/>
+                                            <select name="team_id" aria-label="Team">
+                                                {all.iter().map(|t| view! {
+                                                    <option value=t.id.to_string() selected=t.id == team_id>{t.name.clone()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <button type="submit">"Move"</button>
+                                        </ActionForm>
+                                    </td>
+                                    <td>
+                                        <ActionForm action=actions.update_project attr:class="inline">
+                                            <input type="hidden" name="project_id" value=id.to_string()/>
+                                            <input type="hidden" name="archived" value=(!p.archived).to_string()/>
+                                            <button type="submit">{if p.archived { "Restore" } else { "Archive" }}</button>
+                                        </ActionForm>
+                                    </td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {can_manage.then(|| view! {
+                <ActionForm action=actions.create_project attr:class="inline">
+                    <input type="hidden" name="team_id" value=team_id.to_string()/>
+                    <input name="name" required placeholder="Project name" aria-label="Project name"/>
+                    <input name="slug" required placeholder="slug" pattern="[a-z0-9-]+" aria-label="Project slug"/>
+                    <button type="submit">"Add project"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}
