@@ -68,3 +68,20 @@ export async function openBrowser() {
     ],
   });
 }
+
+export const ADMIN = { email: "admin@example.com", password: "correct horse battery" };
+
+/** Adds the admin account from the shell, as an operator would. */
+export function createAdmin(dataDir) {
+  tollgate(dataDir, ["create-admin", "--email", ADMIN.email, "--password", ADMIN.password, "--name", "Avery Admin"]);
+}
+
+/** Signs in through the sign-in page (where any signed-out visit lands). */
+export async function signIn(page, baseUrl, { email, password }, path = "/") {
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL(/\/login/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}

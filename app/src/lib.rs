@@ -51,13 +51,11 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser: this marks the page once hydration has happened.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let account: components::AccountResource = Resource::new(|| (), |_| pages::account::whoami());
-    provide_context(account);
-
     view! {
         <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
         <Title text="Tollgate"/>
         <Router>
+            <SignedInAccount>
             <components::TopBar/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::not_found::NotFound>
@@ -72,8 +70,20 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::admin::audit::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            </SignedInAccount>
         </Router>
     }
+}
+
+/// Loads the signed-in account for the top bar and pages, again after each navigation (signing in
+/// or out navigates, so the menu always matches the session).
+#[component]
+fn SignedInAccount(children: Children) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let account: components::AccountResource =
+        Resource::new(move || location.pathname.get(), |_| pages::account::whoami());
+    provide_context(account);
+    children()
 }
 
 #[cfg(feature = "hydrate")]

@@ -3,13 +3,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, openBrowser, tollgate, artifacts } from "../support.mjs";
+import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer((dataDir) => tollgate(dataDir, ["seed-demo", "--days", "90"]));
+  server = await startServer((dataDir) => {
+    tollgate(dataDir, ["seed-demo", "--days", "90"]);
+    createAdmin(dataDir);
+  });
   browser = await openBrowser();
 });
 
@@ -27,14 +30,14 @@ test("the demo overview renders, hydrates and switches range through a server fu
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
 
-  await page.goto(`${server.baseUrl}/`);
+  await signIn(page, server.baseUrl, ADMIN);
   assert.equal(await page.locator("h1").textContent(), "Acme Robotics");
   assert.match(await page.locator("#daily-spend").textContent(), /last 30 days/);
 
   await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   await page.locator('.chart[data-rendered="true"] canvas').first().waitFor({ timeout: 20_000 });
 
-  const serverCall = page.waitForResponse((r) => r.url().includes("/api/load_overview") && r.status() === 200);
+  const serverCall = page.waitForResponse((r) => r.url().includes("/rpc/overview") && r.status() === 200);
   await page.getByRole("link", { name: "90 days" }).click();
   await serverCall;
   await page.locator("#daily-spend", { hasText: "last 90 days" }).waitFor();
@@ -46,14 +49,25 @@ test("the demo overview renders, hydrates and switches range through a server fu
   assert.deepEqual(errors, []);
 });
 
-test("an empty installation explains how to start", async () => {
+test("a fresh installation is set up in the browser, once", async () => {
   const empty = await startServer();
   try {
     const page = await browser.newPage();
-    const response = await page.goto(`${empty.baseUrl}/`);
-    assert.equal(response.status(), 200);
-    assert.equal(await page.locator("h1").textContent(), "Welcome to Tollgate");
+    await page.goto(`${empty.baseUrl}/`);
+    await page.waitForURL(/\/setup$/);
+    assert.equal(await page.locator("h1").textContent(), "Set up Tollgate");
     await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+    await page.getByLabel("Name", { exact: true }).first().fill("Initech");
+    await page.getByLabel(/Time zone/).fill("Europe/Berlin");
+    await page.getByLabel(/Currency/).fill("EUR");
+    await page.locator('input[name="admin_name"]').fill("Ada Admin");
+    await page.getByLabel("Email").fill("ada@initech.example");
+    await page.getByLabel(/Password/).fill("correct horse battery");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.locator("h1", { hasText: "Initech" }).waitFor({ timeout: 20_000 });
+    const again = await page.goto(`${empty.baseUrl}/setup`);
+    assert.equal(new URL(page.url()).pathname, "/", "setup is gone once an admin exists");
+    assert.equal(again.status(), 200);
     const health = await (await page.request.get(`${empty.baseUrl}/healthz`)).json();
     assert.equal(health.database, "ok");
   } finally {

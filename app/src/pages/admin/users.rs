@@ -167,24 +167,24 @@ pub fn UsersPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </section>
+                        <section class="card narrow">
+                            <h2>"Add a person"</h2>
+                            <p class="muted">"Give them the initial password in person; they change it under their account."</p>
+                            <ActionForm action=create>
+                                <label>"Name" <input name="display_name" required/></label>
+                                <label>"Email" <input type="email" name="email" required/></label>
+                                <label>"Initial password (at least 12 characters)"
+                                    <input type="password" name="password" required minlength="12" autocomplete="new-password"/>
+                                </label>
+                                <RoleBoxes current=Vec::new()/>
+                                <button type="submit" class="primary">"Add person"</button>
+                            </ActionForm>
+                            {outcome(move || create.value().get(), |handle| format!("Added {handle}."))}
+                        </section>
                     }),
                 }
             })}
         </Transition>
-        <section class="card narrow">
-            <h2>"Add a person"</h2>
-            <p class="muted">"Give them the initial password in person; they change it under their account."</p>
-            <ActionForm action=create>
-                <label>"Name" <input name="display_name" required/></label>
-                <label>"Email" <input type="email" name="email" required/></label>
-                <label>"Initial password (at least 12 characters)"
-                    <input type="password" name="password" required minlength="12" autocomplete="new-password"/>
-                </label>
-                <RoleBoxes current=Vec::new()/>
-                <button type="submit" class="primary">"Add person"</button>
-            </ActionForm>
-            {outcome(move || create.value().get(), |handle| format!("Added {handle}."))}
-        </section>
     }
 }
 

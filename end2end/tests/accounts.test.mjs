@@ -1,0 +1,60 @@
+// Roles in a real browser: an admin adds a viewer on the People page; the viewer signs in, is
+// refused the admin page (and does not see it in the menu), and signs out.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
+
+let server;
+let browser;
+const VIEWER = { email: "vera@example.com", password: "another fine passphrase" };
+
+before(async () => {
+  server = await startServer((dataDir) => {
+    tollgate(dataDir, ["seed-demo", "--days", "7"]);
+    createAdmin(dataDir);
+  });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("an admin adds a viewer, who is refused the admin pages and signs out", async () => {
+  const admin = await browser.newContext();
+  const page = await admin.newPage();
+  await signIn(page, server.baseUrl, ADMIN, "/admin/users");
+  assert.equal(new URL(page.url()).pathname, "/admin/users", "sign-in returns to the page asked for");
+  await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  await page.getByRole("link", { name: "People" }).waitFor({ timeout: 10_000 });
+  const form = page.locator("form", { has: page.getByRole("button", { name: "Add person" }) });
+  await form.getByLabel("Name").fill("Vera Viewer");
+  await form.getByLabel("Email").fill(VIEWER.email);
+  await form.getByLabel(/Initial password/).fill(VIEWER.password);
+  await form.getByRole("button", { name: "Add person" }).click();
+  await page.getByRole("status").filter({ hasText: `Added ${VIEWER.email}` }).waitFor();
+  await page.locator(`tr[data-person="${VIEWER.email}"]`).waitFor();
+  await page.screenshot({ path: join(artifacts, "people.png"), fullPage: true });
+  await admin.close();
+
+  const viewer = await browser.newContext();
+  const tab = await viewer.newPage();
+  await signIn(tab, server.baseUrl, VIEWER);
+  assert.equal(await tab.locator("h1").textContent(), "Acme Robotics");
+  assert.equal(await tab.getByRole("link", { name: "People" }).count(), 0, "the menu hides admin pages");
+
+  const refused = await tab.goto(`${server.baseUrl}/admin/users`);
+  assert.equal(refused.status(), 403);
+  assert.match(await tab.getByTestId("refused").textContent(), /needs the admin role/);
+  assert.equal(await tab.getByRole("button", { name: "Add person" }).count(), 0, "no forms it cannot use");
+  await tab.screenshot({ path: join(artifacts, "refused.png"), fullPage: true });
+
+  await tab.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  await tab.getByRole("button", { name: "Sign out" }).click();
+  await tab.waitForURL(/\/login/);
+  await tab.goto(`${server.baseUrl}/budgets`);
+  assert.match(new URL(tab.url()).pathname, /^\/login/, "signed out for real");
+  await viewer.close();
+});
