@@ -4,6 +4,7 @@
 //! testable with fixed instants.
 
 pub mod access;
+pub mod approval;
 pub mod clock;
 pub mod enforcement;
 pub mod limits;

@@ -27,6 +27,7 @@ pub fn TopBar() -> impl IntoView {
                             <nav aria-label="Main">
                                 <a href="/">"Overview"</a>
                                 <a href="/budgets">"Budgets"</a>
+                                <a href="/requests">"Requests"</a>
                                 <a href="/teams">"Teams"</a>
                                 {admin.then(|| view! {
                                     <a href="/admin/users">"People"</a>

@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("budgets") view=pages::budgets::BudgetsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("requests") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("teams") view=pages::teams::TeamsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::admin::users::UsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view=pages::admin::api_keys::ApiKeysPage ssr=SsrMode::Async/>

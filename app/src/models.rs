@@ -48,6 +48,9 @@ pub struct BudgetInput {
     pub reserve_operations: i64,
     #[serde(default = "default_thresholds")]
     pub thresholds: Vec<u32>,
+    /// Requests asking for more cost than this need two distinct approvers; omitted means one.
+    #[serde(default)]
+    pub two_approvers_above: Option<Decimal>,
 }
 
 fn hard_stop() -> EnforcementMode {
@@ -68,4 +71,31 @@ pub struct BudgetView {
     pub input: BudgetInput,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A request for more budget, as the approval queue and the budget page show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: Uuid,
+    pub budget_id: Uuid,
+    pub budget_name: String,
+    pub kind: String,
+    pub requested_by: Uuid,
+    pub requester: String,
+    pub cost: Option<Decimal>,
+    pub tokens: Option<i64>,
+    pub operations: Option<i64>,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+    /// pending, needs_info, approved, rejected or expired
+    pub status: String,
+    pub decide_by: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub approvals: usize,
+    pub approvals_needed: usize,
+    /// The budget now: cost spent this window and the hard cost level (if it has one).
+    pub cost_spent: Decimal,
+    pub cost_hard: Option<Decimal>,
+    /// Every decision and note so far, oldest first: (who, what, comment).
+    pub notes: Vec<(String, String, String)>,
 }

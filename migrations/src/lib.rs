@@ -6,6 +6,7 @@ mod m20261128_000001_organizations;
 mod m20261128_000002_budgets_and_ledger;
 mod m20261128_000003_overrides;
 mod m20261128_000004_sessions;
+mod m20261128_000005_requests;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_budgets_and_ledger::Migration),
             Box::new(m20261128_000003_overrides::Migration),
             Box::new(m20261128_000004_sessions::Migration),
+            Box::new(m20261128_000005_requests::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub struct Model {
     pub reserve_operations: i64,
     pub thresholds: String,
     pub state: String,
+    pub two_approvers_above: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -94,6 +94,7 @@ pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppE
 #[component]
 pub fn BudgetsPage() -> impl IntoView {
     let set_state = ServerAction::<SetBudgetState>::new();
+    let ask = ServerAction::<crate::pages::approvals::RequestBudget>::new();
     let list = Resource::new(move || set_state.version().get(), |_| budgets());
     view! {
         <Title text="Budgets · Tollgate"/>
@@ -110,9 +111,10 @@ pub fn BudgetsPage() -> impl IntoView {
                         <section class="card">
                             <table>
                                 <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"State"</th><th></th></tr></thead>
-                                <tbody>{rows.into_iter().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
+                                <tbody>{rows.iter().cloned().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
                             </table>
                         </section>
+                        <AskForMore rows ask/>
                     })),
                 }
             })}
@@ -141,5 +143,38 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
                 })}
             </td>
         </tr>
+    }
+}
+
+/// Asks an approver for a temporary override or a permanent increase of one of these budgets.
+#[component]
+fn AskForMore(rows: Vec<BudgetRow>, ask: ServerAction<crate::pages::approvals::RequestBudget>) -> impl IntoView {
+    view! {
+        <section class="card narrow">
+            <h2>"Ask for more"</h2>
+            <p class="muted">"An approver decides; you see the answer under " <a href="/requests">"Requests"</a> "."</p>
+            <ActionForm action=ask>
+                <label>"Budget"
+                    <select name="budget_id">
+                        {rows.into_iter().map(|r| view! { <option value=r.budget.id.to_string()>{r.budget.input.name}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"What"
+                    <select name="kind">
+                        <option value="override">"a temporary override"</option>
+                        <option value="increase">"a permanent increase of the hard level"</option>
+                    </select>
+                </label>
+                <div class="inline-fields">
+                    <label>"Cost" <input name="cost" inputmode="decimal"/></label>
+                    <label>"Tokens" <input name="tokens" inputmode="numeric"/></label>
+                    <label>"Operations" <input name="operations" inputmode="numeric"/></label>
+                    <label>"For how many days (override)" <input name="days" inputmode="numeric" value="7"/></label>
+                </div>
+                <label>"Reason" <input name="reason" required/></label>
+                <button type="submit" class="primary">"Send request"</button>
+            </ActionForm>
+            {outcome(move || ask.value().get(), |_| "Request sent to the approvers.".to_owned())}
+        </section>
     }
 }

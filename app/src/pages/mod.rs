@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod approvals;
 pub mod budgets;
 pub mod login;
 pub mod not_found;

@@ -42,6 +42,7 @@ pub async fn view(db: &impl ConnectionTrait, model: budget::Model) -> Result<Bud
         reserve_operations: model.reserve_operations,
         thresholds: tollgate_domain::thresholds::parse_thresholds(&model.thresholds)
             .map_err(EngineError::InvalidInput)?,
+        two_approvers_above: model.two_approvers_above.map(from_storage),
     };
     Ok(BudgetView {
         id: model.id,
@@ -113,6 +114,9 @@ async fn validate(
     if input.grace_minutes > MAX_GRACE_MINUTES {
         return Err(invalid(format!("grace_minutes must be at most {MAX_GRACE_MINUTES}")));
     }
+    if input.two_approvers_above.is_some_and(|t| t.is_sign_negative()) {
+        return Err(invalid("two_approvers_above must not be negative".into()));
+    }
     if input.reserve_cost.is_sign_negative() || input.reserve_tokens < 0 || input.reserve_operations < 0 {
         return Err(invalid("emergency reserves must not be negative".into()));
     }
@@ -141,6 +145,7 @@ async fn validate(
         reserve_tokens: Set(input.reserve_tokens),
         reserve_operations: Set(input.reserve_operations),
         thresholds: Set(thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
+        two_approvers_above: Set(stored(input.two_approvers_above)?),
         ..Default::default()
     })
 }

@@ -9,4 +9,5 @@ pub mod engine;
 pub mod members;
 pub mod organizations;
 pub mod reconcile;
+pub mod requests;
 pub mod setup;

@@ -122,6 +122,7 @@ async fn fixtures(app: &Application) -> anyhow::Result<String> {
             reserve_tokens: 0,
             reserve_operations: 0,
             thresholds: vec![50, 75, 90, 100],
+            two_approvers_above: None,
         };
         budgets::create(db, &org, &input, "bench", now).await.context("creating a bench budget")?;
     }

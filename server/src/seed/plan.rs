@@ -260,6 +260,7 @@ pub async fn insert_budgets(
             reserve_tokens: Set(0),
             reserve_operations: Set(0),
             thresholds: Set(DEFAULT_THRESHOLDS.map(|t| t.to_string()).join(",")),
+            two_approvers_above: Set(None),
             state: Set("enabled".into()),
             created_at: Set(at),
             updated_at: Set(at),

@@ -64,6 +64,7 @@ pub struct BudgetSpec {
     pub enforcement: &'static str,
     pub grace_minutes: i32,
     pub reserve_cost: Decimal,
+    pub two_approvers_above: Option<Decimal>,
 }
 
 impl BudgetSpec {
@@ -78,6 +79,7 @@ impl BudgetSpec {
             enforcement: "hard_stop",
             grace_minutes: 0,
             reserve_cost: Decimal::ZERO,
+            two_approvers_above: None,
         }
     }
 }
@@ -107,6 +109,7 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
         reserve_operations: Set(0),
         thresholds: Set("50,75,90,100".into()),
         state: Set("enabled".into()),
+        two_approvers_above: Set(spec.two_approvers_above.map(|c| to_storage(c).unwrap())),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -168,3 +168,11 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// Makes a person a member of a team (so they belong to its budgets).
+pub async fn team_membership(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid) {
+    use sea_orm::{EntityTrait, Set};
+    let row =
+        app::entities::team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(false) };
+    app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+}

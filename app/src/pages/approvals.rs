@@ -1,0 +1,231 @@
+//! The approval queue: approvers decide open requests (never their own); everyone sees their own.
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use crate::models::RequestView;
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+/// Forms send empty fields as ""; those mean "not given".
+#[cfg(feature = "ssr")]
+fn number<T: std::str::FromStr>(field: &str, value: Option<String>) -> Result<Option<T>, AppError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => {
+            text.parse().map(Some).map_err(|_| AppError::Invalid(format!("{field} must be a number, not '{text}'")))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn until(
+    days: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    Ok(number::<i64>("days", days)?.map(|d| now + chrono::Duration::days(d.clamp(0, 3650))))
+}
+
+#[server(prefix = "/rpc", endpoint = "requests")]
+pub async fn requests() -> Result<Vec<RequestView>, AppError> {
+    crate::errors::respond(async move {
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        crate::services::requests::visible(&state.db, &me, state.clock.now()).await
+    })
+    .await
+}
+
+/// Asks for a temporary override (for `days`) or a permanent increase of a budget's hard levels.
+#[server(prefix = "/rpc", endpoint = "request_budget")]
+#[allow(clippy::too_many_arguments)]
+pub async fn request_budget(
+    budget_id: Uuid,
+    kind: String,
+    cost: Option<String>,
+    tokens: Option<String>,
+    operations: Option<String>,
+    days: Option<String>,
+    reason: String,
+) -> Result<Uuid, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::requests::{self, NewRequest};
+        use tollgate_domain::approval::RequestKind;
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let now = state.clock.now();
+        let kind = RequestKind::parse(&kind).ok_or_else(|| AppError::Invalid("kind is override or increase".into()))?;
+        let input = NewRequest {
+            kind,
+            cost: number("cost", cost)?,
+            tokens: number("tokens", tokens)?,
+            operations: number("operations", operations)?,
+            until: if kind == RequestKind::Override { until(days, now)? } else { None },
+            reason,
+        };
+        requests::create(&state.db, &me, budget_id, input, now).await
+    })
+    .await
+}
+
+/// Approves (all of it, or less: smaller amounts, fewer days), rejects, or asks for information.
+#[server(prefix = "/rpc", endpoint = "decide_request")]
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_request(
+    request_id: Uuid,
+    decision: String,
+    cost: Option<String>,
+    tokens: Option<String>,
+    operations: Option<String>,
+    days: Option<String>,
+    comment: Option<String>,
+) -> Result<String, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::requests::{self, Decision};
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let now = state.clock.now();
+        let decision = match decision.as_str() {
+            "approve" => Decision::Approve {
+                cost: number("cost", cost)?,
+                tokens: number("tokens", tokens)?,
+                operations: number("operations", operations)?,
+                until: until(days, now)?,
+            },
+            "reject" => Decision::Reject,
+            "ask_info" => Decision::AskForInformation,
+            other => return Err(AppError::Invalid(format!("unknown decision '{other}'"))),
+        };
+        requests::decide(&state.db, &me, request_id, decision, comment.as_deref().unwrap_or(""), now).await
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "answer_request")]
+pub async fn answer_request(request_id: Uuid, note: String) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        crate::services::requests::answer(&state.db, &me, request_id, &note, state.clock.now()).await
+    })
+    .await
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let decide = ServerAction::<DecideRequest>::new();
+    let answer = ServerAction::<AnswerRequest>::new();
+    let list = Resource::new(move || (decide.version().get(), answer.version().get()), |_| requests());
+    view! {
+        <Title text="Requests · Tollgate"/>
+        <h1>"Requests"</h1>
+        {outcome(move || decide.value().get(), |status| format!("Recorded; the request is now {status}."))}
+        {outcome(move || answer.value().get(), |_| "Answer sent; the request waits for a decision again.".to_owned())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(e) => Either::Left(refused(e)),
+                    Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
+                        <section class="card"><p>"No open requests."</p></section>
+                    })),
+                    Ok(rows) => Either::Right(Either::Right(
+                        rows.into_iter().map(|r| view! { <RequestCard request=r decide answer/> }).collect_view(),
+                    )),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RequestCard(
+    request: RequestView,
+    decide: ServerAction<DecideRequest>,
+    answer: ServerAction<AnswerRequest>,
+) -> impl IntoView {
+    let id = request.id;
+    let me = expect_context::<crate::components::AccountResource>();
+    let asked = [
+        request.cost.map(|c| format!("{} in cost", crate::pages::overview::money(c))),
+        request.tokens.map(|t| format!("{} tokens", crate::pages::overview::thousands(t))),
+        request.operations.map(|o| format!("{} operations", crate::pages::overview::thousands(o))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let after = match (request.kind.as_str(), request.cost_hard, request.cost) {
+        ("increase", Some(hard), Some(more)) => format!("hard cost level {} → {}", hard, hard + more),
+        ("override", Some(hard), Some(more)) => format!("allowance {} + {} until the override ends", hard, more),
+        _ => String::new(),
+    };
+    let is_open = matches!(request.status.as_str(), "pending" | "needs_info");
+    let requested_by = request.requested_by;
+    view! {
+        <section class="card" data-request=id.to_string()>
+            <div class="page-head">
+                <h2>{format!("{} · {}", request.budget_name, request.kind)}</h2>
+                <span class=format!("badge {}", request.status)>{request.status.clone()}</span>
+            </div>
+            <dl class="facts">
+                <dt>"Asked by"</dt><dd>{request.requester.clone()}</dd>
+                <dt>"Asks for"</dt><dd>{asked}</dd>
+                {request.until.map(|u| view! { <dt>"Until"</dt><dd>{u.format("%Y-%m-%d %H:%M UTC").to_string()}</dd> })}
+                <dt>"Spent this window"</dt>
+                <dd>{format!("{}{}", request.cost_spent, request.cost_hard.map(|h| format!(" of {h}")).unwrap_or_default())}</dd>
+                {(!after.is_empty()).then(|| view! { <dt>"After approval"</dt><dd>{after.clone()}</dd> })}
+                <dt>"Approvals"</dt><dd>{format!("{} of {}", request.approvals, request.approvals_needed)}</dd>
+                <dt>"Decide by"</dt><dd>{request.decide_by.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+            </dl>
+            <p class="reason">{request.reason.clone()}</p>
+            <ul class="plain">
+                {request.notes.iter().map(|(who, what, comment)| view! { <li>{format!("{who}: {what}")} " " <em>{comment.clone()}</em></li> }).collect_view()}
+            </ul>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let mine = me.await.ok().flatten().is_some_and(|a| a.id == requested_by);
+                    is_open.then(|| if mine {
+                        Either::Left(view! {
+                            <ActionForm action=answer attr:class="inline">
+                                <input type="hidden" name="request_id" value=id.to_string()/>
+                                <input name="note" required placeholder="More information for the approvers" aria-label="Answer"/>
+                                <button type="submit">"Answer"</button>
+                            </ActionForm>
+                        })
+                    } else {
+                        Either::Right(view! {
+                            <div class="decide">
+                                <ActionForm action=decide>
+                                    <input type="hidden" name="request_id" value=id.to_string()/>
+                                    <input type="hidden" name="decision" value="approve"/>
+                                    <div class="inline-fields">
+                                        <label>"Cost (less to approve part)" <input name="cost" inputmode="decimal"/></label>
+                                        <label>"Tokens" <input name="tokens" inputmode="numeric"/></label>
+                                        <label>"Operations" <input name="operations" inputmode="numeric"/></label>
+                                        <label>"Days (fewer to shorten)" <input name="days" inputmode="numeric"/></label>
+                                    </div>
+                                    <label>"Comment" <input name="comment"/></label>
+                                    <button type="submit" class="primary">"Approve"</button>
+                                </ActionForm>
+                                <ActionForm action=decide attr:class="inline">
+                                    <input type="hidden" name="request_id" value=id.to_string()/>
+                                    <input type="hidden" name="decision" value="reject"/>
+                                    <input name="comment" required placeholder="Why not" aria-label="Reason for rejecting"/>
+                                    <button type="submit">"Reject"</button>
+                                </ActionForm>
+                                <ActionForm action=decide attr:class="inline">
+                                    <input type="hidden" name="request_id" value=id.to_string()/>
+                                    <input type="hidden" name="decision" value="ask_info"/>
+                                    <input name="comment" required placeholder="What do you need to know?" aria-label="Question"/>
+                                    <button type="submit">"Ask for more information"</button>
+                                </ActionForm>
+                            </div>
+                        })
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,377 @@
+//! Override and increase requests: asking, deciding (never one's own), and applying what was approved.
+
+use super::engine::{begin_write, events};
+use crate::auth::Account;
+use crate::entities::{budget, budget_counter, budget_override, budget_request, organization, request_decision, user};
+use crate::errors::AppError;
+use crate::models::RequestView;
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+use tollgate_domain::approval::{self, Ask, RequestKind, Verdict};
+use tollgate_domain::money::{from_storage, to_storage};
+use tollgate_domain::{Period, Usage};
+use uuid::Uuid;
+
+/// Undecided requests expire after this long.
+pub const DECIDE_WITHIN_HOURS: i64 = 72;
+
+pub struct NewRequest {
+    pub kind: RequestKind,
+    pub cost: Option<Decimal>,
+    pub tokens: Option<i64>,
+    pub operations: Option<i64>,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+pub enum Decision {
+    Approve { cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>, until: Option<DateTime<Utc>> },
+    Reject,
+    AskForInformation,
+}
+
+fn invalid(e: impl ToString) -> AppError {
+    AppError::Invalid(e.to_string())
+}
+
+fn ask_of(cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>, until: Option<DateTime<Utc>>) -> Ask {
+    let amount = Usage {
+        cost: cost.unwrap_or_default(),
+        tokens: Decimal::from(tokens.unwrap_or_default()),
+        operations: Decimal::from(operations.unwrap_or_default()),
+    };
+    Ask { amount, until }
+}
+
+fn stored_ask(r: &budget_request::Model) -> Ask {
+    ask_of(r.cost.map(from_storage), r.tokens, r.operations, r.until)
+}
+
+fn to_i64(value: Decimal) -> Option<i64> {
+    (!value.is_zero()).then(|| value.trunc().try_into().unwrap_or(i64::MAX))
+}
+
+fn kind_of(r: &budget_request::Model) -> Result<RequestKind, AppError> {
+    RequestKind::parse(&r.kind).ok_or_else(|| AppError::internal(format!("unknown request kind {}", r.kind)))
+}
+
+/// Files a request for a budget the requester can see; it waits for an approver.
+pub async fn create(
+    db: &DatabaseConnection,
+    requester: &Account,
+    budget_id: Uuid,
+    input: NewRequest,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AppError> {
+    let txn = begin_write(db).await?;
+    let target = super::budgets::find(&txn, requester.org_id, budget_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("that budget".into()))?;
+    if !super::access::may_see(&txn, requester, &target).await? {
+        return Err(AppError::forbidden("you may only ask for more on budgets you belong to"));
+    }
+    let ask = ask_of(input.cost, input.tokens, input.operations, input.until);
+    approval::validate(input.kind, &ask, now).map_err(invalid)?;
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(invalid("give a reason (1 to 2,000 characters) so approvers can decide"));
+    }
+    let id = Uuid::now_v7();
+    budget_request::ActiveModel {
+        id: Set(id),
+        org_id: Set(requester.org_id),
+        budget_id: Set(budget_id),
+        kind: Set(input.kind.as_str().to_owned()),
+        requested_by: Set(requester.id),
+        cost: Set(input.cost.filter(|c| !c.is_zero()).map(to_storage).transpose().map_err(invalid)?),
+        tokens: Set(input.tokens.filter(|t| *t != 0)),
+        operations: Set(input.operations.filter(|o| *o != 0)),
+        until: Set(input.until),
+        reason: Set(reason.to_owned()),
+        status: Set("pending".into()),
+        decide_by: Set(now + Duration::hours(DECIDE_WITHIN_HOURS)),
+        created_at: Set(now),
+        decided_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    let detail = json!({ "request": id, "kind": input.kind, "cost": input.cost, "tokens": input.tokens,
+                         "operations": input.operations, "until": input.until, "reason": reason });
+    events::record_by(&txn, requester.org_id, Some(budget_id), "request_created", detail, &requester.email, now)
+        .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Records an approver's decision; when the request is decided, applies it in the same transaction.
+pub async fn decide(
+    db: &DatabaseConnection,
+    approver: &Account,
+    request_id: Uuid,
+    decision: Decision,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let txn = begin_write(db).await?;
+    let request = budget_request::Entity::find_by_id(request_id)
+        .filter(budget_request::Column::OrgId.eq(approver.org_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("that request".into()))?;
+    approver.actor().may_decide_request(request.requested_by).map_err(|e| AppError::forbidden(e.to_string()))?;
+    if !matches!(request.status.as_str(), "pending" | "needs_info") {
+        return Err(invalid(format!("this request is already {}", request.status)));
+    }
+    if now > request.decide_by {
+        set_status(&txn, request, "expired", now).await?;
+        txn.commit().await?;
+        return Err(invalid("this request expired undecided; the requester may ask again"));
+    }
+    let kind = kind_of(&request)?;
+    let asked = stored_ask(&request);
+    let earlier = decisions(&txn, request.id).await?;
+    if earlier.iter().any(|d| d.approver_id == approver.id && d.decision == "approve") {
+        return Err(invalid("you have already approved this request; it needs another approver"));
+    }
+    let (label, granted) = match decision {
+        Decision::Approve { cost, tokens, operations, until } => {
+            let offered = (cost.is_some() || tokens.is_some() || operations.is_some() || until.is_some()).then(|| {
+                ask_of(
+                    cost.or(Some(asked.amount.cost)),
+                    tokens.or(to_i64(asked.amount.tokens)),
+                    operations.or(to_i64(asked.amount.operations)),
+                    until,
+                )
+            });
+            ("approve", Some(approval::grant(kind, &asked, offered, now).map_err(invalid)?))
+        }
+        Decision::Reject => ("reject", None),
+        Decision::AskForInformation => ("ask_info", None),
+    };
+    request_decision::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        request_id: Set(request.id),
+        approver_id: Set(approver.id),
+        decision: Set(label.to_owned()),
+        cost: Set(granted.map(|g| to_storage(g.amount.cost)).transpose().map_err(invalid)?),
+        tokens: Set(granted.and_then(|g| to_i64(g.amount.tokens))),
+        operations: Set(granted.and_then(|g| to_i64(g.amount.operations))),
+        until: Set(granted.and_then(|g| g.until)),
+        comment: Set(comment.trim().to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let target = budget::Entity::find_by_id(request.budget_id).one(&txn).await?.ok_or(AppError::Internal)?;
+    let detail = json!({ "request": request.id, "decision": label, "comment": comment.trim() });
+    events::record_by(&txn, approver.org_id, Some(target.id), "request_decision", detail, &approver.email, now).await?;
+    let status = if label == "ask_info" {
+        set_status(&txn, request, "needs_info", now).await?;
+        "needs_info".to_owned()
+    } else {
+        let all = decisions(&txn, request.id).await?;
+        let approvals: Vec<Ask> = all
+            .iter()
+            .filter(|d| d.decision == "approve")
+            .map(|d| ask_of(d.cost.map(from_storage), d.tokens, d.operations, d.until))
+            .collect();
+        let needed = approval::approvals_needed(target.two_approvers_above.map(from_storage), &asked);
+        match approval::verdict(needed, &approvals, all.iter().any(|d| d.decision == "reject")) {
+            Verdict::Pending { .. } => "pending".to_owned(),
+            Verdict::Rejected => {
+                set_status(&txn, request, "rejected", now).await?;
+                "rejected".to_owned()
+            }
+            Verdict::Approved(grant) => {
+                apply(&txn, approver, &request, kind, target, grant, now).await?;
+                set_status(&txn, request, "approved", now).await?;
+                "approved".to_owned()
+            }
+        }
+    };
+    txn.commit().await?;
+    Ok(status)
+}
+
+/// The requester answers a question from an approver; the request waits for a decision again.
+pub async fn answer(
+    db: &DatabaseConnection,
+    requester: &Account,
+    request_id: Uuid,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let txn = begin_write(db).await?;
+    let request = budget_request::Entity::find_by_id(request_id)
+        .filter(budget_request::Column::RequestedBy.eq(requester.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("a request of yours with that id".into()))?;
+    if request.status != "needs_info" || note.trim().is_empty() {
+        return Err(invalid("answer a request that an approver asked about, with a note"));
+    }
+    let budget_id = request.budget_id;
+    let detail = json!({ "request": request.id, "answer": note.trim() });
+    let mut row: budget_request::ActiveModel = request.clone().into();
+    row.reason = Set(format!("{}\n\n{}", request.reason, note.trim()));
+    row.status = Set("pending".into());
+    row.update(&txn).await?;
+    events::record_by(&txn, requester.org_id, Some(budget_id), "request_answered", detail, &requester.email, now)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn decisions(db: &impl ConnectionTrait, request_id: Uuid) -> Result<Vec<request_decision::Model>, AppError> {
+    Ok(request_decision::Entity::find()
+        .filter(request_decision::Column::RequestId.eq(request_id))
+        .order_by_asc(request_decision::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+async fn set_status(
+    db: &impl ConnectionTrait,
+    request: budget_request::Model,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut row: budget_request::ActiveModel = request.into();
+    row.status = Set(status.to_owned());
+    row.decided_at = Set(Some(now));
+    row.update(db).await?;
+    Ok(())
+}
+
+/// An approved override is live at once (the engine adds active overrides in its next check); an
+/// approved increase raises the hard levels, with the audit entry saying from what to what and why.
+async fn apply(
+    db: &impl ConnectionTrait,
+    approver: &Account,
+    request: &budget_request::Model,
+    kind: RequestKind,
+    target: budget::Model,
+    grant: Ask,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let cost = to_storage(grant.amount.cost).map_err(invalid)?;
+    let tokens = to_i64(grant.amount.tokens).unwrap_or(0);
+    let operations = to_i64(grant.amount.operations).unwrap_or(0);
+    match kind {
+        RequestKind::Override => {
+            budget_override::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                budget_id: Set(target.id),
+                cost: Set(cost),
+                tokens: Set(tokens),
+                operations: Set(operations),
+                starts_at: Set(now),
+                expires_at: Set(grant.until.ok_or(AppError::Internal)?),
+                reason: Set(request.reason.clone()),
+                approved_by: Set(Some(approver.id)),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            let detail = json!({ "request": request.id, "cost": grant.amount.cost, "tokens": tokens, "operations": operations, "until": grant.until });
+            events::record_by(db, target.org_id, Some(target.id), "override_granted", detail, &approver.email, now)
+                .await?;
+        }
+        RequestKind::Increase => {
+            let raise = |level: Option<i64>, by: i64| match (level, by) {
+                (Some(level), by) => {
+                    Ok(Some(level.checked_add(by).ok_or_else(|| invalid("the new limit is too large"))?))
+                }
+                (None, 0) => Ok(None),
+                (None, _) => Err(invalid("this budget has no such hard level to raise; edit the budget instead")),
+            };
+            let before = json!({ "cost_hard": target.cost_hard.map(from_storage), "tokens_hard": target.tokens_hard, "operations_hard": target.operations_hard });
+            let mut row: budget::ActiveModel = target.clone().into();
+            row.cost_hard = Set(raise(target.cost_hard, cost)?);
+            row.tokens_hard = Set(raise(target.tokens_hard, tokens)?);
+            row.operations_hard = Set(raise(target.operations_hard, operations)?);
+            row.updated_at = Set(now);
+            let after = row.update(db).await?;
+            let detail = json!({ "request": request.id, "reason": request.reason, "before": before,
+                                 "after": { "cost_hard": after.cost_hard.map(from_storage), "tokens_hard": after.tokens_hard, "operations_hard": after.operations_hard } });
+            events::record_by(db, target.org_id, Some(target.id), "limit_increased", detail, &approver.email, now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Open requests an approver can decide (everything open in the organization except their own), or,
+/// for anyone else, their own requests.
+pub async fn visible(
+    db: &DatabaseConnection,
+    account: &Account,
+    now: DateTime<Utc>,
+) -> Result<Vec<RequestView>, AppError> {
+    let actor = account.actor();
+    let decides = actor.has(crate::auth::Role::Approver) || actor.has(crate::auth::Role::Admin);
+    let mut query = budget_request::Entity::find().filter(budget_request::Column::OrgId.eq(account.org_id));
+    query = if decides {
+        query.filter(budget_request::Column::Status.is_in(["pending", "needs_info"]))
+    } else {
+        query.filter(budget_request::Column::RequestedBy.eq(account.id))
+    };
+    let rows = query.order_by_asc(budget_request::Column::CreatedAt).all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(view(db, row, now).await?);
+    }
+    Ok(out)
+}
+
+async fn name_of(db: &impl ConnectionTrait, id: Uuid) -> Result<String, AppError> {
+    Ok(user::Entity::find_by_id(id).one(db).await?.map(|u| u.display_name).unwrap_or_default())
+}
+
+pub async fn view(
+    db: &impl ConnectionTrait,
+    row: budget_request::Model,
+    now: DateTime<Utc>,
+) -> Result<RequestView, AppError> {
+    let target = budget::Entity::find_by_id(row.budget_id).one(db).await?.ok_or(AppError::Internal)?;
+    let org = organization::Entity::find_by_id(row.org_id).one(db).await?.ok_or(AppError::Internal)?;
+    let period: Period = target.period.parse().map_err(AppError::internal)?;
+    let window = period.window_at(now, org.timezone.parse().unwrap_or(chrono_tz::UTC));
+    let spent =
+        budget_counter::Entity::find_by_id((target.id, window.start)).one(db).await?.map(|c| c.cost_spent).unwrap_or(0);
+    let all = decisions(db, row.id).await?;
+    let mut notes = Vec::with_capacity(all.len());
+    for d in &all {
+        notes.push((name_of(db, d.approver_id).await?, d.decision.clone(), d.comment.clone()));
+    }
+    let status = if matches!(row.status.as_str(), "pending" | "needs_info") && now > row.decide_by {
+        "expired".to_owned()
+    } else {
+        row.status.clone()
+    };
+    Ok(RequestView {
+        id: row.id,
+        budget_id: target.id,
+        budget_name: target.name.clone(),
+        kind: row.kind.clone(),
+        requested_by: row.requested_by,
+        requester: name_of(db, row.requested_by).await?,
+        cost: row.cost.map(from_storage),
+        tokens: row.tokens,
+        operations: row.operations,
+        until: row.until,
+        reason: row.reason.clone(),
+        status,
+        decide_by: row.decide_by,
+        created_at: row.created_at,
+        approvals: all.iter().filter(|d| d.decision == "approve").count(),
+        approvals_needed: approval::approvals_needed(target.two_approvers_above.map(from_storage), &stored_ask(&row)),
+        cost_spent: from_storage(spent),
+        cost_hard: target.cost_hard.map(from_storage),
+        notes,
+    })
+}
