@@ -202,3 +202,41 @@ async fn questions_answers_and_expiry(backend: Backend) {
     assert_eq!(budget_request::Entity::find().count(&s.app.db).await.unwrap(), before);
 }
 on_both_databases!(questions_and_expiry, questions_answers_and_expiry);
+
+async fn a_denied_check_leads_to_a_request_filed_by_the_service(backend: Backend) {
+    let s = scene(backend, None).await;
+    let spent = json!({ "event_id": "e-95", "occurred_at": s.app.clock_now(), "user": "dev-7", "project": "chatbot",
+                        "category": "llm", "model": "gpt-4o", "cost": "95" });
+    assert_eq!(s.app.post_json(&s.fixture.key, "/api/v1/usage", spent).await.0, 200);
+    let body = json!({ "user": "dev-7", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                       "estimated_cost": "10", "ttl_seconds": 86_400 });
+    let (_, denied) = s.app.post_json(&s.fixture.key, "/api/v1/check", body.clone()).await;
+    assert_eq!(denied["decision"], "deny");
+    let link = denied["request_more"].as_str().expect("a denial says where to ask for more").to_owned();
+    assert_eq!(link, format!("/api/v1/budgets/{}/requests", s.budget));
+
+    let until = s.app.clock_now() + Duration::days(1);
+    let before = budget_request::Entity::find().count(&s.app.db).await.unwrap();
+    for bad in [
+        json!({ "user": "nobody", "kind": "override", "cost": "20", "until": until, "reason": "x" }),
+        json!({ "user": "dev-7", "kind": "override", "cost": "20", "reason": "no end time" }),
+        json!({ "user": "dev-7", "kind": "bonus", "cost": "20", "until": until, "reason": "x" }),
+        json!({ "user": "dev-7", "kind": "override", "cost": "20", "until": until, "reason": "x", "extra": 1 }),
+    ] {
+        let (status, error) = s.app.post_json(&s.fixture.key, &link, bad.clone()).await;
+        assert_eq!(status, 422, "{bad} → {error}");
+        assert!(error["error"]["message"].is_string());
+    }
+    assert_eq!(budget_request::Entity::find().count(&s.app.db).await.unwrap(), before, "bad asks change nothing");
+
+    let ask =
+        json!({ "user": "dev-7", "kind": "override", "cost": "20", "until": until, "reason": "nightly eval run" });
+    let (status, filed) = s.app.post_json(&s.fixture.key, &link, ask).await;
+    assert_eq!(status, 201, "{filed}");
+    let id: Uuid = filed["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(decide(&s.approver, id, "approve", &[]).await.json::<String>().await.unwrap(), "approved");
+    let (_, allowed) = s.app.post_json(&s.fixture.key, "/api/v1/check", body).await;
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
+    assert!(allowed["request_more"].is_null());
+}
+on_both_databases!(api_request, a_denied_check_leads_to_a_request_filed_by_the_service);

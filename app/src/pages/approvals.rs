@@ -65,7 +65,7 @@ pub async fn request_budget(
             until: if kind == RequestKind::Override { until(days, now)? } else { None },
             reason,
         };
-        requests::create(&state.db, &me, budget_id, input, now).await
+        requests::create(&state.db, requests::Requester::Person(&me), budget_id, input, now).await
     })
     .await
 }

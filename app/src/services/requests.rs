@@ -59,20 +59,32 @@ fn kind_of(r: &budget_request::Model) -> Result<RequestKind, AppError> {
     RequestKind::parse(&r.kind).ok_or_else(|| AppError::internal(format!("unknown request kind {}", r.kind)))
 }
 
-/// Files a request for a budget the requester can see; it waits for an approver.
+/// Who files a request: a signed-in person (who must belong to the budget), or a service's API key
+/// acting for one of the organization's users (the key vouches for them).
+pub enum Requester<'a> {
+    Person(&'a Account),
+    ApiKeyFor { user: &'a user::Model, key: String },
+}
+
+/// Files a request; it waits for an approver.
 pub async fn create(
     db: &DatabaseConnection,
-    requester: &Account,
+    requester: Requester<'_>,
     budget_id: Uuid,
     input: NewRequest,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AppError> {
+    let (org_id, requester_id, actor) = match &requester {
+        Requester::Person(account) => (account.org_id, account.id, account.email.clone()),
+        Requester::ApiKeyFor { user, key } => (user.org_id, user.id, format!("{key} for {}", user.handle)),
+    };
     let txn = begin_write(db).await?;
-    let target = super::budgets::find(&txn, requester.org_id, budget_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("that budget".into()))?;
-    if !super::access::may_see(&txn, requester, &target).await? {
-        return Err(AppError::forbidden("you may only ask for more on budgets you belong to"));
+    let target =
+        super::budgets::find(&txn, org_id, budget_id).await?.ok_or_else(|| AppError::NotFound("that budget".into()))?;
+    if let Requester::Person(account) = requester {
+        if !super::access::may_see(&txn, account, &target).await? {
+            return Err(AppError::forbidden("you may only ask for more on budgets you belong to"));
+        }
     }
     let ask = ask_of(input.cost, input.tokens, input.operations, input.until);
     approval::validate(input.kind, &ask, now).map_err(invalid)?;
@@ -83,10 +95,10 @@ pub async fn create(
     let id = Uuid::now_v7();
     budget_request::ActiveModel {
         id: Set(id),
-        org_id: Set(requester.org_id),
+        org_id: Set(org_id),
         budget_id: Set(budget_id),
         kind: Set(input.kind.as_str().to_owned()),
-        requested_by: Set(requester.id),
+        requested_by: Set(requester_id),
         cost: Set(input.cost.filter(|c| !c.is_zero()).map(to_storage).transpose().map_err(invalid)?),
         tokens: Set(input.tokens.filter(|t| *t != 0)),
         operations: Set(input.operations.filter(|o| *o != 0)),
@@ -101,8 +113,7 @@ pub async fn create(
     .await?;
     let detail = json!({ "request": id, "kind": input.kind, "cost": input.cost, "tokens": input.tokens,
                          "operations": input.operations, "until": input.until, "reason": reason });
-    events::record_by(&txn, requester.org_id, Some(budget_id), "request_created", detail, &requester.email, now)
-        .await?;
+    events::record_by(&txn, org_id, Some(budget_id), "request_created", detail, &actor, now).await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -5,6 +5,7 @@ mod budgets;
 mod directory;
 pub mod error;
 pub mod openapi;
+mod requests;
 mod usage;
 
 use app::state::AppState;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/status", get(usage::status))
         .route("/api/v1/budgets", get(budgets::list).post(budgets::create))
         .route("/api/v1/budgets/{id}", get(budgets::get).patch(budgets::patch))
+        .route("/api/v1/budgets/{id}/requests", post(requests::create))
         .route("/api/v1/budgets/{id}/{action}", post(budgets::set_state))
         .route("/api/v1/teams", get(directory::teams).post(directory::create_team))
         .route("/api/v1/teams/{id}", get(directory::get_team).patch(directory::update_team))

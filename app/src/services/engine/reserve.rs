@@ -52,6 +52,9 @@ pub struct CheckOutcome {
     pub reasons: Vec<String>,
     pub estimate: Usage,
     pub budgets: Vec<BudgetReport>,
+    /// On a denial: where the caller's user can ask an approver for an override of the deciding
+    /// budget (`POST` with `user`, `kind`, amounts, `until` and `reason`).
+    pub request_more: Option<String>,
 }
 
 pub async fn check_and_reserve(
@@ -179,5 +182,8 @@ pub async fn check_and_reserve(
         reasons: verdicts.into_iter().flat_map(|v| v.reasons).collect(),
         estimate,
         budgets: reports,
+        request_more: decided_by
+            .filter(|_| decision == Decision::Deny)
+            .map(|id| format!("/api/v1/budgets/{id}/requests")),
     })
 }
