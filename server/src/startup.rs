@@ -40,9 +40,11 @@ impl Application {
     /// Serves requests and runs the background jobs until a shutdown signal.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(jobs::reservation_sweeper::run(self.state.clone(), self.sweep_every));
+        let expiry = tokio::spawn(jobs::request_expiry::run(self.state.clone(), self.sweep_every));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
         sweeper.abort();
+        expiry.abort();
         served
     }
 }

@@ -179,7 +179,16 @@ async fn questions_answers_and_expiry(backend: Backend) {
     assert_eq!(status_of(&s.app, id).await, "pending");
 
     let late = ask(&s, "override", "10", "5").await;
+    let idle = ask(&s, "increase", "10", "").await;
     s.app.clock.advance(Duration::hours(73));
+    // The expiry job marks undecided requests without anyone touching them.
+    for _ in 0..100 {
+        if status_of(&s.app, idle).await == "expired" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status_of(&s.app, idle).await, "expired");
     // Sessions last 12 hours at most: both sign in again.
     s.approver.sign_in("april@example.com", common::browser::PASSWORD).await;
     s.requester.sign_in("rory@example.com", common::browser::PASSWORD).await;

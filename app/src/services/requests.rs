@@ -386,3 +386,16 @@ pub async fn view(
         notes,
     })
 }
+
+/// Marks open requests past their decision time as expired; returns how many.
+pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::sea_query::Expr;
+    let result = budget_request::Entity::update_many()
+        .col_expr(budget_request::Column::Status, Expr::value("expired"))
+        .col_expr(budget_request::Column::DecidedAt, Expr::value(now))
+        .filter(budget_request::Column::Status.is_in(["pending", "needs_info"]))
+        .filter(budget_request::Column::DecideBy.lt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
