@@ -1,0 +1,68 @@
+// Requests in a real browser: a member asks for an override on the Budgets page; an approver
+// approves part of it on the Requests page; the requester sees the outcome.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
+
+let server;
+let browser;
+const ASKER = { email: "asa@example.com", password: "asking politely again" };
+
+before(async () => {
+  server = await startServer((dataDir) => {
+    tollgate(dataDir, ["seed-demo", "--days", "7"]);
+    createAdmin(dataDir);
+  });
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("a member asks for more and an approver grants part of it", async () => {
+  // The admin adds the asker (the admin is not an approver, but admins may decide).
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, server.baseUrl, ADMIN, "/admin/users");
+  await admin.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  const form = admin.locator("form", { has: admin.getByRole("button", { name: "Add person" }) });
+  await form.getByLabel("Name").fill("Asa Asker");
+  await form.getByLabel("Email").fill(ASKER.email);
+  await form.getByLabel(/Initial password/).fill(ASKER.password);
+  await form.getByRole("button", { name: "Add person" }).click();
+  await admin.getByRole("status").filter({ hasText: "Added" }).waitFor();
+
+  const askerContext = await browser.newContext();
+  const asker = await askerContext.newPage();
+  await signIn(asker, server.baseUrl, ASKER, "/budgets");
+  await asker.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  const askForm = asker.locator("form", { has: asker.getByRole("button", { name: "Send request" }) });
+  await askForm.getByLabel("Cost").fill("250");
+  await askForm.getByLabel(/how many days/).fill("3");
+  await askForm.getByLabel("Reason").fill("Quarter-end evaluation runs");
+  await askForm.getByRole("button", { name: "Send request" }).click();
+  await asker.getByRole("status").filter({ hasText: "Request sent" }).waitFor();
+
+  await admin.goto(`${server.baseUrl}/requests`);
+  await admin.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+  const card = admin.locator("section[data-request]").first();
+  assert.match(await card.textContent(), /Quarter-end evaluation runs/);
+  assert.match(await card.textContent(), /Asa Asker/);
+  const approve = card.locator("form", { has: admin.getByRole("button", { name: "Approve" }) });
+  await approve.getByLabel(/Cost/).fill("100");
+  await approve.getByLabel(/Days/).fill("1");
+  await approve.getByLabel("Comment").fill("100 for a day");
+  await admin.screenshot({ path: join(artifacts, "requests.png"), fullPage: true });
+  await approve.getByRole("button", { name: "Approve" }).click();
+  await admin.getByRole("status").filter({ hasText: "now approved" }).waitFor();
+
+  await asker.goto(`${server.baseUrl}/requests`);
+  const mine = asker.locator("section[data-request]").first();
+  assert.match(await mine.locator(".badge").textContent(), /approved/);
+  assert.match(await mine.textContent(), /100 for a day/);
+  await adminContext.close();
+  await askerContext.close();
+});
