@@ -3,6 +3,7 @@
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::RequestView;
+use crate::pages::overview::money;
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -148,7 +149,7 @@ fn RequestCard(
     let id = request.id;
     let me = expect_context::<crate::components::AccountResource>();
     let asked = [
-        request.cost.map(|c| format!("{} in cost", crate::pages::overview::money(c))),
+        request.cost.map(|c| format!("{} in cost", money(c))),
         request.tokens.map(|t| format!("{} tokens", crate::pages::overview::thousands(t))),
         request.operations.map(|o| format!("{} operations", crate::pages::overview::thousands(o))),
     ]
@@ -157,8 +158,10 @@ fn RequestCard(
     .collect::<Vec<_>>()
     .join(", ");
     let after = match (request.kind.as_str(), request.cost_hard, request.cost) {
-        ("increase", Some(hard), Some(more)) => format!("hard cost level {} → {}", hard, hard + more),
-        ("override", Some(hard), Some(more)) => format!("allowance {} + {} until the override ends", hard, more),
+        ("increase", Some(hard), Some(more)) => format!("hard cost level {} → {}", money(hard), money(hard + more)),
+        ("override", Some(hard), Some(more)) => {
+            format!("allowance {} + {} until the override ends", money(hard), money(more))
+        }
         _ => String::new(),
     };
     let is_open = matches!(request.status.as_str(), "pending" | "needs_info");
@@ -174,7 +177,7 @@ fn RequestCard(
                 <dt>"Asks for"</dt><dd>{asked}</dd>
                 {request.until.map(|u| view! { <dt>"Until"</dt><dd>{u.format("%Y-%m-%d %H:%M UTC").to_string()}</dd> })}
                 <dt>"Spent this window"</dt>
-                <dd>{format!("{}{}", request.cost_spent, request.cost_hard.map(|h| format!(" of {h}")).unwrap_or_default())}</dd>
+                <dd>{format!("{}{}", money(request.cost_spent), request.cost_hard.map(|h| format!(" of {}", money(h))).unwrap_or_default())}</dd>
                 {(!after.is_empty()).then(|| view! { <dt>"After approval"</dt><dd>{after.clone()}</dd> })}
                 <dt>"Approvals"</dt><dd>{format!("{} of {}", request.approvals, request.approvals_needed)}</dd>
                 <dt>"Decide by"</dt><dd>{request.decide_by.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
