@@ -115,3 +115,26 @@ async fn viewers_and_signed_out_callers_cannot_change_budgets(backend: Backend) 
     assert_eq!(budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().state, "disabled");
 }
 on_both_databases!(viewer_scope, viewers_and_signed_out_callers_cannot_change_budgets);
+
+async fn people_see_budgets_of_projects_they_work_on(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let project_budget =
+        add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let (worker, worker_id) = signed_in(&app, fixture.org_id, "wes@example.com", &[]).await;
+    let visible = |rows: Value| -> Vec<String> {
+        rows.as_array().unwrap().iter().map(|r| r["budget"]["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(!visible(worker.call("budgets", &[]).await.json().await.unwrap()).contains(&project_budget.to_string()));
+
+    let (project, person) = (fixture.project_id.to_string(), worker_id.to_string());
+    let form = [("project_id", project.as_str()), ("user_id", person.as_str()), ("member", "true")];
+    assert!(admin.call("set_project_membership", &form).await.status().is_success());
+    assert!(visible(worker.call("budgets", &[]).await.json().await.unwrap()).contains(&project_budget.to_string()));
+    let teams: Value = admin.call("teams", &[]).await.json().await.unwrap();
+    assert_eq!(teams["teams"][0]["projects"][0]["members"], json!(["wes@example.com"]));
+    // Only admins assign people.
+    assert_eq!(worker.call("set_project_membership", &form).await.status(), 403);
+}
+on_both_databases!(project_members, people_see_budgets_of_projects_they_work_on);

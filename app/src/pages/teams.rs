@@ -32,6 +32,8 @@ pub struct ProjectRow {
     pub slug: String,
     pub name: String,
     pub archived: bool,
+    /// People who work on the project (they see its budgets).
+    pub members: Vec<String>,
 }
 
 #[server(prefix = "/rpc", endpoint = "teams")]
@@ -45,6 +47,7 @@ pub async fn teams() -> Result<TeamsPage, AppError> {
             directory::users(db, me.org_id).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
         let name_of = |id: Uuid| people.iter().find(|p| p.0 == id).map(|p| p.1.clone()).unwrap_or_default();
         let memberships = members::team_memberships(db, me.org_id).await?;
+        let project_members = members::project_memberships(db, me.org_id).await?;
         let projects = directory::projects(db, me.org_id).await?;
         let teams = directory::teams(db, me.org_id)
             .await?
@@ -63,6 +66,11 @@ pub async fn teams() -> Result<TeamsPage, AppError> {
                         slug: p.slug.clone(),
                         name: p.name.clone(),
                         archived: p.archived_at.is_some(),
+                        members: project_members
+                            .iter()
+                            .filter(|m| m.project_id == p.id)
+                            .map(|m| name_of(m.user_id))
+                            .collect(),
                     })
                     .collect(),
                 id: t.id,
@@ -181,6 +189,19 @@ struct TeamActions {
     create_project: ServerAction<CreateProject>,
     update_project: ServerAction<UpdateProject>,
     membership: ServerAction<SetTeamMembership>,
+    project_membership: ServerAction<SetProjectMembership>,
+}
+
+#[server(prefix = "/rpc", endpoint = "set_project_membership")]
+pub async fn set_project_membership(project_id: Uuid, user_id: Uuid, member: bool) -> Result<(), AppError> {
+    crate::errors::respond(in_transaction(move |txn, me, change| {
+        Box::pin(async move {
+            crate::services::members::set_project_membership(txn, me.org_id, project_id, user_id, member, change)
+                .await?;
+            Ok(())
+        })
+    }))
+    .await
 }
 
 #[component]
@@ -191,6 +212,7 @@ pub fn TeamsPage() -> impl IntoView {
         create_project: ServerAction::new(),
         update_project: ServerAction::new(),
         membership: ServerAction::new(),
+        project_membership: ServerAction::new(),
     };
     let page = Resource::new(
         move || {
@@ -200,6 +222,7 @@ pub fn TeamsPage() -> impl IntoView {
                 actions.create_project.version().get(),
                 actions.update_project.version().get(),
                 actions.membership.version().get(),
+                actions.project_membership.version().get(),
             )
         },
         |_| teams(),
@@ -211,6 +234,7 @@ pub fn TeamsPage() -> impl IntoView {
         {outcome(move || actions.create_project.value().get(), |_| "Project created.".to_owned())}
         {outcome(move || actions.update_project.value().get(), |_| "Project saved.".to_owned())}
         {outcome(move || actions.membership.value().get(), |_| "Membership saved.".to_owned())}
+        {outcome(move || actions.project_membership.value().get(), |_| "Project membership saved.".to_owned())}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -248,6 +272,7 @@ fn TeamCard(
     let team_name = team.name.clone();
     let archived = team.archived;
     let members = team.members.clone();
+    let project_people = people.clone();
     let projects = team.projects.clone();
     view! {
         <section class="card" data-team=team.name.clone()>
@@ -288,15 +313,32 @@ fn TeamCard(
             })}
             <h3>"Projects"</h3>
             <table>
-                <thead><tr><th>"Project"</th><th>"Slug"</th>{can_manage.then(|| view! { <th>"Move to"</th><th></th> })}</tr></thead>
+                <thead><tr><th>"Project"</th><th>"Slug"</th><th>"People"</th>{can_manage.then(|| view! { <th>"Move to"</th><th></th> })}</tr></thead>
                 <tbody>
                     {projects.into_iter().map(|p| {
                         let id = p.id;
                         let all = all.clone();
+                        let people = project_people.clone();
                         view! {
                             <tr>
                                 <td>{p.name.clone()} {p.archived.then(|| view! { <span class="badge deactivated">"archived"</span> })}</td>
                                 <td><code>{p.slug.clone()}</code></td>
+                                <td>
+                                    {p.members.join(", ")}
+                                    {can_manage.then(|| view! {
+                                        <ActionForm action=actions.project_membership attr:class="inline">
+                                            <input type="hidden" name="project_id" value=id.to_string()/>
+                                            <select name="user_id" aria-label="Person">
+                                                {people.iter().map(|(pid, name)| view! { <option value=pid.to_string()>{name.clone()}</option> }).collect_view()}
+                                            </select>
+                                            <select name="member" aria-label="Works on the project">
+                                                <option value="true">"works on it"</option>
+                                                <option value="false">"does not"</option>
+                                            </select>
+                                            <button type="submit">"Set"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
                                 {can_manage.then(|| view! {
                                     <td>
                                         <ActionForm action=actions.update_project attr:class="inline">

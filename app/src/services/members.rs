@@ -92,3 +92,13 @@ pub async fn team_memberships(db: &impl ConnectionTrait, org_id: Uuid) -> Result
         team::Entity::find().filter(team::Column::OrgId.eq(org_id)).all(db).await?.iter().map(|t| t.id).collect();
     Ok(team_member::Entity::find().filter(team_member::Column::TeamId.is_in(teams)).all(db).await?)
 }
+
+/// Every project membership of an organization.
+pub async fn project_memberships(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+) -> Result<Vec<project_member::Model>, EngineError> {
+    let projects: Vec<Uuid> =
+        project::Entity::find().filter(project::Column::OrgId.eq(org_id)).all(db).await?.iter().map(|p| p.id).collect();
+    Ok(project_member::Entity::find().filter(project_member::Column::ProjectId.is_in(projects)).all(db).await?)
+}
