@@ -99,3 +99,17 @@ pub struct RequestView {
     /// Every decision and note so far, oldest first: (who, what, comment).
     pub notes: Vec<(String, String, String)>,
 }
+
+/// One limit of a budget in its current window: spent and reserved against the allowance (the hard
+/// level plus active overrides).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LimitUsage {
+    /// cost, tokens or operations
+    pub limit_type: String,
+    pub spent: Decimal,
+    pub reserved: Decimal,
+    pub allowance: Decimal,
+    pub percent_used: Decimal,
+    /// within_budget, approaching_limit or over_budget
+    pub status: String,
+}

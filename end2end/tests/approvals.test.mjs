@@ -40,6 +40,12 @@ test("a member asks for more and an approver grants part of it", async () => {
   await signIn(asker, server.baseUrl, ASKER, "/budgets");
   await asker.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   const askForm = asker.locator("form", { has: asker.getByRole("button", { name: "Send request" }) });
+  const budgetName = (await askForm.getByLabel("Budget").locator("option:checked").textContent()).trim();
+  const allowanceOf = async () => {
+    const text = await asker.locator("tr", { hasText: budgetName }).locator('[data-limit="cost"]').textContent();
+    return Number(text.match(/of ([\d,]+\.\d\d)/)[1].replaceAll(",", ""));
+  };
+  const allowanceBefore = await allowanceOf();
   await askForm.getByLabel("Cost").fill("250");
   await askForm.getByLabel(/how many days/).fill("3");
   await askForm.getByLabel("Reason").fill("Quarter-end evaluation runs");
@@ -58,6 +64,10 @@ test("a member asks for more and an approver grants part of it", async () => {
   await admin.screenshot({ path: join(artifacts, "requests.png"), fullPage: true });
   await approve.getByRole("button", { name: "Approve" }).click();
   await admin.getByRole("status").filter({ hasText: "now approved" }).waitFor();
+
+  // The budget list shows the new allowance at once: the hard level plus the approved 100.
+  await asker.goto(`${server.baseUrl}/budgets`);
+  assert.equal(await allowanceOf(), allowanceBefore + 100);
 
   await asker.goto(`${server.baseUrl}/requests`);
   const mine = asker.locator("section[data-request]").first();

@@ -90,6 +90,10 @@ async fn leads_manage_only_their_own_teams_budgets(backend: Backend) {
         .map(|r| (r["budget"]["id"].as_str().unwrap().to_owned(), r["may_manage"].as_bool().unwrap()))
         .collect();
     assert!(managed.contains(&(mine.to_string(), true)));
+    let row = rows.as_array().unwrap().iter().find(|r| r["budget"]["id"] == mine.to_string()).unwrap();
+    assert_eq!(row["status"], "within_budget");
+    assert_eq!(row["usage"][0]["limit_type"], "cost");
+    assert_eq!(row["usage"][0]["allowance"], "250", "the window's allowance follows the edit");
     assert!(managed.contains(&(org_wide.to_string(), false)));
     assert!(!managed.iter().any(|(id, _)| id == &theirs.to_string()), "another team's budget is not shown");
 }

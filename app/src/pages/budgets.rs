@@ -2,7 +2,7 @@
 
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
-use crate::models::{BudgetInput, BudgetView};
+use crate::models::{BudgetInput, BudgetView, LimitUsage};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -15,6 +15,9 @@ use uuid::Uuid;
 pub struct BudgetRow {
     pub budget: BudgetView,
     pub may_manage: bool,
+    /// within_budget, approaching_limit or over_budget, in the current window
+    pub status: String,
+    pub usage: Vec<LimitUsage>,
 }
 
 #[server(prefix = "/rpc", endpoint = "budgets")]
@@ -29,11 +32,33 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
             .order_by_asc(crate::entities::budget::Column::Name)
             .all(&state.db)
             .await?;
+        let org =
+            crate::services::organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
         let mut out = Vec::new();
         for row in rows {
             if access::may_see(&state.db, &me, &row).await? {
                 let may_manage = access::may_manage(&state.db, &me, &row).await?;
-                out.push(BudgetRow { budget: budgets::view(&state.db, row).await?, may_manage });
+                let report =
+                    crate::services::engine::current_report(&state.db, row.clone(), &org.timezone, state.clock.now())
+                        .await?;
+                let usage = report
+                    .limits
+                    .iter()
+                    .map(|l| LimitUsage {
+                        limit_type: l.limit_type.to_string(),
+                        spent: l.spent,
+                        reserved: l.reserved,
+                        allowance: l.hard + l.overrides,
+                        percent_used: l.percent_used,
+                        status: l.status.as_str().to_owned(),
+                    })
+                    .collect();
+                out.push(BudgetRow {
+                    budget: budgets::view(&state.db, row).await?,
+                    may_manage,
+                    status: report.status.as_str().to_owned(),
+                    usage,
+                });
             }
         }
         Ok(out)
@@ -110,7 +135,7 @@ pub fn BudgetsPage() -> impl IntoView {
                     Ok(rows) => Either::Right(Either::Right(view! {
                         <section class="card">
                             <table>
-                                <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"State"</th><th></th></tr></thead>
+                                <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"This window"</th><th>"State"</th><th></th></tr></thead>
                                 <tbody>{rows.iter().cloned().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
                             </table>
                         </section>
@@ -132,6 +157,21 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
             <td>{b.input.name.clone()}</td>
             <td>{b.input.scope.to_string()} {b.input.category.clone().map(|c| format!(" · {c}"))}</td>
             <td>{b.input.period.as_str()}</td>
+            <td class="usage">
+                <span class=format!("badge {}", row.status)>{row.status.replace('_', " ")}</span>
+                {row.usage.iter().map(|u| {
+                    let figure = |d: rust_decimal::Decimal| if u.limit_type == "cost" {
+                        crate::pages::overview::money(d)
+                    } else {
+                        crate::pages::overview::thousands(i64::try_from(d.trunc()).unwrap_or(i64::MAX))
+                    };
+                    view! {
+                        <div data-limit=u.limit_type.clone()>
+                            {format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), u.percent_used)}
+                        </div>
+                    }
+                }).collect_view()}
+            </td>
             <td><span class=format!("badge {}", b.state)>{b.state.clone()}</span></td>
             <td>
                 {row.may_manage.then(|| view! {

@@ -2,7 +2,7 @@
 
 use super::engine::{begin_write, events};
 use crate::auth::Account;
-use crate::entities::{budget, budget_counter, budget_override, budget_request, organization, request_decision, user};
+use crate::entities::{budget, budget_override, budget_request, organization, request_decision, user};
 use crate::errors::AppError;
 use crate::models::RequestView;
 use chrono::{DateTime, Duration, Utc};
@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::json;
 use tollgate_domain::approval::{self, Ask, RequestKind, Verdict};
 use tollgate_domain::money::{from_storage, to_storage};
-use tollgate_domain::{Period, Usage};
+use tollgate_domain::Usage;
 use uuid::Uuid;
 
 /// Undecided requests expire after this long.
@@ -350,10 +350,8 @@ pub async fn view(
 ) -> Result<RequestView, AppError> {
     let target = budget::Entity::find_by_id(row.budget_id).one(db).await?.ok_or(AppError::Internal)?;
     let org = organization::Entity::find_by_id(row.org_id).one(db).await?.ok_or(AppError::Internal)?;
-    let period: Period = target.period.parse().map_err(AppError::internal)?;
-    let window = period.window_at(now, org.timezone.parse().unwrap_or(chrono_tz::UTC));
-    let spent =
-        budget_counter::Entity::find_by_id((target.id, window.start)).one(db).await?.map(|c| c.cost_spent).unwrap_or(0);
+    let now_report = super::engine::current_report(db, target.clone(), &org.timezone, now).await?;
+    let cost = now_report.limits.iter().find(|l| l.limit_type == tollgate_domain::LimitKind::Cost);
     let all = decisions(db, row.id).await?;
     let mut notes = Vec::with_capacity(all.len());
     for d in &all {
@@ -381,8 +379,8 @@ pub async fn view(
         created_at: row.created_at,
         approvals: all.iter().filter(|d| d.decision == "approve").count(),
         approvals_needed: approval::approvals_needed(target.two_approvers_above.map(from_storage), &stored_ask(&row)),
-        cost_spent: from_storage(spent),
-        cost_hard: target.cost_hard.map(from_storage),
+        cost_spent: cost.map(|l| l.spent).unwrap_or_default(),
+        cost_hard: cost.map(|l| l.hard),
         notes,
     })
 }

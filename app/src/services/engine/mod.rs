@@ -18,7 +18,7 @@ pub use record::{record_usage, RecordOutcome, UsageInput};
 pub use reserve::{check_and_reserve, CheckInput, CheckOutcome};
 pub use resolve::OperationInput;
 pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
-pub use status::{status, BudgetReport, LimitReport};
+pub use status::{current_report, status, BudgetReport, LimitReport};
 
 use sea_orm::DbErr;
 

@@ -1,9 +1,9 @@
 //! Per-budget reports of a window (levels, spent, reserved, remaining, status) and the status query.
 
-use super::budgets::{applicable, ApplicableBudget};
+use super::budgets::{applicable, to_domain, ApplicableBudget};
 use super::counters::{active_overrides, spent_and_reserved};
 use super::EngineError;
-use crate::entities::{budget_counter, organization, project, user};
+use crate::entities::{budget, budget_counter, organization, project, user};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -136,4 +136,19 @@ pub async fn status(
         reports.push(report(budget, window, spent, reserved, extra));
     }
     Ok(reports)
+}
+
+/// One budget's report for the window containing `now` (the budget pages and the request queue).
+pub async fn current_report(
+    db: &impl ConnectionTrait,
+    model: budget::Model,
+    timezone: &str,
+    now: DateTime<Utc>,
+) -> Result<BudgetReport, EngineError> {
+    let budget = to_domain(model)?;
+    let window = budget.period.window_at(now, timezone.parse().unwrap_or(Tz::UTC));
+    let counter = budget_counter::Entity::find_by_id((budget.model.id, window.start)).one(db).await?;
+    let (spent, reserved) = counter.as_ref().map(spent_and_reserved).unwrap_or_default();
+    let extra = active_overrides(db, &[budget.model.id], now).await?.get(&budget.model.id).copied().unwrap_or_default();
+    Ok(report(&budget, window, spent, reserved, extra))
 }
