@@ -1,10 +1,13 @@
 //! Override and increase requests: asking, deciding (never one's own), and applying what was approved.
 
+mod apply;
+mod queue;
+pub use queue::{expire_overdue, view, visible};
+
 use super::engine::{begin_write, events};
 use crate::auth::Account;
-use crate::entities::{budget, budget_override, budget_request, organization, request_decision, user};
+use crate::entities::{budget, budget_request, request_decision, user};
 use crate::errors::AppError;
-use crate::models::RequestView;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -34,7 +37,7 @@ pub enum Decision {
     AskForInformation,
 }
 
-fn invalid(e: impl ToString) -> AppError {
+pub(super) fn invalid(e: impl ToString) -> AppError {
     AppError::Invalid(e.to_string())
 }
 
@@ -47,11 +50,11 @@ fn ask_of(cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>, u
     Ask { amount, until }
 }
 
-fn stored_ask(r: &budget_request::Model) -> Ask {
+pub(super) fn stored_ask(r: &budget_request::Model) -> Ask {
     ask_of(r.cost.map(from_storage), r.tokens, r.operations, r.until)
 }
 
-fn to_i64(value: Decimal) -> Option<i64> {
+pub(super) fn to_i64(value: Decimal) -> Option<i64> {
     (!value.is_zero()).then(|| value.trunc().try_into().unwrap_or(i64::MAX))
 }
 
@@ -198,7 +201,7 @@ pub async fn decide(
                 "rejected".to_owned()
             }
             Verdict::Approved(grant) => {
-                apply(&txn, approver, &request, kind, target, grant, now).await?;
+                apply::apply(&txn, approver, &request, kind, target, grant, now).await?;
                 set_status(&txn, request, "approved", now).await?;
                 "approved".to_owned()
             }
@@ -237,7 +240,10 @@ pub async fn answer(
     Ok(())
 }
 
-async fn decisions(db: &impl ConnectionTrait, request_id: Uuid) -> Result<Vec<request_decision::Model>, AppError> {
+pub(super) async fn decisions(
+    db: &impl ConnectionTrait,
+    request_id: Uuid,
+) -> Result<Vec<request_decision::Model>, AppError> {
     Ok(request_decision::Entity::find()
         .filter(request_decision::Column::RequestId.eq(request_id))
         .order_by_asc(request_decision::Column::CreatedAt)
@@ -256,144 +262,4 @@ async fn set_status(
     row.decided_at = Set(Some(now));
     row.update(db).await?;
     Ok(())
-}
-
-/// An approved override is live at once (the engine adds active overrides in its next check); an
-/// approved increase raises the hard levels, with the audit entry saying from what to what and why.
-async fn apply(
-    db: &impl ConnectionTrait,
-    approver: &Account,
-    request: &budget_request::Model,
-    kind: RequestKind,
-    target: budget::Model,
-    grant: Ask,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let cost = to_storage(grant.amount.cost).map_err(invalid)?;
-    let tokens = to_i64(grant.amount.tokens).unwrap_or(0);
-    let operations = to_i64(grant.amount.operations).unwrap_or(0);
-    match kind {
-        RequestKind::Override => {
-            budget_override::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                budget_id: Set(target.id),
-                cost: Set(cost),
-                tokens: Set(tokens),
-                operations: Set(operations),
-                starts_at: Set(now),
-                expires_at: Set(grant.until.ok_or(AppError::Internal)?),
-                reason: Set(request.reason.clone()),
-                approved_by: Set(Some(approver.id)),
-                created_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            let detail = json!({ "request": request.id, "cost": grant.amount.cost, "tokens": tokens, "operations": operations, "until": grant.until });
-            events::record_by(db, target.org_id, Some(target.id), "override_granted", detail, &approver.email, now)
-                .await?;
-        }
-        RequestKind::Increase => {
-            let raise = |level: Option<i64>, by: i64| match (level, by) {
-                (Some(level), by) => {
-                    Ok(Some(level.checked_add(by).ok_or_else(|| invalid("the new limit is too large"))?))
-                }
-                (None, 0) => Ok(None),
-                (None, _) => Err(invalid("this budget has no such hard level to raise; edit the budget instead")),
-            };
-            let before = json!({ "cost_hard": target.cost_hard.map(from_storage), "tokens_hard": target.tokens_hard, "operations_hard": target.operations_hard });
-            let mut row: budget::ActiveModel = target.clone().into();
-            row.cost_hard = Set(raise(target.cost_hard, cost)?);
-            row.tokens_hard = Set(raise(target.tokens_hard, tokens)?);
-            row.operations_hard = Set(raise(target.operations_hard, operations)?);
-            row.updated_at = Set(now);
-            let after = row.update(db).await?;
-            let detail = json!({ "request": request.id, "reason": request.reason, "before": before,
-                                 "after": { "cost_hard": after.cost_hard.map(from_storage), "tokens_hard": after.tokens_hard, "operations_hard": after.operations_hard } });
-            events::record_by(db, target.org_id, Some(target.id), "limit_increased", detail, &approver.email, now)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Open requests an approver can decide (everything open in the organization except their own), or,
-/// for anyone else, their own requests.
-pub async fn visible(
-    db: &DatabaseConnection,
-    account: &Account,
-    now: DateTime<Utc>,
-) -> Result<Vec<RequestView>, AppError> {
-    let actor = account.actor();
-    let decides = actor.has(crate::auth::Role::Approver) || actor.has(crate::auth::Role::Admin);
-    let mut query = budget_request::Entity::find().filter(budget_request::Column::OrgId.eq(account.org_id));
-    query = if decides {
-        query.filter(budget_request::Column::Status.is_in(["pending", "needs_info"]))
-    } else {
-        query.filter(budget_request::Column::RequestedBy.eq(account.id))
-    };
-    let rows = query.order_by_asc(budget_request::Column::CreatedAt).all(db).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(view(db, row, now).await?);
-    }
-    Ok(out)
-}
-
-async fn name_of(db: &impl ConnectionTrait, id: Uuid) -> Result<String, AppError> {
-    Ok(user::Entity::find_by_id(id).one(db).await?.map(|u| u.display_name).unwrap_or_default())
-}
-
-pub async fn view(
-    db: &impl ConnectionTrait,
-    row: budget_request::Model,
-    now: DateTime<Utc>,
-) -> Result<RequestView, AppError> {
-    let target = budget::Entity::find_by_id(row.budget_id).one(db).await?.ok_or(AppError::Internal)?;
-    let org = organization::Entity::find_by_id(row.org_id).one(db).await?.ok_or(AppError::Internal)?;
-    let now_report = super::engine::current_report(db, target.clone(), &org.timezone, now).await?;
-    let cost = now_report.limits.iter().find(|l| l.limit_type == tollgate_domain::LimitKind::Cost);
-    let all = decisions(db, row.id).await?;
-    let mut notes = Vec::with_capacity(all.len());
-    for d in &all {
-        notes.push((name_of(db, d.approver_id).await?, d.decision.clone(), d.comment.clone()));
-    }
-    let status = if matches!(row.status.as_str(), "pending" | "needs_info") && now > row.decide_by {
-        "expired".to_owned()
-    } else {
-        row.status.clone()
-    };
-    Ok(RequestView {
-        id: row.id,
-        budget_id: target.id,
-        budget_name: target.name.clone(),
-        kind: row.kind.clone(),
-        requested_by: row.requested_by,
-        requester: name_of(db, row.requested_by).await?,
-        cost: row.cost.map(from_storage),
-        tokens: row.tokens,
-        operations: row.operations,
-        until: row.until,
-        reason: row.reason.clone(),
-        status,
-        decide_by: row.decide_by,
-        created_at: row.created_at,
-        approvals: all.iter().filter(|d| d.decision == "approve").count(),
-        approvals_needed: approval::approvals_needed(target.two_approvers_above.map(from_storage), &stored_ask(&row)),
-        cost_spent: cost.map(|l| l.spent).unwrap_or_default(),
-        cost_hard: cost.map(|l| l.hard),
-        notes,
-    })
-}
-
-/// Marks open requests past their decision time as expired; returns how many.
-pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
-    use sea_orm::sea_query::Expr;
-    let result = budget_request::Entity::update_many()
-        .col_expr(budget_request::Column::Status, Expr::value("expired"))
-        .col_expr(budget_request::Column::DecidedAt, Expr::value(now))
-        .filter(budget_request::Column::Status.is_in(["pending", "needs_info"]))
-        .filter(budget_request::Column::DecideBy.lt(now))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }

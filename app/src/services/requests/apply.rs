@@ -1,0 +1,71 @@
+//! Putting an approved request into effect: an override row, or raised hard levels.
+
+use super::{invalid, to_i64};
+use crate::auth::Account;
+use crate::entities::{budget, budget_override, budget_request};
+use crate::errors::AppError;
+use crate::services::engine::events;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde_json::json;
+use tollgate_domain::approval::{Ask, RequestKind};
+use tollgate_domain::money::{from_storage, to_storage};
+use uuid::Uuid;
+
+/// An approved override is live at once (the engine adds active overrides in its next check); an
+/// approved increase raises the hard levels, with the audit entry saying from what to what and why.
+pub(super) async fn apply(
+    db: &impl ConnectionTrait,
+    approver: &Account,
+    request: &budget_request::Model,
+    kind: RequestKind,
+    target: budget::Model,
+    grant: Ask,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let cost = to_storage(grant.amount.cost).map_err(invalid)?;
+    let tokens = to_i64(grant.amount.tokens).unwrap_or(0);
+    let operations = to_i64(grant.amount.operations).unwrap_or(0);
+    match kind {
+        RequestKind::Override => {
+            budget_override::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                budget_id: Set(target.id),
+                cost: Set(cost),
+                tokens: Set(tokens),
+                operations: Set(operations),
+                starts_at: Set(now),
+                expires_at: Set(grant.until.ok_or(AppError::Internal)?),
+                reason: Set(request.reason.clone()),
+                approved_by: Set(Some(approver.id)),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            let detail = json!({ "request": request.id, "cost": grant.amount.cost, "tokens": tokens, "operations": operations, "until": grant.until });
+            events::record_by(db, target.org_id, Some(target.id), "override_granted", detail, &approver.email, now)
+                .await?;
+        }
+        RequestKind::Increase => {
+            let raise = |level: Option<i64>, by: i64| match (level, by) {
+                (Some(level), by) => {
+                    Ok(Some(level.checked_add(by).ok_or_else(|| invalid("the new limit is too large"))?))
+                }
+                (None, 0) => Ok(None),
+                (None, _) => Err(invalid("this budget has no such hard level to raise; edit the budget instead")),
+            };
+            let before = json!({ "cost_hard": target.cost_hard.map(from_storage), "tokens_hard": target.tokens_hard, "operations_hard": target.operations_hard });
+            let mut row: budget::ActiveModel = target.clone().into();
+            row.cost_hard = Set(raise(target.cost_hard, cost)?);
+            row.tokens_hard = Set(raise(target.tokens_hard, tokens)?);
+            row.operations_hard = Set(raise(target.operations_hard, operations)?);
+            row.updated_at = Set(now);
+            let after = row.update(db).await?;
+            let detail = json!({ "request": request.id, "reason": request.reason, "before": before,
+                                 "after": { "cost_hard": after.cost_hard.map(from_storage), "tokens_hard": after.tokens_hard, "operations_hard": after.operations_hard } });
+            events::record_by(db, target.org_id, Some(target.id), "limit_increased", detail, &approver.email, now)
+                .await?;
+        }
+    }
+    Ok(())
+}
