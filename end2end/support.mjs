@@ -85,3 +85,21 @@ export async function signIn(page, baseUrl, { email, password }, path = "/") {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
 }
+
+/** A Tollgate with the demo organization (`days` of usage) and the shell-created admin. */
+export function startDemo(days) {
+  return startServer((dataDir) => {
+    tollgate(dataDir, ["seed-demo", "--days", String(days)]);
+    createAdmin(dataDir);
+  });
+}
+
+/** Adds a person on the People page (the admin's page must be open and hydrated). */
+export async function addPerson(page, { name, email, password }) {
+  const form = page.locator("form", { has: page.getByRole("button", { name: "Add person" }) });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel(/Initial password/).fill(password);
+  await form.getByRole("button", { name: "Add person" }).click();
+  await page.getByRole("status").filter({ hasText: `Added ${email}` }).waitFor();
+}

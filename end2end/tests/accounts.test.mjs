@@ -3,17 +3,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
+import { openBrowser, artifacts, signIn, startDemo, addPerson, ADMIN } from "../support.mjs";
 
 let server;
 let browser;
 const VIEWER = { email: "vera@example.com", password: "another fine passphrase" };
 
 before(async () => {
-  server = await startServer((dataDir) => {
-    tollgate(dataDir, ["seed-demo", "--days", "7"]);
-    createAdmin(dataDir);
-  });
+  server = await startDemo(7);
   browser = await openBrowser();
 });
 
@@ -29,12 +26,7 @@ test("an admin adds a viewer, who is refused the admin pages and signs out", asy
   assert.equal(new URL(page.url()).pathname, "/admin/users", "sign-in returns to the page asked for");
   await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   await page.getByRole("link", { name: "People" }).waitFor({ timeout: 10_000 });
-  const form = page.locator("form", { has: page.getByRole("button", { name: "Add person" }) });
-  await form.getByLabel("Name").fill("Vera Viewer");
-  await form.getByLabel("Email").fill(VIEWER.email);
-  await form.getByLabel(/Initial password/).fill(VIEWER.password);
-  await form.getByRole("button", { name: "Add person" }).click();
-  await page.getByRole("status").filter({ hasText: `Added ${VIEWER.email}` }).waitFor();
+  await addPerson(page, { name: "Vera Viewer", ...VIEWER });
   await page.locator(`tr[data-person="${VIEWER.email}"]`).waitFor();
   await page.screenshot({ path: join(artifacts, "people.png"), fullPage: true });
   await admin.close();

@@ -3,17 +3,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
+import { openBrowser, artifacts, signIn, startDemo, addPerson, ADMIN } from "../support.mjs";
 
 let server;
 let browser;
 const ASKER = { email: "asa@example.com", password: "asking politely again" };
 
 before(async () => {
-  server = await startServer((dataDir) => {
-    tollgate(dataDir, ["seed-demo", "--days", "7"]);
-    createAdmin(dataDir);
-  });
+  server = await startDemo(7);
   browser = await openBrowser();
 });
 
@@ -28,12 +25,7 @@ test("a member asks for more and an approver grants part of it", async () => {
   const admin = await adminContext.newPage();
   await signIn(admin, server.baseUrl, ADMIN, "/admin/users");
   await admin.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
-  const form = admin.locator("form", { has: admin.getByRole("button", { name: "Add person" }) });
-  await form.getByLabel("Name").fill("Asa Asker");
-  await form.getByLabel("Email").fill(ASKER.email);
-  await form.getByLabel(/Initial password/).fill(ASKER.password);
-  await form.getByRole("button", { name: "Add person" }).click();
-  await admin.getByRole("status").filter({ hasText: "Added" }).waitFor();
+  await addPerson(admin, { name: "Asa Asker", ...ASKER });
 
   const askerContext = await browser.newContext();
   const asker = await askerContext.newPage();

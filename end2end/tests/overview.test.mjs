@@ -3,16 +3,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, openBrowser, tollgate, artifacts, createAdmin, signIn, ADMIN } from "../support.mjs";
+import { startServer, startDemo, openBrowser, artifacts, signIn, ADMIN } from "../support.mjs";
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer((dataDir) => {
-    tollgate(dataDir, ["seed-demo", "--days", "90"]);
-    createAdmin(dataDir);
-  });
+  server = await startDemo(90);
   browser = await openBrowser();
 });
 

@@ -59,6 +59,8 @@ pub async fn sign_in(
         tokio::task::spawn_blocking(move || verify_password(&password, stored_hash.as_deref().unwrap_or(DECOY_HASH)))
             .await
             .map_err(AppError::internal)?;
+    // Failed sign-ins to a real account go to that organization's audit log.
+    let candidate_org = candidate.as_ref().map(|u| u.org_id);
     let account = match candidate.filter(|u| password_matches && u.active) {
         Some(found) => load_account(db, found.id).await?,
         None => None,
@@ -66,11 +68,7 @@ pub async fn sign_in(
 
     let txn = db.begin().await?;
     record_attempt(&txn, &email, address, account.is_some(), now).await?;
-    let org_id = match (&account, user_org(&txn, &email).await?) {
-        (Some(account), _) => Some(account.org_id),
-        (None, org) => org,
-    };
-    if let Some(org_id) = org_id {
+    if let Some(org_id) = candidate_org {
         let kind = if account.is_some() { "login" } else { "login_failed" };
         let detail = json!({ "email": email, "address": address });
         events::record_by(&txn, org_id, None, kind, detail, &email, now).await?;
@@ -95,11 +93,6 @@ async fn record_attempt(
     };
     login_attempt::Entity::insert(attempt).exec_without_returning(db).await?;
     Ok(())
-}
-
-/// The organization of an email, so failed sign-ins to real accounts reach that organization's audit.
-async fn user_org(db: &impl ConnectionTrait, email: &str) -> Result<Option<Uuid>, sea_orm::DbErr> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.map(|u| u.org_id))
 }
 
 /// A local path to go to after signing in; anything else (other sites, `//host`) becomes `/`.
