@@ -4,9 +4,11 @@
 //! testable with fixed instants.
 
 pub mod access;
+pub mod alerting;
 pub mod approval;
 pub mod clock;
 pub mod enforcement;
+pub mod forecast;
 pub mod limits;
 pub mod money;
 pub mod period;

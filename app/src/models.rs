@@ -51,6 +51,11 @@ pub struct BudgetInput {
     /// Requests asking for more cost than this need two distinct approvers; omitted means one.
     #[serde(default)]
     pub two_approvers_above: Option<Decimal>,
+    /// Unacknowledged alerts at or above `escalate_from` percent escalate after this many minutes.
+    #[serde(default)]
+    pub escalate_after_minutes: Option<u32>,
+    #[serde(default)]
+    pub escalate_from: Option<u32>,
 }
 
 fn hard_stop() -> EnforcementMode {

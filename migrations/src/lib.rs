@@ -7,6 +7,7 @@ mod m20261128_000002_budgets_and_ledger;
 mod m20261128_000003_overrides;
 mod m20261128_000004_sessions;
 mod m20261128_000005_requests;
+mod m20261128_000006_alerts;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_overrides::Migration),
             Box::new(m20261128_000004_sessions::Migration),
             Box::new(m20261128_000005_requests::Migration),
+            Box::new(m20261128_000006_alerts::Migration),
         ]
     }
 }

@@ -28,6 +28,15 @@ pub struct Settings {
     /// How often expired reservations are released, in milliseconds.
     #[arg(long, env = "TOLLGATE_SWEEP_INTERVAL_MS", default_value_t = 5000, global = true)]
     pub sweep_interval_ms: u64,
+    /// How often the alert outbox is drained, in milliseconds.
+    #[arg(long, env = "TOLLGATE_DISPATCH_INTERVAL_MS", default_value_t = 250, global = true)]
+    pub dispatch_interval_ms: u64,
+    /// How often budgets are forecast for forecast alerts, in seconds.
+    #[arg(long, env = "TOLLGATE_FORECAST_INTERVAL_SECS", default_value_t = 300, global = true)]
+    pub forecast_interval_secs: u64,
+    /// The address people reach Tollgate at, for links in alert messages. Default: http://<addr>.
+    #[arg(long, env = "TOLLGATE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Send session cookies without `Secure` (only for plain-http deployments that are not on localhost).
     #[arg(long, env = "TOLLGATE_INSECURE_COOKIES", global = true)]
     pub insecure_cookies: bool,
@@ -73,6 +82,7 @@ impl fmt::Debug for Settings {
             .field("site_root", &self.site_root)
             .field("smtp", &self.smtp_url.as_ref().map(|_| "<configured>"))
             .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }

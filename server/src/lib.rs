@@ -1,6 +1,7 @@
 //! Tollgate's server: start-up, configuration, database, HTTP routes, commands and mail.
 
 pub mod api;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod database;

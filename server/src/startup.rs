@@ -1,5 +1,6 @@
 //! Builds the application (state, routes, listener) and serves it until shutdown.
 
+use crate::channels::Channels;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
 use app::state::AppState;
 use app::{shell, App};
@@ -18,7 +19,10 @@ pub struct Application {
     router: Router,
     pub state: AppState,
     pub mailer: Mailer,
+    channels: Channels,
     sweep_every: std::time::Duration,
+    dispatch_every: std::time::Duration,
+    forecast_every: std::time::Duration,
 }
 
 impl Application {
@@ -30,7 +34,19 @@ impl Application {
         let state = AppState { db, clock, leptos_options: leptos_options(settings, listener.local_addr()?)? };
         let router = router(state.clone(), settings.web());
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
-        Ok(Application { listener, router, state, mailer, sweep_every })
+        let public_url =
+            settings.public_url.clone().unwrap_or_else(|| format!("http://{}", state.leptos_options.site_addr));
+        let channels = Channels::new(mailer.clone(), &settings.mail_from, &public_url)?;
+        Ok(Application {
+            listener,
+            router,
+            state,
+            mailer,
+            channels,
+            sweep_every,
+            dispatch_every: std::time::Duration::from_millis(settings.dispatch_interval_ms.max(10)),
+            forecast_every: std::time::Duration::from_secs(settings.forecast_interval_secs.max(1)),
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -41,10 +57,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(jobs::reservation_sweeper::run(self.state.clone(), self.sweep_every));
         let expiry = tokio::spawn(jobs::request_expiry::run(self.state.clone(), self.sweep_every));
+        let dispatcher =
+            tokio::spawn(jobs::alert_dispatcher::run(self.state.clone(), self.channels.clone(), self.dispatch_every));
+        let escalation = tokio::spawn(jobs::alert_escalation::run(self.state.clone(), self.sweep_every));
+        let forecasts = tokio::spawn(jobs::forecast_alerts::run(self.state.clone(), self.forecast_every));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
-        sweeper.abort();
-        expiry.abort();
+        for job in [sweeper, expiry, dispatcher, escalation, forecasts] {
+            job.abort();
+        }
         served
     }
 }

@@ -27,6 +27,8 @@ pub struct Model {
     pub thresholds: String,
     pub state: String,
     pub two_approvers_above: Option<i64>,
+    pub escalate_after_minutes: Option<i32>,
+    pub escalate_from: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,8 @@
 //! SeaORM entities, one per table, mirroring `migrations/` column for column.
 
+pub mod alert;
+pub mod alert_delivery;
+pub mod alert_recipient;
 pub mod api_key;
 pub mod budget;
 pub mod budget_counter;
@@ -8,7 +11,9 @@ pub mod budget_override;
 pub mod budget_request;
 pub mod category;
 pub mod daily_usage;
+pub mod delivery_attempt;
 pub mod login_attempt;
+pub mod notification;
 pub mod organization;
 pub mod price;
 pub mod project;

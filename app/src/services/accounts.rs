@@ -116,6 +116,7 @@ pub async fn create_account(
         password_hash: Set(Some(hash_password(account.password)?)),
         active: Set(true),
         created_at: Set(now),
+        alert_digest: Set("immediate".into()),
     }
     .insert(db)
     .await?;

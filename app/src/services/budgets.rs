@@ -43,6 +43,8 @@ pub async fn view(db: &impl ConnectionTrait, model: budget::Model) -> Result<Bud
         thresholds: tollgate_domain::thresholds::parse_thresholds(&model.thresholds)
             .map_err(EngineError::InvalidInput)?,
         two_approvers_above: model.two_approvers_above.map(from_storage),
+        escalate_after_minutes: model.escalate_after_minutes.and_then(|m| u32::try_from(m).ok()),
+        escalate_from: model.escalate_from.and_then(|p| u32::try_from(p).ok()),
     };
     Ok(BudgetView {
         id: model.id,
@@ -146,6 +148,8 @@ async fn validate(
         reserve_operations: Set(input.reserve_operations),
         thresholds: Set(thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(",")),
         two_approvers_above: Set(stored(input.two_approvers_above)?),
+        escalate_after_minutes: Set(input.escalate_after_minutes.map(|m| m.min(10_080) as i32)),
+        escalate_from: Set(input.escalate_from.map(|p| p.min(1000) as i32)),
         ..Default::default()
     })
 }

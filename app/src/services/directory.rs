@@ -298,6 +298,7 @@ pub async fn create_user(
         password_hash: Set(None),
         active: Set(true),
         created_at: Set(now),
+        alert_digest: Set("immediate".into()),
     };
     taken(row.insert(db).await, format!("a user '{handle}'")).await?;
     let view: UserView = user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();

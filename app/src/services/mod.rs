@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod budgets;
 pub mod directory;

@@ -56,6 +56,9 @@ async fn main() -> anyhow::Result<()> {
         sweep_interval_ms: 5000,
         insecure_cookies: false,
         trust_forwarded_for: false,
+        dispatch_interval_ms: 250,
+        forecast_interval_secs: 300,
+        public_url: None,
     };
     let app = Application::build(&settings, Arc::new(SystemClock), Mailer::recording()).await?;
     let key = fixtures(&app).await?;
@@ -123,6 +126,8 @@ async fn fixtures(app: &Application) -> anyhow::Result<String> {
             reserve_operations: 0,
             thresholds: vec![50, 75, 90, 100],
             two_approvers_above: None,
+            escalate_after_minutes: None,
+            escalate_from: None,
         };
         budgets::create(db, &org, &input, "bench", now).await.context("creating a bench budget")?;
     }

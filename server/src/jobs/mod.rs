@@ -1,4 +1,7 @@
 //! Background jobs, one file each, started with the server and stopped with it.
 
+pub mod alert_dispatcher;
+pub mod alert_escalation;
+pub mod forecast_alerts;
 pub mod request_expiry;
 pub mod reservation_sweeper;

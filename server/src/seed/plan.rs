@@ -122,6 +122,7 @@ pub async fn insert_people_and_structure(
                 password_hash: Set(None),
                 active: Set(true),
                 created_at: Set(at),
+                alert_digest: Set("immediate".into()),
             }
             .insert(txn)
             .await?;
@@ -261,6 +262,8 @@ pub async fn insert_budgets(
             reserve_operations: Set(0),
             thresholds: Set(DEFAULT_THRESHOLDS.map(|t| t.to_string()).join(",")),
             two_approvers_above: Set(None),
+            escalate_after_minutes: Set((scope_kind == "project").then_some(60)),
+            escalate_from: Set((scope_kind == "project").then_some(90)),
             state: Set("enabled".into()),
             created_at: Set(at),
             updated_at: Set(at),

@@ -110,6 +110,8 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
         thresholds: Set("50,75,90,100".into()),
         state: Set("enabled".into()),
         two_approvers_above: Set(spec.two_approvers_above.map(|c| to_storage(c).unwrap())),
+        escalate_after_minutes: Set(None),
+        escalate_from: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

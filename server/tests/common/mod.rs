@@ -73,6 +73,9 @@ pub fn settings(database: &TestDatabase) -> Settings {
         sweep_interval_ms: 50,
         insecure_cookies: false,
         trust_forwarded_for: false,
+        dispatch_interval_ms: 20,
+        forecast_interval_secs: 3600,
+        public_url: Some("http://tollgate.test".into()),
     }
 }
 

@@ -1,10 +1,11 @@
 //! Recording usage that happened: the idempotent ledger, budget counters and daily aggregates.
 
 use super::budgets::{applicable, ApplicableBudget};
-use super::counters::{active_overrides, adjust, lock_windows, to_columns, window_usage, ZERO};
+use super::counters::{active_overrides, adjust, lock_windows, spent_and_reserved, to_columns, window_usage, ZERO};
 use super::resolve::{check_currency, cost_of, register_new_user, resolve, OperationInput};
 use super::EngineError;
 use crate::entities::{daily_usage, organization, usage_event};
+use crate::services::alerts::crossings::raise_crossings;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -217,6 +218,8 @@ pub async fn apply(
         let over = budget.rules.limits.iter().any(|l| l.status(after.committed().get(l.kind)) == Status::OverBudget);
         let crossed = (over && locked.counter.hard_crossed_at.is_none()).then_some(now);
         adjust(txn, budget.model.id, locked.window.start, columns, ZERO, crossed).await?;
+        let before = spent_and_reserved(&locked.counter).0;
+        raise_crossings(txn, budget, locked.window, tz, before, before + usage, now).await?;
     }
     add_to_daily(txn, org_id, tz, &chain, event, columns[0]).await?;
     Ok(true)

@@ -6,6 +6,7 @@ use super::resolve::{check_currency, cost_of, register_new_user, resolve, Operat
 use super::status::{report, BudgetReport};
 use super::{events, EngineError};
 use crate::entities::{organization, reservation, reservation_hold};
+use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -145,10 +146,29 @@ pub async fn check_and_reserve(
                     Some(verdict.budget_id),
                     "emergency_reserve_used",
                     Some(locked.window.start),
-                    detail,
+                    detail.clone(),
                     now,
                 )
                 .await?;
+                let budget =
+                    &budgets.iter().find(|b| b.model.id == verdict.budget_id).expect("verdict of a budget").model;
+                let new = NewAlert {
+                    org_id: org.id,
+                    budget: Some(budget),
+                    kind: "reserve_used",
+                    limit_kind: None,
+                    threshold: None,
+                    window_start: Some(locked.window.start),
+                    dedup_key: format!("reserve:{}:{id}", budget.id),
+                    severity: "critical",
+                    title: format!("{}: emergency reserve used by a critical call", budget.name),
+                    body: format!(
+                        "A critical call of {} (project {}) was admitted beyond the hard level from the emergency reserve.",
+                        input.operation.user, input.operation.project
+                    ),
+                    detail,
+                };
+                raise(&txn, new, Audience::Budget, now).await?;
             }
         }
         reservation_id = Some(id);

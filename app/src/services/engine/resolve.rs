@@ -115,6 +115,7 @@ async fn ensure_user(
         password_hash: Set(None),
         active: Set(true),
         created_at: Set(now),
+        alert_digest: Set("immediate".into()),
     };
     user::Entity::insert(new_user)
         .on_conflict(OnConflict::columns([user::Column::OrgId, user::Column::Handle]).do_nothing().to_owned())

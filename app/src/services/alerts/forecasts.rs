@@ -1,0 +1,113 @@
+//! Forecast alerts: once per window, when a budget's cost is on course to pass its hard level.
+
+use super::crossings::amount;
+use super::raise::{raise, Audience, NewAlert};
+use crate::entities::{budget, budget_counter, daily_usage, organization};
+use crate::services::engine::begin_write;
+use crate::services::engine::budgets::to_domain;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use tollgate_domain::forecast::{daily_pattern, forecast, Forecast, HISTORY_DAYS};
+use tollgate_domain::money::from_storage;
+use tollgate_domain::LimitKind;
+
+/// The cost forecast of a budget's current window: spend so far, pattern of the last weeks.
+pub async fn cost_forecast(
+    db: &impl ConnectionTrait,
+    model: &budget::Model,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<(Decimal, Decimal, Forecast, tollgate_domain::Window)>, DbErr> {
+    let Ok(budget) = to_domain(model.clone()) else { return Ok(None) };
+    let Some(limit) = budget.rules.limits.iter().find(|l| l.kind == LimitKind::Cost) else { return Ok(None) };
+    let window = budget.period.window_at(now, tz);
+    let spent = budget_counter::Entity::find_by_id((model.id, window.start))
+        .one(db)
+        .await?
+        .map_or(Decimal::ZERO, |c| from_storage(c.cost_spent));
+    let today = now.with_timezone(&tz).date_naive();
+    let history = daily_costs(db, model, today - Duration::days(HISTORY_DAYS), today).await?;
+    let pattern = daily_pattern(&history, today);
+    Ok(Some((spent, limit.hard, forecast(spent, Some(limit.hard), now, window.end, tz, &pattern), window)))
+}
+
+/// Spend per day of the budget's scope and category, from the daily aggregates.
+async fn daily_costs(
+    db: &impl ConnectionTrait,
+    model: &budget::Model,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, Decimal)>, DbErr> {
+    let mut query = daily_usage::Entity::find()
+        .filter(daily_usage::Column::OrgId.eq(model.org_id))
+        .filter(daily_usage::Column::Day.gte(from))
+        .filter(daily_usage::Column::Day.lt(to));
+    query = match model.scope_kind.as_str() {
+        "team" => query.filter(daily_usage::Column::TeamId.eq(model.scope_id)),
+        "project" => query.filter(daily_usage::Column::ProjectId.eq(model.scope_id)),
+        "user" => query.filter(daily_usage::Column::UserId.eq(model.scope_id)),
+        _ => query,
+    };
+    if let Some(category) = model.category_id {
+        query = query.filter(daily_usage::Column::CategoryId.eq(category));
+    }
+    let mut days: Vec<(NaiveDate, Decimal)> = Vec::new();
+    for row in query.all(db).await? {
+        match days.iter_mut().find(|(d, _)| *d == row.day) {
+            Some((_, sum)) => *sum += from_storage(row.cost),
+            None => days.push((row.day, from_storage(row.cost))),
+        }
+    }
+    Ok(days)
+}
+
+/// Checks every enabled budget with a cost limit; returns how many forecast alerts were raised.
+pub async fn raise_forecast_alerts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let budgets = budget::Entity::find()
+        .filter(budget::Column::State.eq("enabled"))
+        .filter(budget::Column::CostHard.is_not_null())
+        .all(db)
+        .await?;
+    let mut raised = 0;
+    for model in budgets {
+        let Some(org) = organization::Entity::find_by_id(model.org_id).one(db).await? else { continue };
+        let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+        let Some((spent, hard, outlook, window)) = cost_forecast(db, &model, tz, now).await? else { continue };
+        let Some(runs_out) = outlook.exhaustion.filter(|_| spent < hard && outlook.projected > hard) else {
+            continue;
+        };
+        let when = runs_out.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
+        let new = NewAlert {
+            org_id: model.org_id,
+            budget: Some(&model),
+            kind: "forecast",
+            limit_kind: Some("cost"),
+            threshold: None,
+            window_start: Some(window.start),
+            dedup_key: format!("forecast:{}:{}", model.id, window.start.timestamp()),
+            severity: "warning",
+            title: format!("{}: on course to run out around {when}", model.name),
+            body: format!(
+                "At the recent daily pattern this {} window ends at {} against a hard level of {}; {} spent so far.",
+                model.period,
+                amount(LimitKind::Cost, outlook.projected, &model.currency),
+                amount(LimitKind::Cost, hard, &model.currency),
+                amount(LimitKind::Cost, spent, &model.currency),
+            ),
+            detail: serde_json::json!({
+                "budget_id": model.id, "budget_name": model.name, "limit": "cost",
+                "spent": spent, "hard": hard, "projected": outlook.projected, "exhaustion": runs_out,
+                "currency": model.currency, "window_start": window.start, "window_end": window.end,
+                "link": format!("/budgets/{}", model.id),
+            }),
+        };
+        let txn = begin_write(db).await?;
+        if raise(&txn, new, Audience::Budget, now).await?.is_some() {
+            raised += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(raised)
+}

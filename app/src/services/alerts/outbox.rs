@@ -1,0 +1,141 @@
+//! The alert outbox as the dispatcher sees it: claiming due deliveries and recording every attempt.
+
+use crate::entities::{alert, alert_delivery, delivery_attempt};
+use crate::services::engine::begin_write;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use tollgate_domain::alerting::{after_failure, AfterFailure};
+use uuid::Uuid;
+
+/// How long a claimed delivery stays with the instance that claimed it before others may retry it.
+pub const LEASE: Duration = Duration::seconds(60);
+
+/// A message to send: one delivery, or for digests every due delivery to the same address.
+pub struct Claimed {
+    pub deliveries: Vec<alert_delivery::Model>,
+    pub alerts: Vec<alert::Model>,
+}
+
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(alert_delivery::Column::State.eq("pending"))
+        .add(alert_delivery::Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(alert_delivery::Column::ClaimedUntil.is_null())
+                .add(alert_delivery::Column::ClaimedUntil.lt(now)),
+        )
+}
+
+/// Claims up to `limit` due messages for this instance (a compare-and-set per delivery).
+pub async fn claim_due(db: &DatabaseConnection, now: DateTime<Utc>, limit: u64) -> Result<Vec<Claimed>, DbErr> {
+    let candidates = alert_delivery::Entity::find()
+        .filter(due(now))
+        .order_by_asc(alert_delivery::Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed: Vec<Claimed> = Vec::new();
+    for candidate in candidates {
+        let group: Vec<Uuid> = if candidate.channel == "email_digest" {
+            if claimed.iter().any(|c| c.deliveries.iter().any(|d| d.id == candidate.id)) {
+                continue;
+            }
+            alert_delivery::Entity::find()
+                .filter(due(now))
+                .filter(alert_delivery::Column::Channel.eq("email_digest"))
+                .filter(alert_delivery::Column::Target.eq(&candidate.target))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|d| d.id)
+                .collect()
+        } else {
+            vec![candidate.id]
+        };
+        let mut mine = Vec::new();
+        for id in group {
+            let won = alert_delivery::Entity::update_many()
+                .col_expr(alert_delivery::Column::ClaimedUntil, Expr::value(now + LEASE))
+                .filter(alert_delivery::Column::Id.eq(id))
+                .filter(due(now))
+                .exec(db)
+                .await?;
+            if won.rows_affected == 1 {
+                mine.push(id);
+            }
+        }
+        if mine.is_empty() {
+            continue;
+        }
+        let deliveries = alert_delivery::Entity::find().filter(alert_delivery::Column::Id.is_in(mine)).all(db).await?;
+        let alerts = alert::Entity::find()
+            .filter(alert::Column::Id.is_in(deliveries.iter().map(|d| d.alert_id)))
+            .order_by_asc(alert::Column::CreatedAt)
+            .all(db)
+            .await?;
+        claimed.push(Claimed { deliveries, alerts });
+    }
+    Ok(claimed)
+}
+
+/// Records an attempt of each delivery of a message and moves it on: delivered, retried later
+/// with exponential backoff, or dead-lettered after the last attempt. One transaction.
+pub async fn record_attempt(
+    db: &DatabaseConnection,
+    deliveries: &[alert_delivery::Model],
+    outcome: Result<(), String>,
+    duration_ms: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    for delivery in deliveries {
+        delivery_attempt::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            delivery_id: Set(delivery.id),
+            attempted_at: Set(now),
+            ok: Set(outcome.is_ok()),
+            error: Set(outcome.as_ref().err().cloned()),
+            duration_ms: Set(duration_ms),
+        }
+        .insert(&txn)
+        .await?;
+        let attempts = delivery.attempts + 1;
+        let mut update = alert_delivery::Entity::update_many()
+            .col_expr(alert_delivery::Column::Attempts, Expr::col(alert_delivery::Column::Attempts).add(1))
+            .col_expr(alert_delivery::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None));
+        update = match &outcome {
+            Ok(()) => update
+                .col_expr(alert_delivery::Column::State, Expr::value("delivered"))
+                .col_expr(alert_delivery::Column::DeliveredAt, Expr::value(now)),
+            Err(error) => {
+                let update = update.col_expr(alert_delivery::Column::LastError, Expr::value(error.clone()));
+                match after_failure(attempts as u32) {
+                    AfterFailure::RetryIn(wait) => {
+                        update.col_expr(alert_delivery::Column::NextAttemptAt, Expr::value(now + wait))
+                    }
+                    AfterFailure::DeadLetter => update.col_expr(alert_delivery::Column::State, Expr::value("dead")),
+                }
+            }
+        };
+        update.filter(alert_delivery::Column::Id.eq(delivery.id)).exec(&txn).await?;
+    }
+    txn.commit().await
+}
+
+/// Puts a dead-lettered delivery back in the queue for another round of attempts.
+pub async fn retry_dead(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let revived = alert_delivery::Entity::update_many()
+        .col_expr(alert_delivery::Column::State, Expr::value("pending"))
+        .col_expr(alert_delivery::Column::Attempts, Expr::value(0))
+        .col_expr(alert_delivery::Column::NextAttemptAt, Expr::value(now))
+        .filter(alert_delivery::Column::Id.eq(id))
+        .filter(alert_delivery::Column::State.eq("dead"))
+        .exec(db)
+        .await?;
+    Ok(revived.rows_affected == 1)
+}

@@ -1,0 +1,74 @@
+//! Delivery channels of the alert outbox: email over SMTP, Slack incoming webhooks, signed webhooks.
+
+mod email;
+mod slack;
+pub mod webhook;
+
+use crate::mail::Mailer;
+use app::entities::{alert, alert_delivery};
+use lettre::message::Mailbox;
+use std::time::Duration;
+
+/// Everything needed to send an outbox message; cheap to clone into a task.
+#[derive(Clone)]
+pub struct Channels {
+    pub mailer: Mailer,
+    pub http: reqwest::Client,
+    pub mail_from: Mailbox,
+    /// Base of links back to Tollgate in messages, e.g. `https://tollgate.example.com`.
+    pub public_url: String,
+}
+
+impl Channels {
+    pub fn new(mailer: Mailer, mail_from: &str, public_url: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Tollgate/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Channels {
+            mailer,
+            http,
+            mail_from: mail_from.parse()?,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Sends one message: the alert of a single delivery, or every alert of a digest.
+    pub async fn send(
+        &self,
+        deliveries: &[alert_delivery::Model],
+        alerts: &[alert::Model],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        let first = deliveries.first().ok_or("nothing to send")?;
+        match first.channel.as_str() {
+            "email" | "email_digest" => email::send(self, &first.target, alerts).await,
+            "slack" => slack::send(self, &first.target, alerts.first().ok_or("alert is gone")?).await,
+            "webhook" => {
+                let alert = alerts.first().ok_or("alert is gone")?;
+                webhook::send(self, first, alert, now).await
+            }
+            other => Err(format!("unknown channel '{other}'")),
+        }
+    }
+
+    pub fn link(&self, alert: &alert::Model) -> String {
+        let path = serde_json::from_str::<serde_json::Value>(&alert.detail)
+            .ok()
+            .and_then(|d| d.get("link").and_then(|l| l.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "/inbox".to_owned());
+        format!("{}{path}", self.public_url)
+    }
+}
+
+/// Turns an HTTP answer into the outcome of an attempt (any 2xx is delivered).
+async fn http_outcome(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(), String> {
+    let response = sent.map_err(|e| format!("request failed: {e}"))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let body: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+    Err(format!("receiver answered {status}: {body}"))
+}

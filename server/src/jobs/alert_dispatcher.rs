@@ -1,0 +1,53 @@
+//! Drains the alert outbox: claims due messages, sends them, records each attempt (retry, backoff, dead letter).
+
+use crate::channels::Channels;
+use app::services::alerts::outbox::{claim_due, record_attempt};
+use app::state::AppState;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// Messages claimed per round; they are sent concurrently.
+const BATCH: u64 = 32;
+
+pub async fn run(state: AppState, channels: Channels, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = drain(&state, &channels).await {
+            tracing::warn!(%error, "alert dispatch failed; will retry");
+        }
+    }
+}
+
+/// Sends everything due now; returns how many messages were attempted.
+pub async fn drain(state: &AppState, channels: &Channels) -> Result<usize, sea_orm::DbErr> {
+    let mut attempted = 0;
+    loop {
+        let claimed = claim_due(&state.db, state.clock.now(), BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(attempted);
+        }
+        attempted += claimed.len();
+        let mut sending = JoinSet::new();
+        for message in claimed {
+            let (state, channels) = (state.clone(), channels.clone());
+            sending.spawn(async move {
+                let started = Instant::now();
+                let outcome = channels.send(&message.deliveries, &message.alerts, state.clock.now()).await;
+                let took = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+                if let Err(error) = &outcome {
+                    let first = &message.deliveries[0];
+                    tracing::warn!(delivery = %first.id, channel = %first.channel, %error, "alert delivery failed");
+                }
+                record_attempt(&state.db, &message.deliveries, outcome, took, state.clock.now()).await
+            });
+        }
+        while let Some(done) = sending.join_next().await {
+            match done {
+                Ok(recorded) => recorded?,
+                Err(panic) => tracing::error!(%panic, "an alert delivery task failed"),
+            }
+        }
+    }
+}
