@@ -13,6 +13,8 @@ pub type AccountResource = Resource<Result<Option<Account>, AppError>>;
 pub fn TopBar() -> impl IntoView {
     let account = expect_context::<AccountResource>();
     let logout = ServerAction::<crate::pages::login::Logout>::new();
+    let location = leptos_router::hooks::use_location();
+    let unread = Resource::new(move || location.pathname.get(), |_| crate::pages::inbox::unread_alerts());
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -36,6 +38,16 @@ pub fn TopBar() -> impl IntoView {
                                 })}
                             </nav>
                             <div class="account-menu">
+                                <a href="/inbox" data-testid="inbox-link">
+                                    "Inbox"
+                                    <Suspense fallback=|| ()>
+                                        {move || Suspend::new(async move {
+                                            unread.await.ok().filter(|n| *n > 0).map(|n| view! {
+                                                <span class="count" aria-label=format!("{n} unread")>{n}</span>
+                                            })
+                                        })}
+                                    </Suspense>
+                                </a>
                                 <a href="/account" data-testid="account-link">{me.display_name.clone()}</a>
                                 <ActionForm action=logout>
                                     <button type="submit" class="link-button">"Sign out"</button>

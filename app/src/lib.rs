@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("budgets") view=pages::budgets::BudgetsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("budgets"), ParamSegment("id")) view=pages::budget::BudgetPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("requests") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("teams") view=pages::teams::TeamsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::admin::users::UsersPage ssr=SsrMode::Async/>

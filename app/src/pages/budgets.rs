@@ -18,12 +18,14 @@ pub struct BudgetRow {
     /// within_budget, approaching_limit or over_budget, in the current window
     pub status: String,
     pub usage: Vec<LimitUsage>,
+    pub window_start: chrono::DateTime<chrono::Utc>,
+    pub window_end: chrono::DateTime<chrono::Utc>,
 }
 
 #[server(prefix = "/rpc", endpoint = "budgets")]
 pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, budgets};
+        use crate::services::access;
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
@@ -37,28 +39,7 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
         let mut out = Vec::new();
         for row in rows {
             if access::may_see(&state.db, &me, &row).await? {
-                let may_manage = access::may_manage(&state.db, &me, &row).await?;
-                let report =
-                    crate::services::engine::current_report(&state.db, row.clone(), &org.timezone, state.clock.now())
-                        .await?;
-                let usage = report
-                    .limits
-                    .iter()
-                    .map(|l| LimitUsage {
-                        limit_type: l.limit_type.to_string(),
-                        spent: l.spent,
-                        reserved: l.reserved,
-                        allowance: l.hard + l.overrides,
-                        percent_used: l.percent_used,
-                        status: l.status.as_str().to_owned(),
-                    })
-                    .collect();
-                out.push(BudgetRow {
-                    budget: budgets::view(&state.db, row).await?,
-                    may_manage,
-                    status: report.status.as_str().to_owned(),
-                    usage,
-                });
+                out.push(budget_row(&state.db, &me, &org, row, state.clock.now()).await?);
             }
         }
         Ok(out)
@@ -66,9 +47,43 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
     .await
 }
 
+/// A budget with its state in the current window, as lists and the budget page show it.
+#[cfg(feature = "ssr")]
+pub async fn budget_row(
+    db: &sea_orm::DatabaseConnection,
+    me: &crate::auth::Account,
+    org: &crate::entities::organization::Model,
+    row: crate::entities::budget::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BudgetRow, AppError> {
+    use crate::services::{access, budgets};
+    let may_manage = access::may_manage(db, me, &row).await?;
+    let report = crate::services::engine::current_report(db, row.clone(), &org.timezone, now).await?;
+    let usage = report
+        .limits
+        .iter()
+        .map(|l| LimitUsage {
+            limit_type: l.limit_type.to_string(),
+            spent: l.spent,
+            reserved: l.reserved,
+            allowance: l.hard + l.overrides,
+            percent_used: l.percent_used,
+            status: l.status.as_str().to_owned(),
+        })
+        .collect();
+    Ok(BudgetRow {
+        budget: budgets::view(db, row).await?,
+        may_manage,
+        status: report.status.as_str().to_owned(),
+        usage,
+        window_start: report.window_start,
+        window_end: report.window_end,
+    })
+}
+
 /// The budget with this id, if the current account may manage it (its current and its new scope).
 #[cfg(feature = "ssr")]
-async fn managed_budget(
+pub async fn managed_budget(
     db: &sea_orm::DatabaseTransaction,
     budget_id: Uuid,
 ) -> Result<(crate::auth::Account, crate::entities::budget::Model), AppError> {
@@ -154,7 +169,7 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
     let label = if b.state == "enabled" { "Disable" } else { "Enable" };
     view! {
         <tr data-budget=b.input.name.clone()>
-            <td>{b.input.name.clone()}</td>
+            <td><a href=format!("/budgets/{}", b.id)>{b.input.name.clone()}</a></td>
             <td>{b.input.scope.to_string()} {b.input.category.clone().map(|c| format!(" · {c}"))}</td>
             <td>{b.input.period.as_str()}</td>
             <td class="usage">

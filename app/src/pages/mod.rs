@@ -3,7 +3,9 @@
 pub mod account;
 pub mod admin;
 pub mod approvals;
+pub mod budget;
 pub mod budgets;
+pub mod inbox;
 pub mod login;
 pub mod not_found;
 pub mod overview;

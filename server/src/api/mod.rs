@@ -3,6 +3,7 @@
 pub mod auth;
 mod budgets;
 mod directory;
+mod events;
 pub mod error;
 pub mod openapi;
 mod requests;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/reservations/{id}", delete(usage::release))
         .route("/api/v1/usage", post(usage::record))
         .route("/api/v1/status", get(usage::status))
+        .route("/api/v1/events", get(events::feed))
         .route("/api/v1/budgets", get(budgets::list).post(budgets::create))
         .route("/api/v1/budgets/{id}", get(budgets::get).patch(budgets::patch))
         .route("/api/v1/budgets/{id}/requests", post(requests::create))

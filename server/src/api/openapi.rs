@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 document of the whole API, derived from its types.
 
-use super::{budgets, directory, error, requests, usage};
+use super::{budgets, directory, error, events, requests, usage};
 use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Tollgate API", description = "Budgets that hold for LLM and AI usage: check-and-reserve before a call, settle after it, record usage, manage budgets."),
     paths(
-        usage::check, usage::settle, usage::release, usage::record, usage::status, requests::create,
+        usage::check, usage::settle, usage::release, usage::record, usage::status, events::feed, requests::create,
         budgets::list, budgets::create, budgets::get, budgets::patch, budgets::set_state,
         directory::teams, directory::create_team, directory::get_team, directory::update_team,
         directory::projects, directory::create_project, directory::get_project, directory::update_project,

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod fixtures;
+pub mod receivers;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -36,10 +37,14 @@ pub fn postgres_base_url() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_mailer(backend, Mailer::recording()).await
+}
+
+/// An app whose mail goes out through `mailer` (e.g. SMTP to a receiver on loopback).
+pub async fn spawn_app_with_mailer(backend: Backend, mailer: Mailer) -> TestApp {
     let database = TestDatabase::create(backend).await;
     let settings = settings(&database);
     let clock = Arc::new(ManualClock::new(start_time()));
-    let mailer = Mailer::recording();
     let app = Application::build(&settings, clock.clone(), mailer.clone()).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();

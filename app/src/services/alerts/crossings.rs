@@ -96,8 +96,16 @@ fn describe(
     } else {
         ""
     };
+    let more = if pct >= 90 {
+        format!(
+            " Need more? Ask for an override or an increase on the budget's page, or over the API with POST /api/v1/budgets/{}/requests.",
+            budget.model.id
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "{} of {} used in the {} window {from} to {to}.{enforcement}",
+        "{} of {} used in the {} window {from} to {to}.{enforcement}{more}",
         amount(kind, used, currency),
         amount(kind, hard, currency),
         budget.model.period,

@@ -178,7 +178,8 @@ async fn team_leads(db: &impl ConnectionTrait, budget: &budget::Model) -> Result
         .collect())
 }
 
-async fn holders(db: &impl ConnectionTrait, org_id: Uuid, role: &str) -> Result<Vec<Uuid>, DbErr> {
+/// The organization's people holding `role` (admin, approver, lead).
+pub async fn holders(db: &impl ConnectionTrait, org_id: Uuid, role: &str) -> Result<Vec<Uuid>, DbErr> {
     let ids: Vec<Uuid> = user_role::Entity::find()
         .filter(user_role::Column::Role.eq(role))
         .all(db)

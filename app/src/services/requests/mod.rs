@@ -4,6 +4,7 @@ mod apply;
 mod queue;
 pub use queue::{expire_overdue, view, visible};
 
+use crate::services::alerts::{raise, recipients::holders, Audience, NewAlert};
 use super::engine::{begin_write, events};
 use crate::auth::Account;
 use crate::entities::{budget, budget_request, request_decision, user};
@@ -117,6 +118,22 @@ pub async fn create(
     let detail = json!({ "request": id, "kind": input.kind, "cost": input.cost, "tokens": input.tokens,
                          "operations": input.operations, "until": input.until, "reason": reason });
     events::record_by(&txn, org_id, Some(budget_id), "request_created", detail, &actor, now).await?;
+    let approvers: Vec<Uuid> = holders(&txn, org_id, "approver").await?.into_iter().filter(|a| *a != requester_id).collect();
+    let asked = describe_ask(&target.currency, input.cost, input.tokens, input.operations);
+    let notice = NewAlert {
+        org_id,
+        budget: Some(&target),
+        kind: "request",
+        limit_kind: None,
+        threshold: None,
+        window_start: None,
+        dedup_key: format!("request:{id}"),
+        severity: "info",
+        title: format!("{actor} asks for {asked} more on {}", target.name),
+        body: format!("A {} request: \"{reason}\". Decide in the approval queue before it expires.", input.kind.as_str()),
+        detail: json!({ "request": id, "budget_id": budget_id, "link": "/requests" }),
+    };
+    raise(&txn, notice, Audience::People(approvers), now).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -181,6 +198,7 @@ pub async fn decide(
     .insert(&txn)
     .await?;
     let target = budget::Entity::find_by_id(request.budget_id).one(&txn).await?.ok_or(AppError::Internal)?;
+    let (target_name, requested_by) = (target.name.clone(), request.requested_by);
     let detail = json!({ "request": request.id, "decision": label, "comment": comment.trim() });
     events::record_by(&txn, approver.org_id, Some(target.id), "request_decision", detail, &approver.email, now).await?;
     let status = if label == "ask_info" {
@@ -207,8 +225,47 @@ pub async fn decide(
             }
         }
     };
+    if status != "pending" {
+        let (severity, said) = match status.as_str() {
+            "approved" => ("info", "approved"),
+            "rejected" => ("warning", "rejected"),
+            _ => ("info", "waiting for more information from you"),
+        };
+        let notice = NewAlert {
+            org_id: approver.org_id,
+            budget: None,
+            kind: "decision",
+            limit_kind: None,
+            threshold: None,
+            window_start: None,
+            dedup_key: format!("decision:{request_id}:{}", Uuid::now_v7()),
+            severity,
+            title: format!("Your request for more on {} is {said}", target_name),
+            body: match comment.trim() {
+                "" => format!("{} decided it.", approver.email),
+                text => format!("{} wrote: \"{text}\"", approver.email),
+            },
+            detail: json!({ "request": request_id, "status": status, "link": "/requests" }),
+        };
+        raise(&txn, notice, Audience::People(vec![requested_by]), now).await?;
+    }
     txn.commit().await?;
     Ok(status)
+}
+
+/// "USD 50 / 10000 tokens" for the parts of an ask that are set.
+fn describe_ask(currency: &str, cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = cost.filter(|c| !c.is_zero()) {
+        parts.push(format!("{currency} {c}"));
+    }
+    if let Some(t) = tokens.filter(|t| *t != 0) {
+        parts.push(format!("{t} tokens"));
+    }
+    if let Some(o) = operations.filter(|o| *o != 0) {
+        parts.push(format!("{o} operations"));
+    }
+    parts.join(" / ")
 }
 
 /// The requester answers a question from an approver; the request waits for a decision again.

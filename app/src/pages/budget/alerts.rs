@@ -1,0 +1,316 @@
+//! A budget's alert settings on its page: thresholds, escalation, recipients, and its recent alerts.
+
+use crate::components::outcome;
+use crate::errors::AppError;
+use chrono::{DateTime, Utc};
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipientView {
+    pub id: Uuid,
+    pub kind: String,
+    /// An email, URL, role, or a person's name and email.
+    pub target: String,
+    /// The webhook signing secret, shown to those who manage the budget.
+    pub secret: Option<String>,
+    pub min_threshold: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub channel: String,
+    pub target: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: Uuid,
+    pub severity: String,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    pub acknowledged: bool,
+    pub escalation_level: i32,
+    pub deliveries: Vec<DeliveryView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertSettings {
+    pub may_manage: bool,
+    pub thresholds: String,
+    pub escalate_after_minutes: Option<i32>,
+    pub escalate_from: Option<i32>,
+    pub recipients: Vec<RecipientView>,
+    pub recent: Vec<AlertView>,
+}
+
+#[cfg(feature = "ssr")]
+pub async fn settings(
+    db: &sea_orm::DatabaseConnection,
+    budget: &crate::entities::budget::Model,
+    may_manage: bool,
+) -> Result<AlertSettings, AppError> {
+    use crate::entities::{alert, alert_delivery, user};
+    use crate::services::alerts::recipients;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut shown = Vec::new();
+    for r in recipients::list(db, budget.id).await? {
+        let target = match (r.kind.as_str(), Uuid::parse_str(&r.target)) {
+            ("user", Ok(id)) => user::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|u| format!("{} <{}>", u.display_name, u.email.unwrap_or_default()))
+                .unwrap_or_else(|| "a removed person".into()),
+            _ => r.target.clone(),
+        };
+        let secret = r.secret.filter(|_| may_manage);
+        shown.push(RecipientView { id: r.id, kind: r.kind, target, secret, min_threshold: r.min_threshold });
+    }
+    let alerts = alert::Entity::find()
+        .filter(alert::Column::BudgetId.eq(budget.id))
+        .order_by_desc(alert::Column::CreatedAt)
+        .limit(20)
+        .all(db)
+        .await?;
+    let deliveries = alert_delivery::Entity::find()
+        .filter(alert_delivery::Column::AlertId.is_in(alerts.iter().map(|a| a.id)))
+        .all(db)
+        .await?;
+    let recent = alerts
+        .into_iter()
+        .map(|a| AlertView {
+            id: a.id,
+            severity: a.severity,
+            title: a.title,
+            created_at: a.created_at,
+            acknowledged: a.acknowledged_at.is_some(),
+            escalation_level: a.escalation_level,
+            deliveries: deliveries
+                .iter()
+                .filter(|d| d.alert_id == a.id)
+                .map(|d| DeliveryView {
+                    channel: d.channel.clone(),
+                    target: if may_manage { d.target.clone() } else { d.channel.clone() },
+                    state: d.state.clone(),
+                    attempts: d.attempts,
+                    last_error: d.last_error.clone().filter(|_| may_manage),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(AlertSettings {
+        may_manage,
+        thresholds: budget.thresholds.replace(',', ", "),
+        escalate_after_minutes: budget.escalate_after_minutes,
+        escalate_from: budget.escalate_from,
+        recipients: shown,
+        recent,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn optional_number(field: &str, text: Option<String>) -> Result<Option<u32>, AppError> {
+    match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => t.trim_end_matches('%').parse().map(Some).map_err(|_| AppError::Invalid(format!("{field}: '{t}' is not a whole number"))),
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "add_recipient")]
+pub async fn add_recipient(
+    budget_id: Uuid,
+    kind: String,
+    target: String,
+    min_threshold: Option<String>,
+) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{alerts::recipients, engine::begin_write};
+        let kind: tollgate_domain::alerting::RecipientKind = kind.parse().map_err(AppError::Invalid)?;
+        let min_threshold = optional_number("mute below", min_threshold)?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&state.db).await?;
+        let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
+        let added = recipients::add(&txn, &budget, kind, &target, min_threshold, state.clock.now()).await?;
+        let detail = serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
+        crate::services::engine::events::record_by(&txn, me.org_id, Some(budget.id), "alert_recipient_added", detail, &me.email, state.clock.now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_recipient")]
+pub async fn remove_recipient(budget_id: Uuid, recipient_id: Uuid) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{alerts::recipients, engine::begin_write};
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&state.db).await?;
+        let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
+        if !recipients::remove(&txn, budget.id, recipient_id).await? {
+            return Err(AppError::NotFound("that recipient".into()));
+        }
+        let detail = serde_json::json!({ "recipient_id": recipient_id });
+        crate::services::engine::events::record_by(&txn, me.org_id, Some(budget.id), "alert_recipient_removed", detail, &me.email, state.clock.now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Thresholds ("50, 75, 90, 100") and escalation (after N minutes, from a threshold); audited as a budget change.
+#[server(prefix = "/rpc", endpoint = "set_alert_rules")]
+pub async fn set_alert_rules(
+    budget_id: Uuid,
+    thresholds: String,
+    escalate_after_minutes: Option<String>,
+    escalate_from: Option<String>,
+) -> Result<(), AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{budgets, engine::begin_write, organizations};
+        let parsed = tollgate_domain::thresholds::parse_thresholds(&thresholds).map_err(AppError::Invalid)?;
+        if parsed.is_empty() {
+            return Err(AppError::Invalid("give at least one threshold, e.g. 50, 75, 90, 100".into()));
+        }
+        let after = optional_number("escalate after", escalate_after_minutes)?;
+        if after.is_some_and(|m| !(1..=10_080).contains(&m)) {
+            return Err(AppError::Invalid("escalate after 1 minute to 7 days (10080 minutes)".into()));
+        }
+        let from = optional_number("escalate from", escalate_from)?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&state.db).await?;
+        let (me, current) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
+        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let mut input = budgets::view(&txn, current.clone()).await?.input;
+        input.thresholds = parsed;
+        input.escalate_after_minutes = after;
+        input.escalate_from = from.or(after.map(|_| 90));
+        budgets::update(&txn, &org, current, &input, &me.email, state.clock.now()).await?;
+        txn.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn AlertsSection(
+    budget_id: Uuid,
+    settings: AlertSettings,
+    add: ServerAction<AddRecipient>,
+    remove: ServerAction<RemoveRecipient>,
+    rules: ServerAction<SetAlertRules>,
+) -> impl IntoView {
+    let manage = settings.may_manage;
+    let id = budget_id.to_string();
+    view! {
+        <section class="card" id="alerts">
+            <h2>"Alerts"</h2>
+            <p>{format!("Thresholds: {} % of each hard level, once per window.", settings.thresholds)}</p>
+            <p class="muted">{match settings.escalate_after_minutes {
+                Some(m) => format!("Alerts from {} % that nobody acknowledges within {m} minutes go to the team's leads, then to the admins.", settings.escalate_from.unwrap_or(90)),
+                None => "No escalation.".to_owned(),
+            }}</p>
+            <h3>"Recipients"</h3>
+            {if settings.recipients.is_empty() {
+                Either::Left(view! { <p class="muted">"None chosen: alerts go to the leads of the budget's team (the admins for the organization's budgets)."</p> })
+            } else {
+                Either::Right(view! {
+                    <ul class="recipients">
+                        {settings.recipients.iter().cloned().map(|r| {
+                            let id = id.clone();
+                            view! {
+                                <li data-recipient=r.kind.clone()>
+                                    <span class="badge">{r.kind.clone()}</span> " " {r.target.clone()}
+                                    {r.min_threshold.map(|t| format!(" · from {t} %"))}
+                                    {r.secret.map(|s| view! { <div class="muted">"Signing secret: " <code>{s}</code></div> })}
+                                    {manage.then(|| view! {
+                                        <ActionForm action=remove attr:class="inline">
+                                            <input type="hidden" name="budget_id" value=id/>
+                                            <input type="hidden" name="recipient_id" value=r.id.to_string()/>
+                                            <button type="submit">"Remove"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            {manage.then(|| view! { <ManageAlerts id=budget_id settings=settings.clone() add rules/> })}
+            <h3>"Recent alerts"</h3>
+            {if settings.recent.is_empty() {
+                Either::Left(view! { <p class="muted">"None yet."</p> })
+            } else {
+                Either::Right(view! {
+                    <table>
+                        <thead><tr><th>"When"</th><th>"Alert"</th><th>"Delivery"</th></tr></thead>
+                        <tbody>
+                            {settings.recent.into_iter().map(|a| view! {
+                                <tr>
+                                    <td>{a.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td><span class=format!("badge {}", a.severity)>{a.severity.clone()}</span> " " {a.title}
+                                        {a.acknowledged.then_some(" · acknowledged")}
+                                        {(a.escalation_level > 0).then(|| format!(" · escalated ×{}", a.escalation_level))}</td>
+                                    <td>{a.deliveries.into_iter().map(|d| view! {
+                                        <div class=format!("delivery {}", d.state)>
+                                            {format!("{} {}: {} after {} attempt(s)", d.channel, d.target, d.state, d.attempts)}
+                                            {d.last_error.map(|e| format!(" — {e}"))}
+                                        </div>
+                                    }).collect_view()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ManageAlerts(
+    id: Uuid,
+    settings: AlertSettings,
+    add: ServerAction<AddRecipient>,
+    rules: ServerAction<SetAlertRules>,
+) -> impl IntoView {
+    view! {
+        <div class="two-columns">
+            <ActionForm action=add>
+                <h3>"Add a recipient"</h3>
+                <input type="hidden" name="budget_id" value=id.to_string()/>
+                <label>"Channel"
+                    <select name="kind">
+                        <option value="user">"a person (inbox and email)"</option>
+                        <option value="role">"a role: leads, approvers or admins"</option>
+                        <option value="email">"an email address"</option>
+                        <option value="slack">"a Slack incoming webhook"</option>
+                        <option value="webhook">"a webhook (signed JSON)"</option>
+                    </select>
+                </label>
+                <label>"Who or where" <input name="target" required placeholder="lena@example.com, leads, https://…"/></label>
+                <label>"Only from this threshold (optional, %)" <input name="min_threshold" inputmode="numeric" placeholder="90"/></label>
+                <button type="submit" class="primary">"Add"</button>
+                {outcome(move || add.value().get(), |_| "Recipient added.".to_owned())}
+            </ActionForm>
+            <ActionForm action=rules>
+                <h3>"Thresholds and escalation"</h3>
+                <input type="hidden" name="budget_id" value=id.to_string()/>
+                <label>"Thresholds (% of the hard level)" <input name="thresholds" required value=settings.thresholds/></label>
+                <label>"Escalate after (minutes, empty for never)"
+                    <input name="escalate_after_minutes" inputmode="numeric" value=settings.escalate_after_minutes.map(|m| m.to_string())/>
+                </label>
+                <label>"Escalate alerts from (%)"
+                    <input name="escalate_from" inputmode="numeric" value=settings.escalate_from.map(|p| p.to_string())/>
+                </label>
+                <button type="submit">"Save"</button>
+                {outcome(move || rules.value().get(), |_| "Alert rules saved.".to_owned())}
+            </ActionForm>
+        </div>
+    }
+}

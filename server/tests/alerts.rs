@@ -1,0 +1,250 @@
+//! Alerts end to end: each threshold fires once per window under concurrency and reaches SMTP, Slack,
+//! webhook and inbox receivers; a receiver that is down loses nothing; escalation; forecast alerts.
+
+mod common;
+
+use app::entities::{alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member};
+use app::services::alerts::{forecasts::raise_forecast_alerts, recipients};
+use chrono::Duration;
+use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
+use common::receivers::{eventually, HttpReceiver, SmtpReceiver};
+use common::{spawn_app_with_mailer, Backend, TestApp};
+use rust_decimal_macros::dec;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use serde_json::json;
+use tollgate_domain::alerting::RecipientKind;
+use tollgate_server::mail::Mailer;
+use uuid::Uuid;
+
+struct Scene {
+    app: TestApp,
+    fixture: Fixture,
+    budget: budget::Model,
+    smtp: SmtpReceiver,
+    lead: Uuid,
+}
+
+/// A $100 monthly project budget, mail through a real SMTP receiver, and Lena who leads the team.
+async fn scene(backend: Backend) -> Scene {
+    let smtp = SmtpReceiver::start().await;
+    let app = spawn_app_with_mailer(backend, Mailer::from_url(Some(&smtp.url())).unwrap()).await;
+    let fixture = organization(&app, "UTC").await;
+    let id = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let budget = budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    let lead = common::browser::account(&app, fixture.org_id, "lena@example.com", &["lead"]).await;
+    let row = team_member::ActiveModel { team_id: Set(fixture.team_id), user_id: Set(lead), is_lead: Set(true) };
+    team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    Scene { app, fixture, budget, smtp, lead }
+}
+
+async fn spend(s: &Scene, event_id: &str, cost: &str) {
+    let body = json!({ "event_id": event_id, "occurred_at": s.app.clock_now(), "user": "rory", "project": "chatbot",
+                       "category": "llm", "model": "gpt-4o", "cost": cost });
+    let (status, body) = s.app.post_json(&s.fixture.key, "/api/v1/usage", body).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn add(s: &Scene, kind: RecipientKind, target: &str) -> alert_recipient::Model {
+    recipients::add(&s.app.db, &s.budget, kind, target, None, s.app.clock_now()).await.unwrap()
+}
+
+async fn alerts_of(app: &TestApp) -> Vec<alert::Model> {
+    let mut all = alert::Entity::find().all(&app.db).await.unwrap();
+    all.sort_by_key(|a| (a.window_start, a.threshold));
+    all
+}
+
+async fn concurrent_crossings_fire_once_on_every_channel(backend: Backend) {
+    let s = scene(backend).await;
+    let slack = HttpReceiver::start().await;
+    let hook = HttpReceiver::start().await;
+    add(&s, RecipientKind::User, "lena@example.com").await;
+    add(&s, RecipientKind::Email, "finance@example.com").await;
+    add(&s, RecipientKind::Slack, &slack.url).await;
+    let webhook = add(&s, RecipientKind::Webhook, &hook.url).await;
+
+    // 25 parallel $4 events: spend climbs to $100 and crosses 50, 75, 90 and 100 % on the way.
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..25 {
+        let (client, url, key) = (s.app.client.clone(), format!("{}/api/v1/usage", s.app.address), s.fixture.key.clone());
+        let body = json!({ "event_id": format!("e-{i}"), "occurred_at": s.app.clock_now(), "user": "rory",
+                           "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "4" });
+        posts.spawn(async move { client.post(url).bearer_auth(key).json(&body).send().await.unwrap().status() });
+    }
+    while let Some(status) = posts.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+
+    let alerts = alerts_of(&s.app).await;
+    let thresholds: Vec<Option<i32>> = alerts.iter().map(|a| a.threshold).collect();
+    assert_eq!(thresholds, vec![Some(50), Some(75), Some(90), Some(100)], "one alert per threshold");
+    assert_eq!(alerts[3].severity, "critical");
+    assert_eq!(alerts[3].title, "project budget: cost limit reached (100%)");
+
+    eventually("4 Slack and 4 webhook posts", || slack.received().len() == 4 && hook.received().len() == 4).await;
+    eventually("8 emails (Lena and finance, 4 each)", || s.smtp.received().len() == 8).await;
+    let mails = s.smtp.received();
+    for address in ["lena@example.com", "finance@example.com"] {
+        assert_eq!(mails.iter().filter(|(to, _)| to == &vec![address.to_owned()]).count(), 4, "{address}");
+    }
+    assert!(mails.iter().any(|(_, raw)| raw.contains("Subject: project budget: 50% of the cost limit used")));
+    assert!(mails.iter().all(|(_, raw)| raw.contains("text/html") && raw.contains("text/plain")));
+    assert!(slack.received().iter().any(|(_, body)| body.contains("cost limit reached")));
+
+    // The webhook body is signed: HMAC-SHA256(secret, "<timestamp>.<body>").
+    let secret = webhook.secret.unwrap();
+    for (headers, body) in hook.received() {
+        let timestamp: i64 = headers["tollgate-timestamp"].to_str().unwrap().parse().unwrap();
+        let expected = tollgate_server::channels::webhook::signature(&secret, timestamp, body.as_bytes());
+        assert_eq!(headers["tollgate-signature"].to_str().unwrap(), format!("v1={expected}"));
+        let payload: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(payload["budget_id"], json!(s.budget.id));
+        assert_eq!(payload["link"], json!(format!("http://tollgate.test/budgets/{}", s.budget.id)));
+    }
+    let unread = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(s.lead))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(&s.app.db)
+        .await
+        .unwrap();
+    assert_eq!(unread, 4, "Lena's inbox holds each alert once");
+
+    // More spend in the same window fires nothing; the next window re-arms the thresholds.
+    spend(&s, "more", "30").await;
+    assert_eq!(alerts_of(&s.app).await.len(), 4);
+    s.app.clock.advance(Duration::days(13));
+    spend(&s, "december", "60").await;
+    let alerts = alerts_of(&s.app).await;
+    assert_eq!(alerts.len(), 5);
+    assert_eq!(alerts[4].threshold, Some(50));
+    assert_ne!(alerts[4].window_start, alerts[0].window_start);
+}
+on_both_databases!(fire_once_everywhere, concurrent_crossings_fire_once_on_every_channel);
+
+async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
+    let s = scene(backend).await;
+    let hook = HttpReceiver::start().await;
+    add(&s, RecipientKind::Webhook, &hook.url).await;
+    hook.set_down(true);
+    spend(&s, "half", "50").await;
+    let attempts = |app: &TestApp| {
+        let db = app.db.clone();
+        async move { delivery_attempt::Entity::find().all(&db).await.unwrap() }
+    };
+    for _ in 0..200 {
+        if !attempts(&s.app).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let delivery = alert_delivery::Entity::find().one(&s.app.db).await.unwrap().unwrap();
+    assert_eq!(delivery.state, "pending", "a failed attempt is retried later");
+    assert_eq!(delivery.attempts, 1);
+    assert!(delivery.last_error.unwrap().contains("503"));
+    assert_eq!(delivery.next_attempt_at, s.app.clock_now() + Duration::seconds(5), "first backoff is 5 s");
+
+    hook.set_down(false);
+    s.app.clock.advance(Duration::seconds(5));
+    eventually("the retried webhook", || hook.received().len() == 1).await;
+    let delivery = alert_delivery::Entity::find().one(&s.app.db).await.unwrap().unwrap();
+    assert_eq!((delivery.state.as_str(), delivery.attempts), ("delivered", 2));
+    let outcomes: Vec<bool> = attempts(&s.app).await.iter().map(|a| a.ok).collect();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.contains(&false) && outcomes.contains(&true), "every attempt is recorded");
+
+    // A receiver that never comes back: the delivery ends dead-lettered after the last attempt.
+    hook.set_down(true);
+    spend(&s, "three-quarters", "25").await;
+    for _ in 0..tollgate_domain::alerting::MAX_ATTEMPTS {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        s.app.clock.advance(Duration::hours(1));
+    }
+    let dead = alert_delivery::Entity::find().filter(alert_delivery::Column::State.eq("dead"));
+    for _ in 0..100 {
+        if dead.clone().count(&s.app.db).await.unwrap() == 1 {
+            break;
+        }
+        s.app.clock.advance(Duration::hours(1));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let dead = dead.one(&s.app.db).await.unwrap().expect("dead-lettered");
+    assert_eq!(dead.attempts as u32, tollgate_domain::alerting::MAX_ATTEMPTS);
+}
+on_both_databases!(receiver_down, a_receiver_that_is_down_loses_nothing);
+
+async fn unacknowledged_alerts_escalate_to_leads_then_admins(backend: Backend) {
+    let s = scene(backend).await;
+    let admin = common::browser::account(&s.app, s.fixture.org_id, "ada@example.com", &["admin"]).await;
+    let mut row = s.budget.clone().into_active_model();
+    row.escalate_after_minutes = Set(Some(30));
+    row.escalate_from = Set(Some(90));
+    let budget = row.update(&s.app.db).await.unwrap();
+    recipients::add(&s.app.db, &budget, RecipientKind::Email, "oncall@example.com", None, s.app.clock_now())
+        .await
+        .unwrap();
+    spend(&s, "e-95", "95").await;
+    let alerts = alerts_of(&s.app).await;
+    assert_eq!(alerts.len(), 3);
+    let ninety = alerts.iter().find(|a| a.threshold == Some(90)).unwrap();
+    assert_eq!(ninety.escalate_at, Some(s.app.clock_now() + Duration::minutes(30)));
+    assert!(alerts.iter().filter(|a| a.threshold < Some(90)).all(|a| a.escalate_at.is_none()));
+    eventually("3 emails to on-call", || s.smtp.received().len() == 3).await;
+
+    s.app.clock.advance(Duration::minutes(31));
+    eventually("the leads' escalation email", || {
+        s.smtp.received().iter().any(|(to, _)| to == &vec!["lena@example.com".to_owned()])
+    })
+    .await;
+    let inbox = |user: Uuid| notification::Entity::find().filter(notification::Column::UserId.eq(user));
+    assert_eq!(inbox(s.lead).count(&s.app.db).await.unwrap(), 1, "only the 90 % alert escalates");
+    assert_eq!(inbox(admin).count(&s.app.db).await.unwrap(), 0);
+
+    s.app.clock.advance(Duration::minutes(31));
+    eventually("the admins' escalation email", || {
+        s.smtp.received().iter().any(|(to, _)| to == &vec!["ada@example.com".to_owned()])
+    })
+    .await;
+    let escalated = alert::Entity::find_by_id(ninety.id).one(&s.app.db).await.unwrap().unwrap();
+    assert_eq!((escalated.escalation_level, escalated.escalate_at), (2, None), "admins are the last level");
+
+    // An acknowledged alert stops escalating; only someone who received it may acknowledge it.
+    s.app.clock.advance(Duration::days(13));
+    recipients::add(&s.app.db, &budget, RecipientKind::User, "lena@example.com", None, s.app.clock_now())
+        .await
+        .unwrap();
+    spend(&s, "dec-95", "95").await;
+    let december = alerts_of(&s.app).await.into_iter().find(|a| a.threshold == Some(90) && a.id != ninety.id).unwrap();
+    let ninety_dec = december.id;
+    let acknowledge = |who: Uuid| app::services::alerts::inbox::acknowledge(&s.app.db, who, ninety_dec, s.app.clock_now());
+    assert!(!acknowledge(admin).await.unwrap(), "the admin did not receive it (yet)");
+    assert!(acknowledge(s.lead).await.unwrap());
+    s.app.clock.advance(Duration::minutes(31));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let handled = alert::Entity::find_by_id(ninety_dec).one(&s.app.db).await.unwrap().unwrap();
+    assert_eq!((handled.escalation_level, handled.acknowledged_by), (0, Some(s.lead)));
+}
+on_both_databases!(escalation, unacknowledged_alerts_escalate_to_leads_then_admins);
+
+async fn forecasts_alert_once_per_window_before_the_money_runs_out(backend: Backend) {
+    let s = scene(backend).await;
+    let mut row = s.budget.clone().into_active_model();
+    row.cost_hard = Set(Some(500_000_000_000));
+    row.update(&s.app.db).await.unwrap();
+    // $20 a day for the last 28 days: $340 of November (1st–17th) is spent at 10:00 on the 18th.
+    let now = s.app.clock_now();
+    for back in 1..=28 {
+        let body = json!({ "event_id": format!("d-{back}"), "occurred_at": now - Duration::days(back),
+                           "user": "rory", "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "20" });
+        let (status, body) = s.app.post_json(&s.fixture.key, "/api/v1/usage", body).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(raise_forecast_alerts(&s.app.db, now).await.unwrap(), 1);
+    assert_eq!(raise_forecast_alerts(&s.app.db, now).await.unwrap(), 0, "once per window");
+    let forecast = alert::Entity::find().filter(alert::Column::Kind.eq("forecast")).one(&s.app.db).await.unwrap().unwrap();
+    // 160 left at 20 a day from 10:00 on the 18th: 8 days, so the 26th at 10:00.
+    assert!(forecast.title.contains("2026-11-26 10:00"), "{}", forecast.title);
+    let detail: serde_json::Value = serde_json::from_str(&forecast.detail).unwrap();
+    assert_eq!(detail["spent"], json!("340"));
+    assert!(forecast.body.contains("USD 591.67"), "{}", forecast.body);
+}
+on_both_databases!(forecast, forecasts_alert_once_per_window_before_the_money_runs_out);
