@@ -63,12 +63,13 @@ async fn concurrent_crossings_fire_once_on_every_channel(backend: Backend) {
     add(&s, RecipientKind::Slack, &slack.url).await;
     let webhook = add(&s, RecipientKind::Webhook, &hook.url).await;
 
-    // 25 parallel $4 events: spend climbs to $100 and crosses 50, 75, 90 and 100 % on the way.
+    // 100 parallel $1 events: spend climbs to $100 and crosses 50, 75, 90 and 100 % on the way.
     let mut posts = tokio::task::JoinSet::new();
-    for i in 0..25 {
-        let (client, url, key) = (s.app.client.clone(), format!("{}/api/v1/usage", s.app.address), s.fixture.key.clone());
+    for i in 0..100 {
+        let (client, url, key) =
+            (s.app.client.clone(), format!("{}/api/v1/usage", s.app.address), s.fixture.key.clone());
         let body = json!({ "event_id": format!("e-{i}"), "occurred_at": s.app.clock_now(), "user": "rory",
-                           "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "4" });
+                           "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "1" });
         posts.spawn(async move { client.post(url).bearer_auth(key).json(&body).send().await.unwrap().status() });
     }
     while let Some(status) = posts.join_next().await {
@@ -215,7 +216,8 @@ async fn unacknowledged_alerts_escalate_to_leads_then_admins(backend: Backend) {
     spend(&s, "dec-95", "95").await;
     let december = alerts_of(&s.app).await.into_iter().find(|a| a.threshold == Some(90) && a.id != ninety.id).unwrap();
     let ninety_dec = december.id;
-    let acknowledge = |who: Uuid| app::services::alerts::inbox::acknowledge(&s.app.db, who, ninety_dec, s.app.clock_now());
+    let acknowledge =
+        |who: Uuid| app::services::alerts::inbox::acknowledge(&s.app.db, who, ninety_dec, s.app.clock_now());
     assert!(!acknowledge(admin).await.unwrap(), "the admin did not receive it (yet)");
     assert!(acknowledge(s.lead).await.unwrap());
     s.app.clock.advance(Duration::minutes(31));
@@ -240,7 +242,8 @@ async fn forecasts_alert_once_per_window_before_the_money_runs_out(backend: Back
     }
     assert_eq!(raise_forecast_alerts(&s.app.db, now).await.unwrap(), 1);
     assert_eq!(raise_forecast_alerts(&s.app.db, now).await.unwrap(), 0, "once per window");
-    let forecast = alert::Entity::find().filter(alert::Column::Kind.eq("forecast")).one(&s.app.db).await.unwrap().unwrap();
+    let forecast =
+        alert::Entity::find().filter(alert::Column::Kind.eq("forecast")).one(&s.app.db).await.unwrap().unwrap();
     // 160 left at 20 a day from 10:00 on the 18th: 8 days, so the 26th at 10:00.
     assert!(forecast.title.contains("2026-11-26 10:00"), "{}", forecast.title);
     let detail: serde_json::Value = serde_json::from_str(&forecast.detail).unwrap();

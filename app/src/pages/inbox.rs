@@ -121,10 +121,8 @@ pub fn InboxPage() -> impl IntoView {
     let read = ServerAction::<MarkRead>::new();
     let acknowledge = ServerAction::<AcknowledgeAlert>::new();
     let digest = ServerAction::<SetAlertDigest>::new();
-    let data = Resource::new(
-        move || (read.version().get(), acknowledge.version().get(), digest.version().get()),
-        |_| inbox(),
-    );
+    let data =
+        Resource::new(move || (read.version().get(), acknowledge.version().get(), digest.version().get()), |_| inbox());
     view! {
         <Title text="Inbox · Tollgate"/>
         <h1>"Inbox"</h1>
@@ -161,7 +159,11 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 #[component]
-fn Entry(entry: InboxEntry, read: ServerAction<MarkRead>, acknowledge: ServerAction<AcknowledgeAlert>) -> impl IntoView {
+fn Entry(
+    entry: InboxEntry,
+    read: ServerAction<MarkRead>,
+    acknowledge: ServerAction<AcknowledgeAlert>,
+) -> impl IntoView {
     let class = format!("inbox-entry {} {}", entry.severity, if entry.read { "read" } else { "unread" });
     view! {
         <li class=class data-alert=entry.alert_id.to_string()>
@@ -200,7 +202,8 @@ fn Entry(entry: InboxEntry, read: ServerAction<MarkRead>, acknowledge: ServerAct
 
 #[component]
 fn DigestChoice(current: String, digest: ServerAction<SetAlertDigest>) -> impl IntoView {
-    let options = [("immediate", "each alert at once"), ("hourly", "one digest an hour"), ("daily", "one digest a day")];
+    let options =
+        [("immediate", "each alert at once"), ("hourly", "one digest an hour"), ("daily", "one digest a day")];
     view! {
         <section class="card narrow">
             <h2>"Alert emails"</h2>

@@ -1,4 +1,4 @@
-//! The budget events feed: `GET /api/v1/events?after=<cursor>`, in order, for integrations to follow.
+//! The budget events feed (sign-ins and other account events stay in the audit log): `GET /api/v1/events?after=<cursor>`, in order, for integrations to follow.
 //!
 //! Events are ordered by (created_at, id). Only events at least `SETTLE` old are served, so one
 //! committed late by a slower transaction cannot appear behind a cursor a client already holds.
@@ -59,13 +59,13 @@ pub async fn feed(
     let after = query.after.as_deref().map(parse_cursor).transpose()?;
     let mut select = budget_event::Entity::find()
         .filter(budget_event::Column::OrgId.eq(client.org.id))
+        .filter(budget_event::Column::BudgetId.is_not_null())
         .filter(budget_event::Column::CreatedAt.lte(state.clock.now() - SETTLE));
     if let Some((at, id)) = after {
-        select = select.filter(
-            Condition::any().add(budget_event::Column::CreatedAt.gt(at)).add(
+        select =
+            select.filter(Condition::any().add(budget_event::Column::CreatedAt.gt(at)).add(
                 Condition::all().add(budget_event::Column::CreatedAt.eq(at)).add(budget_event::Column::Id.gt(id)),
-            ),
-        );
+            ));
     }
     // A key limited to one project follows only that project's budgets.
     if let Some(project) = client.project_id {

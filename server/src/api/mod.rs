@@ -3,8 +3,8 @@
 pub mod auth;
 mod budgets;
 mod directory;
-mod events;
 pub mod error;
+mod events;
 pub mod openapi;
 mod requests;
 mod usage;

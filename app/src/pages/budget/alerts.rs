@@ -118,7 +118,11 @@ pub async fn settings(
 fn optional_number(field: &str, text: Option<String>) -> Result<Option<u32>, AppError> {
     match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => t.trim_end_matches('%').parse().map(Some).map_err(|_| AppError::Invalid(format!("{field}: '{t}' is not a whole number"))),
+        Some(t) => t
+            .trim_end_matches('%')
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::Invalid(format!("{field}: '{t}' is not a whole number"))),
     }
 }
 
@@ -137,8 +141,18 @@ pub async fn add_recipient(
         let txn = begin_write(&state.db).await?;
         let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
         let added = recipients::add(&txn, &budget, kind, &target, min_threshold, state.clock.now()).await?;
-        let detail = serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
-        crate::services::engine::events::record_by(&txn, me.org_id, Some(budget.id), "alert_recipient_added", detail, &me.email, state.clock.now()).await?;
+        let detail =
+            serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
+        crate::services::engine::events::record_by(
+            &txn,
+            me.org_id,
+            Some(budget.id),
+            "alert_recipient_added",
+            detail,
+            &me.email,
+            state.clock.now(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     })
@@ -156,7 +170,16 @@ pub async fn remove_recipient(budget_id: Uuid, recipient_id: Uuid) -> Result<(),
             return Err(AppError::NotFound("that recipient".into()));
         }
         let detail = serde_json::json!({ "recipient_id": recipient_id });
-        crate::services::engine::events::record_by(&txn, me.org_id, Some(budget.id), "alert_recipient_removed", detail, &me.email, state.clock.now()).await?;
+        crate::services::engine::events::record_by(
+            &txn,
+            me.org_id,
+            Some(budget.id),
+            "alert_recipient_removed",
+            detail,
+            &me.email,
+            state.clock.now(),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     })

@@ -30,7 +30,12 @@ pub async fn entries(
         .into_iter()
         .map(|e| {
             let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-            HistoryEntry { summary: summarize(&e.kind, &detail), kind: e.kind, actor: e.actor, created_at: e.created_at }
+            HistoryEntry {
+                summary: summarize(&e.kind, &detail),
+                kind: e.kind,
+                actor: e.actor,
+                created_at: e.created_at,
+            }
         })
         .collect())
 }

@@ -21,6 +21,7 @@ pub async fn list(db: &impl ConnectionTrait, budget_id: Uuid) -> Result<Vec<aler
     alert_recipient::Entity::find()
         .filter(alert_recipient::Column::BudgetId.eq(budget_id))
         .order_by_asc(alert_recipient::Column::CreatedAt)
+        .order_by_asc(alert_recipient::Column::Id)
         .all(db)
         .await
 }

@@ -4,11 +4,11 @@ mod apply;
 mod queue;
 pub use queue::{expire_overdue, view, visible};
 
-use crate::services::alerts::{raise, recipients::holders, Audience, NewAlert};
 use super::engine::{begin_write, events};
 use crate::auth::Account;
 use crate::entities::{budget, budget_request, request_decision, user};
 use crate::errors::AppError;
+use crate::services::alerts::{raise, recipients::holders, Audience, NewAlert};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -118,7 +118,8 @@ pub async fn create(
     let detail = json!({ "request": id, "kind": input.kind, "cost": input.cost, "tokens": input.tokens,
                          "operations": input.operations, "until": input.until, "reason": reason });
     events::record_by(&txn, org_id, Some(budget_id), "request_created", detail, &actor, now).await?;
-    let approvers: Vec<Uuid> = holders(&txn, org_id, "approver").await?.into_iter().filter(|a| *a != requester_id).collect();
+    let approvers: Vec<Uuid> =
+        holders(&txn, org_id, "approver").await?.into_iter().filter(|a| *a != requester_id).collect();
     let asked = describe_ask(&target.currency, input.cost, input.tokens, input.operations);
     let notice = NewAlert {
         org_id,
@@ -130,7 +131,10 @@ pub async fn create(
         dedup_key: format!("request:{id}"),
         severity: "info",
         title: format!("{actor} asks for {asked} more on {}", target.name),
-        body: format!("A {} request: \"{reason}\". Decide in the approval queue before it expires.", input.kind.as_str()),
+        body: format!(
+            "A {} request: \"{reason}\". Decide in the approval queue before it expires.",
+            input.kind.as_str()
+        ),
         detail: json!({ "request": id, "budget_id": budget_id, "link": "/requests" }),
     };
     raise(&txn, notice, Audience::People(approvers), now).await?;
