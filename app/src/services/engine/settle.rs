@@ -148,6 +148,10 @@ async fn find_open(
         .one(db)
         .await?
         .ok_or(EngineError::ReservationNotFound(id))?;
+    // Expired (whether or not the sweeper released it yet) reads the same to the caller: 410, check again.
+    if held.state == "expired" || (held.state == "active" && held.expires_at <= now) {
+        return Err(EngineError::ReservationExpired(id, held.expires_at));
+    }
     if held.state != "active" {
         return Err(EngineError::ReservationClosed(id, held.state));
     }
@@ -179,7 +183,7 @@ async fn close(
     }
     let current = reservation::Entity::find_by_id(id).one(txn).await?.ok_or(EngineError::ReservationNotFound(id))?;
     match (current.state.as_str(), unexpired_at) {
-        ("active", Some(_)) => Err(EngineError::ReservationExpired(id, current.expires_at)),
+        ("active", Some(_)) | ("expired", _) => Err(EngineError::ReservationExpired(id, current.expires_at)),
         (other, _) => Err(EngineError::ReservationClosed(id, other.to_owned())),
     }
 }
