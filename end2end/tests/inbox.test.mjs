@@ -48,7 +48,7 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
   await rules.getByLabel(/Thresholds/).fill(String(threshold));
   await rules.getByRole("button", { name: "Save" }).click();
   await page.getByRole("status").filter({ hasText: "Alert rules saved" }).waitFor();
-  assert.match(await page.locator("#alerts").textContent(), new RegExp(`Thresholds: ${threshold} %`));
+  await page.locator("#alerts").filter({ hasText: `Thresholds: ${threshold} % of each hard level` }).waitFor();
 
   // A service records a call large enough to cross the new threshold.
   const response = await fetch(`${server.baseUrl}/api/v1/usage`, {
@@ -76,5 +76,5 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
   // The budget page lists the alert with its acknowledgement.
   await handled.getByRole("link", { name: "Open the budget" }).click();
   await page.getByRole("heading", { name: "Eval harness monthly" }).waitFor();
-  assert.match(await page.locator("#alerts").textContent(), new RegExp(`${threshold}% of the cost limit used · acknowledged`));
+  await page.locator("#alerts tr", { hasText: `${threshold}% of the cost limit used · acknowledged` }).waitFor();
 });

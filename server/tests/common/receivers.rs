@@ -7,11 +7,14 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+/// Every message received: (recipients, raw message).
+type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// Accepts every message over plain SMTP and keeps (recipients, raw message).
 #[derive(Clone, Default)]
 pub struct SmtpReceiver {
     pub port: u16,
-    pub messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    pub messages: Inbox,
 }
 
 impl SmtpReceiver {
@@ -36,7 +39,7 @@ impl SmtpReceiver {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, messages: Arc<Mutex<Vec<(Vec<String>, String)>>>) {
+async fn session(socket: tokio::net::TcpStream, messages: Inbox) {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();
     let _ = write.write_all(b"220 receiver ready\r\n").await;
@@ -83,8 +86,8 @@ pub struct HttpReceiver {
 impl HttpReceiver {
     pub async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut receiver = HttpReceiver::default();
-        receiver.url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let receiver = HttpReceiver { url, ..Default::default() };
         let (requests, down) = (receiver.requests.clone(), receiver.down.clone());
         let handler = move |headers: HeaderMap, body: String| {
             let (requests, down) = (requests.clone(), down.clone());
