@@ -218,3 +218,30 @@ async fn the_events_feed_follows_with_a_cursor(backend: Backend) {
     assert_eq!(status, 401);
 }
 on_both_databases!(events_feed, the_events_feed_follows_with_a_cursor);
+
+async fn muted_lower_thresholds_and_reserve_use_alerts(backend: Backend) {
+    let s = scene(backend).await;
+    let id = s.budget.to_string();
+    let form = [("budget_id", id.as_str()), ("kind", "user"), ("target", "vic@example.com"), ("min_threshold", "90")];
+    assert!(s.lead.call("add_recipient", &form).await.status().is_success());
+    let row = app::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
+    let mut row: app::entities::budget::ActiveModel = row.into();
+    row.reserve_cost = Set(20_000_000_000);
+    sea_orm::ActiveModelTrait::update(row, &s.app.db).await.unwrap();
+
+    spend(&s, "e-95", "95").await;
+    let titles = |inbox: Value| -> Vec<String> {
+        inbox["entries"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let seen = titles(json_of(s.viewer.call("inbox", &[]).await).await);
+    assert_eq!(seen, vec!["project budget: 90% of the cost limit used"], "50 and 75 % are muted for Vic");
+
+    // A critical call beyond the hard level draws on the reserve, and that is alerted.
+    let check = json!({ "user": "rory", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                        "estimated_cost": "10", "critical": true });
+    let (status, body) = s.app.post_json(&s.fixture.key, "/api/v1/check", check).await;
+    assert_eq!((status, body["decision"].as_str()), (200, Some("warn")), "{body}");
+    let seen = titles(json_of(s.viewer.call("inbox", &[]).await).await);
+    assert_eq!(seen[0], "project budget: emergency reserve used by a critical call");
+}
+on_both_databases!(mute_and_reserve, muted_lower_thresholds_and_reserve_use_alerts);
