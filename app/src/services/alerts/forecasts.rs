@@ -9,9 +9,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 use tollgate_domain::forecast::{daily_pattern, forecast, Forecast, HISTORY_DAYS};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::LimitKind;
+use uuid::Uuid;
 
 /// The cost forecast of a budget's current window: spend so far, pattern of the last weeks.
 pub async fn cost_forecast(
@@ -70,10 +72,15 @@ pub async fn raise_forecast_alerts(db: &DatabaseConnection, now: DateTime<Utc>) 
         .filter(budget::Column::CostHard.is_not_null())
         .all(db)
         .await?;
+    let zones: HashMap<Uuid, Tz> = organization::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|org| (org.id, org.timezone.parse().unwrap_or(Tz::UTC)))
+        .collect();
     let mut raised = 0;
     for model in budgets {
-        let Some(org) = organization::Entity::find_by_id(model.org_id).one(db).await? else { continue };
-        let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
+        let Some(&tz) = zones.get(&model.org_id) else { continue };
         let Some((spent, hard, outlook, window)) = cost_forecast(db, &model, tz, now).await? else { continue };
         let Some(runs_out) = outlook.exhaustion.filter(|_| spent < hard && outlook.projected > hard) else {
             continue;
