@@ -84,8 +84,14 @@ pub fn after_failure(attempts: u32) -> AfterFailure {
     if attempts >= MAX_ATTEMPTS {
         return AfterFailure::DeadLetter;
     }
-    let seconds = 5_i64.saturating_mul(1_i64 << attempts.saturating_sub(1).min(20));
-    AfterFailure::RetryIn(Duration::seconds(seconds.min(3600)))
+    AfterFailure::RetryIn(retry_wait(attempts))
+}
+
+/// The wait after the n-th failure in a row: 5 s, doubling, at most an hour. Event hooks use it
+/// without a last attempt: they keep their place in the feed until the receiver is back.
+pub fn retry_wait(failures: u32) -> Duration {
+    let seconds = 5_i64.saturating_mul(1_i64 << failures.saturating_sub(1).min(20));
+    Duration::seconds(seconds.min(3600))
 }
 
 /// Who an unacknowledged alert goes to at each escalation level (level 0 is the budget's own recipients).
@@ -156,6 +162,9 @@ mod tests {
         assert_eq!(after_failure(7), AfterFailure::RetryIn(Duration::seconds(320)));
         assert_eq!(after_failure(MAX_ATTEMPTS), AfterFailure::DeadLetter);
         assert_eq!(after_failure(u32::MAX), AfterFailure::DeadLetter);
+        assert_eq!(retry_wait(0), Duration::seconds(5));
+        assert_eq!(retry_wait(11), Duration::hours(1));
+        assert_eq!(retry_wait(u32::MAX), Duration::hours(1));
     }
 
     #[test]

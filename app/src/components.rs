@@ -34,6 +34,7 @@ pub fn TopBar() -> impl IntoView {
                                 {admin.then(|| view! {
                                     <a href="/admin/users">"People"</a>
                                     <a href="/admin/api-keys">"API keys"</a>
+                                    <a href="/admin/integrations">"Integrations"</a>
                                     <a href="/admin/audit">"Audit log"</a>
                                 })}
                             </nav>

@@ -8,6 +8,7 @@ mod m20261128_000003_overrides;
 mod m20261128_000004_sessions;
 mod m20261128_000005_requests;
 mod m20261128_000006_alerts;
+mod m20261128_000007_windows_and_hooks;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_sessions::Migration),
             Box::new(m20261128_000005_requests::Migration),
             Box::new(m20261128_000006_alerts::Migration),
+            Box::new(m20261128_000007_windows_and_hooks::Migration),
         ]
     }
 }

@@ -63,7 +63,7 @@ impl Channels {
 }
 
 /// Turns an HTTP answer into the outcome of an attempt (any 2xx is delivered).
-async fn http_outcome(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(), String> {
+pub(crate) async fn http_outcome(sent: Result<reqwest::Response, reqwest::Error>) -> Result<(), String> {
     let response = sent.map_err(|e| format!("request failed: {e}"))?;
     let status = response.status();
     if status.is_success() {

@@ -2,6 +2,8 @@
 
 pub mod alert_dispatcher;
 pub mod alert_escalation;
+pub mod event_push;
 pub mod forecast_alerts;
 pub mod request_expiry;
 pub mod reservation_sweeper;
+pub mod window_close;

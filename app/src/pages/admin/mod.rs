@@ -1,7 +1,8 @@
-//! Administration pages: people and roles, API keys, the audit log.
+//! Administration pages: people and roles, API keys, integrations and failed deliveries, the audit log.
 
 pub mod api_keys;
 pub mod audit;
+pub mod integrations;
 pub mod users;
 
 /// The admin who makes a change, as the audit trail names them.

@@ -128,7 +128,7 @@ pub async fn record_attempt(
 }
 
 /// Puts a dead-lettered delivery back in the queue for another round of attempts.
-pub async fn retry_dead(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn retry_dead(db: &impl sea_orm::ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let revived = alert_delivery::Entity::update_many()
         .col_expr(alert_delivery::Column::State, Expr::value("pending"))
         .col_expr(alert_delivery::Column::Attempts, Expr::value(0))
@@ -138,4 +138,43 @@ pub async fn retry_dead(db: &DatabaseConnection, id: Uuid, now: DateTime<Utc>) -
         .exec(db)
         .await?;
     Ok(revived.rows_affected == 1)
+}
+
+/// An organization's deliveries that failed: dead-lettered, or still retrying after a failure; newest first.
+pub async fn troubled(
+    db: &impl sea_orm::ConnectionTrait,
+    org_id: Uuid,
+    limit: u64,
+) -> Result<Vec<(alert_delivery::Model, alert::Model)>, DbErr> {
+    use sea_orm::sea_query::Query;
+    let of_org = Query::select()
+        .column(alert::Column::Id)
+        .from(alert::Entity)
+        .and_where(alert::Column::OrgId.eq(org_id))
+        .to_owned();
+    let deliveries = alert_delivery::Entity::find()
+        .filter(alert_delivery::Column::AlertId.in_subquery(of_org))
+        .filter(
+            Condition::any().add(alert_delivery::Column::State.eq("dead")).add(
+                Condition::all()
+                    .add(alert_delivery::Column::State.eq("pending"))
+                    .add(alert_delivery::Column::Attempts.gt(0)),
+            ),
+        )
+        .order_by_desc(alert_delivery::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let alerts =
+        alert::Entity::find().filter(alert::Column::Id.is_in(deliveries.iter().map(|d| d.alert_id))).all(db).await?;
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|d| alerts.iter().find(|a| a.id == d.alert_id).cloned().map(|a| (d, a)))
+        .collect())
+}
+
+/// The organization a delivery belongs to (through its alert).
+pub async fn org_of(db: &impl sea_orm::ConnectionTrait, delivery_id: Uuid) -> Result<Option<Uuid>, DbErr> {
+    let Some(delivery) = alert_delivery::Entity::find_by_id(delivery_id).one(db).await? else { return Ok(None) };
+    Ok(alert::Entity::find_by_id(delivery.alert_id).one(db).await?.map(|a| a.org_id))
 }

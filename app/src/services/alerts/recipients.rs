@@ -86,7 +86,7 @@ async fn find_person(db: &impl ConnectionTrait, org_id: Uuid, name: &str) -> Res
         .ok_or_else(|| EngineError::InvalidInput(format!("nobody called '{name}' in this organization")))
 }
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     use rand::RngCore;
     let mut bytes = [0_u8; 24];
     rand::rng().fill_bytes(&mut bytes);
