@@ -91,6 +91,9 @@ pub struct RequestView {
     pub tokens: Option<i64>,
     pub operations: Option<i64>,
     pub until: Option<DateTime<Utc>>,
+    /// For an increase from the next window: when it takes effect (known once approved).
+    pub from_next_window: bool,
+    pub applies_from: Option<DateTime<Utc>>,
     pub reason: String,
     /// pending, needs_info, approved, rejected or expired
     pub status: String,

@@ -9,6 +9,7 @@ mod m20261128_000004_sessions;
 mod m20261128_000005_requests;
 mod m20261128_000006_alerts;
 mod m20261128_000007_windows_and_hooks;
+mod m20261128_000008_scheduled_increases;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_requests::Migration),
             Box::new(m20261128_000006_alerts::Migration),
             Box::new(m20261128_000007_windows_and_hooks::Migration),
+            Box::new(m20261128_000008_scheduled_increases::Migration),
         ]
     }
 }

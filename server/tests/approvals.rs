@@ -4,7 +4,8 @@
 mod common;
 
 use app::entities::{budget, budget_event, budget_override, budget_request};
-use chrono::Duration;
+use app::services::requests;
+use chrono::{Duration, TimeZone, Utc};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};
@@ -231,6 +232,7 @@ async fn a_denied_check_leads_to_a_request_filed_by_the_service(backend: Backend
         json!({ "user": "dev-7", "kind": "override", "cost": "20", "reason": "no end time" }),
         json!({ "user": "dev-7", "kind": "bonus", "cost": "20", "until": until, "reason": "x" }),
         json!({ "user": "dev-7", "kind": "override", "cost": "20", "until": until, "reason": "x", "extra": 1 }),
+        json!({ "user": "dev-7", "kind": "override", "cost": "20", "until": until, "reason": "x", "from_next_window": true }),
     ] {
         let (status, error) = s.app.post_json(&s.fixture.key, &link, bad.clone()).await;
         assert_eq!(status, 422, "{bad} → {error}");
@@ -249,3 +251,43 @@ async fn a_denied_check_leads_to_a_request_filed_by_the_service(backend: Backend
     assert!(allowed["request_more"].is_null());
 }
 on_both_databases!(api_request, a_denied_check_leads_to_a_request_filed_by_the_service);
+
+async fn increases_from_the_next_window_wait_for_it(backend: Backend) {
+    let s = scene(backend, None).await;
+    let spent = json!({ "event_id": "e-90", "occurred_at": s.app.clock_now(), "user": "rory", "project": "chatbot",
+                        "category": "llm", "model": "gpt-4o", "cost": "90" });
+    assert_eq!(s.app.post_json(&s.fixture.key, "/api/v1/usage", spent).await.0, 200);
+    let id = ask(&s, "increase_next", "50", "").await;
+    assert_eq!(decide(&s.approver, id, "approve", &[]).await.json::<String>().await.unwrap(), "approved");
+    let december = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let request = budget_request::Entity::find_by_id(id).one(&s.app.db).await.unwrap().unwrap();
+    assert_eq!((request.applies_from, request.applied_at), (Some(december), None));
+    let hard = |app: &TestApp| {
+        let (db, id) = (app.db.clone(), s.budget);
+        async move { budget::Entity::find_by_id(id).one(&db).await.unwrap().unwrap().cost_hard }
+    };
+    assert_eq!(hard(&s.app).await, Some(100_000_000_000), "November keeps its limit");
+    assert_eq!(check(&s, "40").await, "deny");
+
+    // When December starts, the job raises the hard level once.
+    s.app.clock.set(december + Duration::seconds(1));
+    for _ in 0..200 {
+        if hard(&s.app).await != Some(100_000_000_000) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(hard(&s.app).await, Some(150_000_000_000));
+    assert_eq!(requests::apply_scheduled(&s.app.db, s.app.clock_now()).await.unwrap(), 0, "applied once");
+    let raised = budget_event::Entity::find().filter(budget_event::Column::Kind.eq("limit_increased"));
+    let raised = raised.all(&s.app.db).await.unwrap();
+    assert_eq!(raised.len(), 1);
+    assert_eq!(raised[0].actor.as_deref(), Some("tollgate (approved increase, next window)"));
+    let detail: Value = serde_json::from_str(&raised[0].detail).unwrap();
+    assert_eq!(
+        (detail["before"]["cost_hard"].clone(), detail["after"]["cost_hard"].clone()),
+        (json!("100"), json!("150"))
+    );
+    assert_eq!(check(&s, "140").await, "allow", "December has the new $150 level");
+}
+on_both_databases!(next_window_increase, increases_from_the_next_window_wait_for_it);

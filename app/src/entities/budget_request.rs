@@ -20,6 +20,9 @@ pub struct Model {
     pub decide_by: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
+    pub from_next_window: bool,
+    pub applies_from: Option<DateTimeUtc>,
+    pub applied_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -57,8 +57,15 @@ pub async fn request_budget(
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let now = state.clock.now();
-        let kind = RequestKind::parse(&kind).ok_or_else(|| AppError::Invalid("kind is override or increase".into()))?;
+        // "increase_next" is the form's name for an increase from the next window.
+        let from_next_window = kind == "increase_next";
+        let kind = if from_next_window {
+            RequestKind::Increase
+        } else {
+            RequestKind::parse(&kind).ok_or_else(|| AppError::Invalid("kind is override or increase".into()))?
+        };
         let input = NewRequest {
+            from_next_window,
             kind,
             cost: number("cost", cost)?,
             tokens: number("tokens", tokens)?,
@@ -176,6 +183,10 @@ fn RequestCard(
                 <dt>"Asked by"</dt><dd>{request.requester.clone()}</dd>
                 <dt>"Asks for"</dt><dd>{asked}</dd>
                 {request.until.map(|u| view! { <dt>"Until"</dt><dd>{u.format("%Y-%m-%d %H:%M UTC").to_string()}</dd> })}
+                {request.from_next_window.then(|| view! {
+                    <dt>"Takes effect"</dt>
+                    <dd>{request.applies_from.map(|at| format!("from {}", at.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_else(|| "from the budget's next window".into())}</dd>
+                })}
                 <dt>"Spent this window"</dt>
                 <dd>{format!("{}{}", money(request.cost_spent), request.cost_hard.map(|h| format!(" of {}", money(h))).unwrap_or_default())}</dd>
                 {(!after.is_empty()).then(|| view! { <dt>"After approval"</dt><dd>{after.clone()}</dd> })}

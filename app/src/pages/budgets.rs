@@ -218,6 +218,7 @@ fn AskForMore(rows: Vec<BudgetRow>, ask: ServerAction<crate::pages::approvals::R
                     <select name="kind">
                         <option value="override">"a temporary override"</option>
                         <option value="increase">"a permanent increase of the hard level"</option>
+                        <option value="increase_next">"a permanent increase from the next window"</option>
                     </select>
                 </label>
                 <div class="inline-fields">

@@ -32,6 +32,9 @@ pub struct RequestInput {
     operations: Option<i64>,
     #[serde(default)]
     until: Option<DateTime<Utc>>,
+    /// For an increase: raise the limits when the budget's next window starts rather than at approval.
+    #[serde(default)]
+    from_next_window: bool,
     reason: String,
 }
 
@@ -88,6 +91,7 @@ pub async fn create(
         tokens: input.tokens,
         operations: input.operations,
         until: input.until,
+        from_next_window: input.from_next_window,
         reason: input.reason,
     };
     let requester = Requester::ApiKeyFor { user: &person, key: format!("api-key:{}", client.key_id) };

@@ -1,4 +1,4 @@
-//! Marks override and increase requests that nobody decided in time as expired.
+//! Marks requests that nobody decided in time as expired, and applies increases approved from the next window once it starts.
 
 use app::services::requests;
 use app::state::AppState;
@@ -13,6 +13,11 @@ pub async fn run(state: AppState, every: Duration) {
             Ok(0) => {}
             Ok(expired) => tracing::info!(expired, "expired undecided requests"),
             Err(error) => tracing::warn!(%error, "expiring requests failed; will retry"),
+        }
+        match requests::apply_scheduled(&state.db, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(applied) => tracing::info!(applied, "applied increases scheduled for this window"),
+            Err(error) => tracing::warn!(%error, "applying scheduled increases failed; will retry"),
         }
     }
 }

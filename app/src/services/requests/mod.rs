@@ -2,7 +2,9 @@
 
 mod apply;
 mod queue;
+mod scheduled;
 pub use queue::{expire_overdue, view, visible};
+pub use scheduled::apply_scheduled;
 
 use super::engine::{begin_write, events};
 use crate::auth::Account;
@@ -29,6 +31,8 @@ pub struct NewRequest {
     pub tokens: Option<i64>,
     pub operations: Option<i64>,
     pub until: Option<DateTime<Utc>>,
+    /// For increases: raise the limits when the budget's next window starts, not at approval.
+    pub from_next_window: bool,
     pub reason: String,
 }
 
@@ -92,6 +96,9 @@ pub async fn create(
     }
     let ask = ask_of(input.cost, input.tokens, input.operations, input.until);
     approval::validate(input.kind, &ask, now).map_err(invalid)?;
+    if input.from_next_window && input.kind != RequestKind::Increase {
+        return Err(invalid("only an increase can start from the next window; an override starts when approved"));
+    }
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(invalid("give a reason (1 to 2,000 characters) so approvers can decide"));
@@ -112,11 +119,15 @@ pub async fn create(
         decide_by: Set(now + Duration::hours(DECIDE_WITHIN_HOURS)),
         created_at: Set(now),
         decided_at: Set(None),
+        from_next_window: Set(input.from_next_window),
+        applies_from: Set(None),
+        applied_at: Set(None),
     }
     .insert(&txn)
     .await?;
     let detail = json!({ "request": id, "kind": input.kind, "cost": input.cost, "tokens": input.tokens,
-                         "operations": input.operations, "until": input.until, "reason": reason });
+                         "operations": input.operations, "until": input.until, "reason": reason,
+                         "from_next_window": input.from_next_window });
     events::record_by(&txn, org_id, Some(budget_id), "request_created", detail, &actor, now).await?;
     let approvers: Vec<Uuid> =
         holders(&txn, org_id, "approver").await?.into_iter().filter(|a| *a != requester_id).collect();
@@ -210,13 +221,7 @@ pub async fn decide(
         "needs_info".to_owned()
     } else {
         let all = decisions(&txn, request.id).await?;
-        let approvals: Vec<Ask> = all
-            .iter()
-            .filter(|d| d.decision == "approve")
-            .map(|d| ask_of(d.cost.map(from_storage), d.tokens, d.operations, d.until))
-            .collect();
-        let needed = approval::approvals_needed(target.two_approvers_above.map(from_storage), &asked);
-        match approval::verdict(needed, &approvals, all.iter().any(|d| d.decision == "reject")) {
+        match verdict_of(&all, &target, &asked) {
             Verdict::Pending { .. } => "pending".to_owned(),
             Verdict::Rejected => {
                 set_status(&txn, request, "rejected", now).await?;
@@ -255,6 +260,27 @@ pub async fn decide(
     }
     txn.commit().await?;
     Ok(status)
+}
+
+fn approvals_of(all: &[request_decision::Model]) -> Vec<Ask> {
+    all.iter()
+        .filter(|d| d.decision == "approve")
+        .map(|d| ask_of(d.cost.map(from_storage), d.tokens, d.operations, d.until))
+        .collect()
+}
+
+/// Where the decisions of a request stand under the budget's approval rule.
+fn verdict_of(all: &[request_decision::Model], target: &budget::Model, asked: &Ask) -> Verdict {
+    let needed = approval::approvals_needed(target.two_approvers_above.map(from_storage), asked);
+    approval::verdict(needed, &approvals_of(all), all.iter().any(|d| d.decision == "reject"))
+}
+
+/// What an approved request granted (the least of its approvals), whatever the rule is today.
+pub(super) fn granted(all: &[request_decision::Model]) -> Option<Ask> {
+    match approval::verdict(1, &approvals_of(all), false) {
+        Verdict::Approved(grant) => Some(grant),
+        _ => None,
+    }
 }
 
 /// "USD 50 / 10000 tokens" for the parts of an ask that are set.

@@ -68,6 +68,8 @@ pub async fn view(
         tokens: row.tokens,
         operations: row.operations,
         until: row.until,
+        from_next_window: row.from_next_window,
+        applies_from: row.applies_from,
         reason: row.reason.clone(),
         status,
         decide_by: row.decide_by,
