@@ -1,0 +1,86 @@
+//! Load generation: keep-alive clients at a fixed rate or at full speed, with latency percentiles.
+
+use std::time::{Duration, Instant};
+
+pub struct Measured {
+    pub latencies: Vec<Duration>,
+    pub errors: usize,
+    pub elapsed: Duration,
+}
+
+impl Measured {
+    pub fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn percentile(&self, p: f64) -> Duration {
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(index).copied().unwrap_or_default()
+    }
+
+    /// Percentiles without a rate, for measurements that are not request throughput.
+    pub fn latency_summary(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} alerts, {} lost or failed",
+            ms(self.percentile(0.50)),
+            ms(self.percentile(0.99)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+            self.latencies.len(),
+            self.errors
+        )
+    }
+
+    pub fn summary(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors",
+            self.rate(),
+            ms(self.percentile(0.50)),
+            ms(self.percentile(0.99)),
+            self.latencies.len(),
+            self.errors
+        )
+    }
+}
+
+/// `clients` keep-alive workers for `length`; with a `rate`, requests start on a fixed schedule.
+pub async fn run<F>(request: &F, clients: usize, length: Duration, rate: Option<u32>) -> Measured
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
+    let start = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..clients {
+        let request = request.clone();
+        workers.spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut latencies, mut errors) = (Vec::new(), 0);
+            let period = rate.map(|r| Duration::from_secs_f64(clients as f64 / f64::from(r.max(1))));
+            let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64(worker as f64 / clients as f64));
+            while start.elapsed() < length {
+                if let Some(period) = period {
+                    tokio::time::sleep_until(next.into()).await;
+                    next += period;
+                }
+                let sent = Instant::now();
+                match request(&client).send().await {
+                    Ok(response) if response.status().is_success() => {
+                        let _ = response.bytes().await;
+                        latencies.push(sent.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut measured = Measured { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    while let Some(Ok((latencies, errors))) = workers.join_next().await {
+        measured.latencies.extend(latencies);
+        measured.errors += errors;
+    }
+    measured.elapsed = start.elapsed();
+    measured.latencies.sort_unstable();
+    measured
+}

@@ -1,0 +1,73 @@
+//! `tollgate-bench`: check-and-reserve over HTTP (4 applicable budgets) at a fixed rate and at full
+//! speed, side by side with a trivial axum handler on the same machine as the ceiling; and alert
+//! latency from a threshold crossing to webhook receipt.
+//!
+//! `cargo run --release -p server --bin tollgate-bench -- --database sqlite --rate 1000 --seconds 10`
+//! `cargo run --release -p server --bin tollgate-bench -- --scenario alerts --database postgres`
+
+mod alert_latency;
+mod load;
+mod setup;
+
+use clap::Parser;
+use std::time::Duration;
+
+#[derive(Parser)]
+struct Args {
+    /// `check` (check-and-reserve throughput and latency) or `alerts` (crossing to webhook latency).
+    #[arg(long, default_value = "check")]
+    scenario: String,
+    /// `sqlite` (a temporary file) or `postgres` (a temporary database on 127.0.0.1:5432).
+    #[arg(long, default_value = "sqlite")]
+    database: String,
+    /// Requests per second for the latency run.
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent keep-alive clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Threshold crossings in the alerts scenario, one every 25 ms.
+    #[arg(long, default_value_t = 200)]
+    crossings: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let database = setup::BenchDatabase::create(&args.database).await?;
+    match args.scenario.as_str() {
+        "alerts" => {
+            let measured = alert_latency::measure(&database, args.crossings, Duration::from_millis(25)).await?;
+            println!("{}: threshold crossing to webhook receipt: {}", args.database, measured.latency_summary());
+        }
+        _ => check_and_reserve(&args, &database).await?,
+    }
+    database.cleanup().await
+}
+
+async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyhow::Result<()> {
+    let app = database.server().await?;
+    let org = setup::organization(&app).await?;
+    setup::four_budget_chain(&app, &org).await?;
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    let trivial = setup::trivial_server().await?;
+
+    let body = serde_json::json!({ "user": "bench-user", "project": "bench", "category": "llm", "model": "gpt-4o-mini",
+                                   "estimated_input_tokens": 1000, "max_output_tokens": 200, "ttl_seconds": 3600 });
+    let key = org.key;
+    let check =
+        move |client: &reqwest::Client| client.post(format!("{base}/api/v1/check")).bearer_auth(&key).json(&body);
+    let length = Duration::from_secs(args.seconds);
+    let paced = load::run(&check, args.clients, length, Some(args.rate)).await;
+    println!("{}: check-and-reserve at {} req/s target: {}", args.database, args.rate, paced.summary());
+    let full = load::run(&check, args.clients, length, None).await;
+    println!("{}: check-and-reserve at full speed, {} clients: {}", args.database, args.clients, full.summary());
+    let ceiling_request = move |client: &reqwest::Client| client.post(format!("{trivial}/")).body("{}");
+    let ceiling = load::run(&ceiling_request, args.clients, length, None).await;
+    println!("trivial axum handler at full speed, {} clients: {}", args.clients, ceiling.summary());
+    println!("throughput ratio check/trivial: {:.1} %", 100.0 * full.rate() / ceiling.rate());
+    Ok(())
+}
