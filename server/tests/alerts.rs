@@ -8,7 +8,7 @@ use app::services::alerts::{forecasts::raise_forecast_alerts, recipients};
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::receivers::{eventually, HttpReceiver, SmtpReceiver};
-use common::{spawn_app_with_mailer, Backend, TestApp};
+use common::{spawn_app_with_mailer, spawn_instance, Backend, TestApp};
 use rust_decimal_macros::dec;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
@@ -121,6 +121,25 @@ async fn concurrent_crossings_fire_once_on_every_channel(backend: Backend) {
     assert_ne!(alerts[4].window_start, alerts[0].window_start);
 }
 on_both_databases!(fire_once_everywhere, concurrent_crossings_fire_once_on_every_channel);
+
+async fn two_instances_raise_each_threshold_once(backend: Backend) {
+    let s = scene(backend).await;
+    let second = spawn_instance(&s.app).await;
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..60 {
+        let app = if i % 2 == 0 { &s.app } else { &second };
+        let (client, url, key) = (app.client.clone(), format!("{}/api/v1/usage", app.address), s.fixture.key.clone());
+        let body = json!({ "event_id": format!("e-{i}"), "occurred_at": s.app.clock_now(), "user": "rory",
+                           "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "2" });
+        posts.spawn(async move { client.post(url).bearer_auth(key).json(&body).send().await.unwrap().status() });
+    }
+    while let Some(status) = posts.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    let thresholds: Vec<Option<i32>> = alerts_of(&s.app).await.iter().map(|a| a.threshold).collect();
+    assert_eq!(thresholds, vec![Some(50), Some(75), Some(90), Some(100)], "$120 over two instances");
+}
+on_both_databases!(two_instances, two_instances_raise_each_threshold_once);
 
 async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
     let s = scene(backend).await;
@@ -249,5 +268,10 @@ async fn forecasts_alert_once_per_window_before_the_money_runs_out(backend: Back
     let detail: serde_json::Value = serde_json::from_str(&forecast.detail).unwrap();
     assert_eq!(detail["spent"], json!("340"));
     assert!(forecast.body.contains("USD 591.67"), "{}", forecast.body);
+
+    // Threshold alerts carry the forecast too: $380 of $500 at 10:00 on the 18th, $20 a day.
+    spend(&s, "now-40", "40").await;
+    let crossed = alert::Entity::find().filter(alert::Column::Threshold.eq(75)).one(&s.app.db).await.unwrap().unwrap();
+    assert!(crossed.body.contains("the limit runs out around 2026-11-24"), "{}", crossed.body);
 }
 on_both_databases!(forecast, forecasts_alert_once_per_window_before_the_money_runs_out);

@@ -1,5 +1,6 @@
 //! Threshold alerts: raised inside the write that moves a budget window's spend past a threshold.
 
+use super::forecasts::cost_forecast;
 use super::raise::{raise, Audience, NewAlert};
 use crate::services::engine::budgets::ApplicableBudget;
 use chrono::{DateTime, Utc};
@@ -7,6 +8,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbErr};
 use tollgate_domain::alerting::severity;
+use tollgate_domain::forecast::Forecast;
 use tollgate_domain::thresholds::{crossed, parse_thresholds, DEFAULT_THRESHOLDS};
 use tollgate_domain::{LimitKind, Usage, Window};
 
@@ -26,7 +28,16 @@ pub async fn raise_crossings(
     for limit in &budget.rules.limits {
         for pct in crossed(before.get(limit.kind), after.get(limit.kind), limit.hard, &thresholds) {
             let used = after.get(limit.kind);
-            let (title, body) = describe(budget, window, tz, limit.kind, pct, used, limit.hard);
+            let (title, mut body) = describe(budget, window, tz, limit.kind, pct, used, limit.hard);
+            let outlook = match limit.kind {
+                LimitKind::Cost if window.contains(now) && pct < 100 => {
+                    cost_forecast(txn, &budget.model, tz, now).await?.map(|(_, _, outlook, _)| outlook)
+                }
+                _ => None,
+            };
+            if let Some(outlook) = &outlook {
+                body.push_str(&foresee(outlook, limit.hard, &budget.model.currency, tz));
+            }
             let new = NewAlert {
                 org_id: budget.model.org_id,
                 budget: Some(&budget.model),
@@ -53,6 +64,8 @@ pub async fn raise_crossings(
                     "currency": budget.model.currency,
                     "window_start": window.start,
                     "window_end": window.end,
+                    "projected": outlook.as_ref().map(|o| o.projected),
+                    "exhaustion": outlook.as_ref().and_then(|o| o.exhaustion),
                     "link": format!("/budgets/{}", budget.model.id),
                 }),
             };
@@ -62,6 +75,18 @@ pub async fn raise_crossings(
         }
     }
     Ok(raised)
+}
+
+/// " At the recent daily pattern …": where spend is heading by the window's end, and when it runs out.
+fn foresee(outlook: &Forecast, hard: Decimal, currency: &str, tz: Tz) -> String {
+    let projected = amount(LimitKind::Cost, outlook.projected, currency);
+    match outlook.exhaustion.filter(|_| outlook.projected > hard) {
+        Some(at) => format!(
+            " At the recent daily pattern the window ends around {projected}; the limit runs out around {}.",
+            at.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+        ),
+        None => format!(" At the recent daily pattern the window ends around {projected}, within the limit."),
+    }
 }
 
 /// An amount of a limit in words: "USD 12.50", "120,000 tokens", "40 operations".
