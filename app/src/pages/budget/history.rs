@@ -53,6 +53,20 @@ fn summarize(kind: &str, detail: &serde_json::Value) -> String {
         "reservation_expired" => "A reservation expired unsettled and was released".to_owned(),
         "alert_recipient_added" => format!("Alert recipient added: {} {}", text("kind"), text("target")),
         "alert_recipient_removed" => "Alert recipient removed".to_owned(),
+        "window_closed" => {
+            let over = detail.get("over_budget").and_then(|v| v.as_bool()).unwrap_or(false);
+            match detail.get("cost_hard").and_then(|v| v.as_str()) {
+                Some(hard) => format!(
+                    "Window closed: {} {} spent of {hard} ({})",
+                    text("currency"),
+                    text("cost_spent"),
+                    if over { "over budget" } else { "within budget" }
+                ),
+                None => "Window closed".to_owned(),
+            }
+        }
+        "limit_increase_scheduled" => format!("Increase approved, from {}", text("applies_from")),
+        "limit_increased" => "Hard level raised".to_owned(),
         other => other.replace('_', " "),
     }
 }
