@@ -13,8 +13,10 @@ pub const MAX_OVERRIDE_DAYS: i64 = 90;
 pub enum RequestKind {
     /// Extra allowance until a time, then gone.
     Override,
-    /// A permanent raise of the hard levels, applied at once.
+    /// A permanent raise of the hard levels, at once or from the next window.
     Increase,
+    /// Unused allowance moved from a sibling budget until the current window ends.
+    Reallocation,
 }
 
 impl RequestKind {
@@ -22,11 +24,14 @@ impl RequestKind {
         match self {
             RequestKind::Override => "override",
             RequestKind::Increase => "increase",
+            RequestKind::Reallocation => "reallocation",
         }
     }
 
     pub fn parse(value: &str) -> Option<RequestKind> {
-        [RequestKind::Override, RequestKind::Increase].into_iter().find(|k| k.as_str() == value)
+        [RequestKind::Override, RequestKind::Increase, RequestKind::Reallocation]
+            .into_iter()
+            .find(|k| k.as_str() == value)
     }
 }
 
@@ -61,6 +66,9 @@ pub fn validate(kind: RequestKind, ask: &Ask, now: DateTime<Utc>) -> Result<(), 
         (RequestKind::Override, _) => Err(RequestError::BadUntil),
         (RequestKind::Increase, None) => Ok(()),
         (RequestKind::Increase, Some(_)) => Err(RequestError::UntilOnIncrease),
+        // Ends with the window it was made in, whatever the period's length.
+        (RequestKind::Reallocation, Some(until)) if until > now => Ok(()),
+        (RequestKind::Reallocation, _) => Err(RequestError::BadUntil),
     }
 }
 

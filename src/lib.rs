@@ -13,6 +13,7 @@ pub mod limits;
 pub mod money;
 pub mod period;
 pub mod pricing;
+pub mod reallocation;
 pub mod scope;
 pub mod thresholds;
 

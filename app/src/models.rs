@@ -104,6 +104,9 @@ pub struct RequestView {
     /// The budget now: cost spent this window and the hard cost level (if it has one).
     pub cost_spent: Decimal,
     pub cost_hard: Option<Decimal>,
+    /// Cost forecast for the window end (weekday pattern of the last 28 days) and when it runs out.
+    pub cost_projected: Option<Decimal>,
+    pub exhaustion: Option<DateTime<Utc>>,
     /// Every decision and note so far, oldest first: (who, what, comment).
     pub notes: Vec<(String, String, String)>,
 }

@@ -10,6 +10,7 @@ mod m20261128_000005_requests;
 mod m20261128_000006_alerts;
 mod m20261128_000007_windows_and_hooks;
 mod m20261128_000008_scheduled_increases;
+mod m20261128_000009_reallocation;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_alerts::Migration),
             Box::new(m20261128_000007_windows_and_hooks::Migration),
             Box::new(m20261128_000008_scheduled_increases::Migration),
+            Box::new(m20261128_000009_reallocation::Migration),
         ]
     }
 }

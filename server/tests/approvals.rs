@@ -79,6 +79,8 @@ async fn an_approved_override_is_honoured_at_once(backend: Backend) {
     assert_eq!(check(&s, "40").await, "deny", "$130 would pass the $100 hard level");
     let id = ask(&s, "override", "50", "2").await;
     let queue: Value = s.approver.call("requests", &[]).await.json().await.unwrap();
+    let projected: rust_decimal::Decimal = queue[0]["cost_projected"].as_str().unwrap().parse().unwrap();
+    assert!(projected >= dec!(90), "the queue shows the forecast: {projected}");
     let row = &queue[0];
     assert_eq!(row["status"], "pending");
     assert_eq!(row["requester"], "rory@example.com");

@@ -23,6 +23,7 @@ pub struct Model {
     pub from_next_window: bool,
     pub applies_from: Option<DateTimeUtc>,
     pub applied_at: Option<DateTimeUtc>,
+    pub source_budget_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

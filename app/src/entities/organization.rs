@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub timezone: String,
     pub currency: String,
+    /// Reallocations above this amount (money in billionths) need an approver; none when null.
+    pub reallocate_freely_up_to: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

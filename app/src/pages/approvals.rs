@@ -66,6 +66,7 @@ pub async fn request_budget(
         };
         let input = NewRequest {
             from_next_window,
+            source_budget_id: None,
             kind,
             cost: number("cost", cost)?,
             tokens: number("tokens", tokens)?,
@@ -169,6 +170,9 @@ fn RequestCard(
         ("override", Some(hard), Some(more)) => {
             format!("allowance {} + {} until the override ends", money(hard), money(more))
         }
+        ("reallocation", Some(hard), Some(more)) => {
+            format!("allowance {} + {} moved from a sibling budget until the window ends", money(hard), money(more))
+        }
         _ => String::new(),
     };
     let is_open = matches!(request.status.as_str(), "pending" | "needs_info");
@@ -189,6 +193,11 @@ fn RequestCard(
                 })}
                 <dt>"Spent this window"</dt>
                 <dd>{format!("{}{}", money(request.cost_spent), request.cost_hard.map(|h| format!(" of {}", money(h))).unwrap_or_default())}</dd>
+                {request.cost_projected.map(|projected| view! {
+                    <dt>"Forecast"</dt>
+                    <dd data-testid="request-forecast">{format!("{} at the window end{}", money(projected),
+                        request.exhaustion.map(|at| format!(", runs out around {}", at.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default())}</dd>
+                })}
                 {(!after.is_empty()).then(|| view! { <dt>"After approval"</dt><dd>{after.clone()}</dd> })}
                 <dt>"Approvals"</dt><dd>{format!("{} of {}", request.approvals, request.approvals_needed)}</dd>
                 <dt>"Decide by"</dt><dd>{request.decide_by.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>

@@ -11,6 +11,7 @@ pub mod event_hooks;
 pub mod feed;
 pub mod members;
 pub mod organizations;
+pub mod reallocation;
 pub mod reconcile;
 pub mod requests;
 pub mod setup;

@@ -53,6 +53,7 @@ pub async fn create_organization(
         name: Set(name.to_owned()),
         timezone: Set(tz.name().to_owned()),
         currency: Set(currency.to_string()),
+        reallocate_freely_up_to: Set(None),
         created_at: Set(now),
     }
     .insert(db)

@@ -92,6 +92,7 @@ pub async fn create(
         operations: input.operations,
         until: input.until,
         from_next_window: input.from_next_window,
+        source_budget_id: None,
         reason: input.reason,
     };
     let requester = Requester::ApiKeyFor { user: &person, key: format!("api-key:{}", client.key_id) };

@@ -67,6 +67,8 @@ fn summarize(kind: &str, detail: &serde_json::Value) -> String {
         }
         "limit_increase_scheduled" => format!("Increase approved, from {}", text("applies_from")),
         "limit_increased" => "Hard level raised".to_owned(),
+        "allowance_moved_out" => format!("{} {} moved to {}", text("currency"), text("cost"), text("to_name")),
+        "allowance_moved_in" => format!("{} {} moved in from {}", text("currency"), text("cost"), text("from_name")),
         other => other.replace('_', " "),
     }
 }

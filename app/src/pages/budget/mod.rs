@@ -1,7 +1,8 @@
-//! One budget's page: this window per limit, the forecast, its alert settings and its history.
+//! One budget's page: this window per limit, the forecast, alert settings, moving allowance and its history.
 
 mod alerts;
 mod history;
+mod reallocate;
 
 use crate::components::refused;
 use crate::errors::AppError;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use alerts::{AddRecipient, RemoveRecipient, SetAlertRules};
+pub use reallocate::{ReallocateAllowance, SetReallocationRule};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastView {
@@ -31,6 +33,7 @@ pub struct BudgetDetailView {
     pub row: BudgetRow,
     pub forecast: Option<ForecastView>,
     pub alerts: alerts::AlertSettings,
+    pub reallocation: reallocate::ReallocationOptions,
     pub history: Vec<history::HistoryEntry>,
 }
 
@@ -57,7 +60,8 @@ pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError
         let row = crate::pages::budgets::budget_row(&state.db, &me, &org, model.clone(), now).await?;
         let alerts = alerts::settings(&state.db, &model, row.may_manage).await?;
         let history = history::entries(&state.db, &model).await?;
-        Ok(BudgetDetailView { row, forecast, alerts, history })
+        let reallocation = reallocate::options(&state.db, &me, &org, &model).await?;
+        Ok(BudgetDetailView { row, forecast, alerts, reallocation, history })
     })
     .await
 }
@@ -69,8 +73,13 @@ pub fn BudgetPage() -> impl IntoView {
     let add = ServerAction::<AddRecipient>::new();
     let remove = ServerAction::<RemoveRecipient>::new();
     let rules = ServerAction::<SetAlertRules>::new();
+    let moved = ServerAction::<ReallocateAllowance>::new();
+    let rule = ServerAction::<SetReallocationRule>::new();
     let detail = Resource::new(
-        move || (id(), add.version().get(), remove.version().get(), rules.version().get()),
+        move || {
+            let versions = (add.version().get(), remove.version().get(), rules.version().get());
+            (id(), versions, moved.version().get(), rule.version().get())
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => budget_detail(id).await,
@@ -89,6 +98,7 @@ pub fn BudgetPage() -> impl IntoView {
                         <h1>{d.row.budget.input.name.clone()}</h1>
                         <ThisWindow row=d.row.clone() forecast=d.forecast.clone()/>
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
+                        <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>
                         <history::HistorySection entries=d.history.clone()/>
                     }),
                 }

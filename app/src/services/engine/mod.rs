@@ -8,6 +8,7 @@
 pub mod budgets;
 mod counters;
 pub mod events;
+pub mod reallocate;
 mod record;
 mod reserve;
 pub mod resolve;

@@ -48,6 +48,10 @@ pub(super) async fn apply(
             events::record_by(db, target.org_id, Some(target.id), "override_granted", detail, &approver.email, now)
                 .await?;
         }
+        RequestKind::Reallocation => {
+            crate::services::reallocation::apply_approved(db, approver, request, &target, grant.amount.cost, now)
+                .await?;
+        }
         RequestKind::Increase if request.from_next_window => {
             let applies_from = next_window_start(db, &target, now).await?;
             let mut row: budget_request::ActiveModel = request.clone().into();

@@ -33,6 +33,8 @@ pub struct NewRequest {
     pub until: Option<DateTime<Utc>>,
     /// For increases: raise the limits when the budget's next window starts, not at approval.
     pub from_next_window: bool,
+    /// For reallocations: the sibling budget the allowance comes from.
+    pub source_budget_id: Option<Uuid>,
     pub reason: String,
 }
 
@@ -96,6 +98,11 @@ pub async fn create(
     }
     let ask = ask_of(input.cost, input.tokens, input.operations, input.until);
     approval::validate(input.kind, &ask, now).map_err(invalid)?;
+    if (input.kind == RequestKind::Reallocation) != input.source_budget_id.is_some() {
+        return Err(invalid(
+            "allowance is moved between budgets from the budget's page (a reallocation), not asked for",
+        ));
+    }
     if input.from_next_window && input.kind != RequestKind::Increase {
         return Err(invalid("only an increase can start from the next window; an override starts when approved"));
     }
@@ -122,6 +129,7 @@ pub async fn create(
         from_next_window: Set(input.from_next_window),
         applies_from: Set(None),
         applied_at: Set(None),
+        source_budget_id: Set(input.source_budget_id),
     }
     .insert(&txn)
     .await?;

@@ -5,6 +5,7 @@ use crate::auth::Account;
 use crate::entities::{budget, budget_request, organization, user};
 use crate::errors::AppError;
 use crate::models::RequestView;
+use crate::services::alerts::forecasts::cost_forecast;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tollgate_domain::approval;
@@ -47,6 +48,8 @@ pub async fn view(
     let org = organization::Entity::find_by_id(row.org_id).one(db).await?.ok_or(AppError::Internal)?;
     let now_report = crate::services::engine::current_report(db, target.clone(), &org.timezone, now).await?;
     let cost = now_report.limits.iter().find(|l| l.limit_type == tollgate_domain::LimitKind::Cost);
+    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let outlook = cost_forecast(db, &target, tz, now).await?.map(|(_, _, outlook, _)| outlook);
     let all = decisions(db, row.id).await?;
     let mut notes = Vec::with_capacity(all.len());
     for d in &all {
@@ -78,6 +81,8 @@ pub async fn view(
         approvals_needed: approval::approvals_needed(target.two_approvers_above.map(from_storage), &stored_ask(&row)),
         cost_spent: cost.map(|l| l.spent).unwrap_or_default(),
         cost_hard: cost.map(|l| l.hard),
+        cost_projected: outlook.as_ref().map(|o| o.projected.round_dp(2)),
+        exhaustion: outlook.and_then(|o| o.exhaustion),
         notes,
     })
 }
