@@ -1,5 +1,6 @@
 // Requests in a real browser: a member asks for an override on the Budgets page; an approver
-// approves part of it on the Requests page; the requester sees the outcome.
+// approves part of it on the Requests page; the requester sees the outcome and the new allowance
+// on the Budgets page and on the dashboard.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -60,6 +61,12 @@ test("a member asks for more and an approver grants part of it", async () => {
   // The budget list shows the new allowance at once: the hard level plus the approved 100.
   await asker.goto(`${server.baseUrl}/budgets`);
   assert.equal(await allowanceOf(), allowanceBefore + 100);
+
+  // So does the dashboard: the budget's tile counts against the new allowance.
+  await asker.goto(`${server.baseUrl}/`);
+  const tile = asker.locator(`article.budget-tile[data-budget="${budgetName}"]`).locator('[data-limit="cost"]');
+  const tileAllowance = Number((await tile.textContent()).match(/of ([\d,]+\.\d\d)/)[1].replaceAll(",", ""));
+  assert.equal(tileAllowance, allowanceBefore + 100);
 
   await asker.goto(`${server.baseUrl}/requests`);
   const mine = asker.locator("section[data-request]").first();

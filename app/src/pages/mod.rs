@@ -11,3 +11,4 @@ pub mod not_found;
 pub mod overview;
 pub mod setup;
 pub mod teams;
+pub mod your_budgets;

@@ -1,4 +1,4 @@
-//! The organization overview: counts, spend over the last N days as a chart, top projects and models.
+//! The organization overview: counts, the viewer's budgets, spend over the last N days as a chart, top projects and models.
 
 use crate::components::{refused, Chart};
 use crate::errors::AppError;
@@ -108,6 +108,7 @@ fn OrgOverviewView(org: OrgOverview) -> impl IntoView {
             <Stat label="Projects".to_string() value=org.projects.to_string()/>
             <Stat label="Budgets".to_string() value=org.budgets.to_string()/>
         </section>
+        <super::your_budgets::YourBudgets/>
         <section class="card">
             <h2 id="daily-spend">{format!("Daily spend, last {days} days")}</h2>
             <Chart option=Signal::derive(move || chart.clone()) label=format!("Daily spend over the last {days} days")/>
