@@ -3,6 +3,7 @@
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::{BudgetInput, BudgetView, LimitUsage};
+use crate::pages::budget_filters::{BudgetFilters, FilterBar};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -135,7 +136,8 @@ pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppE
 pub fn BudgetsPage() -> impl IntoView {
     let set_state = ServerAction::<SetBudgetState>::new();
     let ask = ServerAction::<crate::pages::approvals::RequestBudget>::new();
-    let list = Resource::new(move || set_state.version().get(), |_| budgets());
+    let query = leptos_router::hooks::use_query_map();
+    let list = Resource::new(move || (set_state.version().get(), query.get()), |_| budgets());
     view! {
         <Title text="Budgets · Tollgate"/>
         <h1>"Budgets"</h1>
@@ -147,14 +149,24 @@ pub fn BudgetsPage() -> impl IntoView {
                     Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
                         <section class="card"><p>"No budgets you can see yet."</p></section>
                     })),
-                    Ok(rows) => Either::Right(Either::Right(view! {
+                    Ok(rows) => Either::Right(Either::Right({
+                        let filters = BudgetFilters::from_query(&query.read_untracked());
+                        let mut categories: Vec<String> =
+                            rows.iter().map(|r| r.budget.input.category.clone().unwrap_or_else(|| "all".into())).collect();
+                        categories.sort();
+                        categories.dedup();
+                        let shown = filters.apply(rows.clone());
+                        view! {
                         <section class="card">
+                            <FilterBar filters categories/>
+                            <p class="muted" data-testid="budget-count">{format!("{} of {} budgets", shown.len(), rows.len())}</p>
                             <table>
                                 <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"This window"</th><th>"State"</th><th></th></tr></thead>
-                                <tbody>{rows.iter().cloned().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
+                                <tbody>{shown.into_iter().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
                             </table>
                         </section>
                         <AskForMore rows ask/>
+                        }
                     })),
                 }
             })}

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod approvals;
 pub mod budget;
+pub mod budget_filters;
 pub mod budgets;
 pub mod inbox;
 pub mod login;

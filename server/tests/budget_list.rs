@@ -1,0 +1,43 @@
+//! The budget list filters and sorts from its query string, server-rendered (works before hydration).
+
+mod common;
+
+use common::browser::signed_in;
+use common::fixtures::{add_budget, add_project, organization, BudgetSpec};
+use common::{spawn_app, Backend};
+use rust_decimal_macros::dec;
+use serde_json::json;
+
+async fn the_list_filters_and_sorts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let search = add_project(&app, fixture.org_id, fixture.team_id, "search").await;
+    add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let mut weekly = BudgetSpec::cost("project", search, dec!(100));
+    weekly.period = "weekly";
+    add_budget(&app, fixture.org_id, weekly).await;
+    add_budget(&app, fixture.org_id, BudgetSpec::cost("team", fixture.team_id, dec!(500))).await;
+    for (project, cost) in [("chatbot", "20"), ("search", "70")] {
+        let body = json!({ "event_id": project, "occurred_at": app.clock_now(), "user": "rory", "project": project,
+                           "category": "llm", "model": "gpt-4o", "cost": cost });
+        assert_eq!(app.post_json(&fixture.key, "/api/v1/usage", body).await.0, 200);
+    }
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let page = |query: &'static str| {
+        let admin = &admin;
+        async move { admin.get(&format!("/budgets{query}")).await.text().await.unwrap() }
+    };
+    assert!(page("").await.contains("3 of 3 budgets"));
+    assert!(page("?scope=team").await.contains("1 of 3 budgets"));
+    assert!(page("?period=weekly").await.contains("1 of 3 budgets"));
+    assert!(page("?scope=any&status=over_budget").await.contains("0 of 3 budgets"));
+
+    // Projects by spend: search ($70) before chatbot ($20); by name the other way round.
+    let by_spend = page("?scope=project&sort=spend").await;
+    assert!(by_spend.contains("2 of 3 budgets"));
+    let position = |html: &str, needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
+    assert!(position(&by_spend, "70.00 of 100.00") < position(&by_spend, "20.00 of 100.00"), "highest spend first");
+    let by_name = page("?scope=project").await;
+    assert!(by_name.contains(r#"<option value="project" selected"#), "the form shows the filter in use");
+}
+on_both_databases!(filters_and_sorting, the_list_filters_and_sorts);
