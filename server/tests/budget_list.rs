@@ -1,11 +1,14 @@
-//! The budget list filters and sorts from its query string, server-rendered (works before hydration).
+//! The budget list filters and sorts from its query string, server-rendered (works before hydration);
+//! budgets without history are deleted, others archived.
 
 mod common;
 
+use app::entities::{budget, budget_event};
 use common::browser::signed_in;
 use common::fixtures::{add_budget, add_project, organization, BudgetSpec};
 use common::{spawn_app, Backend};
 use rust_decimal_macros::dec;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 async fn the_list_filters_and_sorts(backend: Backend) {
@@ -41,3 +44,32 @@ async fn the_list_filters_and_sorts(backend: Backend) {
     assert!(by_name.contains(r#"<option value="project" selected"#), "the form shows the filter in use");
 }
 on_both_databases!(filters_and_sorting, the_list_filters_and_sorts);
+
+async fn delete_only_without_history_else_archive(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let used = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let quiet = add_project(&app, fixture.org_id, fixture.team_id, "quiet").await;
+    let unused = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", quiet, dec!(500))).await;
+    let body = json!({ "event_id": "e-1", "occurred_at": app.clock_now(), "user": "rory", "project": "chatbot",
+                       "category": "llm", "model": "gpt-4o", "cost": "99" });
+    assert_eq!(app.post_json(&fixture.key, "/api/v1/usage", body).await.0, 200);
+    let (viewer, _) = signed_in(&app, fixture.org_id, "vic@example.com", &["viewer"]).await;
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    assert_eq!(viewer.call("delete_budget", &[("budget_id", &unused.to_string())]).await.status(), 403);
+
+    let said: String = admin.call("delete_budget", &[("budget_id", &unused.to_string())]).await.json().await.unwrap();
+    assert_eq!(said, "project budget is deleted.");
+    assert!(budget::Entity::find_by_id(unused).one(&app.db).await.unwrap().is_none());
+    let said: String = admin.call("delete_budget", &[("budget_id", &used.to_string())]).await.json().await.unwrap();
+    assert!(said.contains("archived instead"), "{said}");
+    let archived = budget::Entity::find_by_id(used).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(archived.state, "archived");
+    let check = json!({ "user": "rory", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                        "estimated_cost": "50", "ttl_seconds": 60 });
+    let (_, decision) = app.post_json(&fixture.key, "/api/v1/check", check).await;
+    assert_eq!(decision["decision"], "allow", "an archived budget no longer applies");
+    let audit = budget_event::Entity::find().filter(budget_event::Column::Kind.eq("budget_deleted"));
+    assert_eq!(audit.one(&app.db).await.unwrap().unwrap().actor.as_deref(), Some("ada@example.com"));
+}
+on_both_databases!(delete_or_archive, delete_only_without_history_else_archive);

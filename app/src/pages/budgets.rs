@@ -132,6 +132,28 @@ pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppE
     .await
 }
 
+/// Deletes a budget without history, or archives one with history (its figures stay for reports).
+#[server(prefix = "/rpc", endpoint = "delete_budget")]
+pub async fn delete_budget(budget_id: Uuid) -> Result<String, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::budgets::{self, Removal};
+        use crate::services::engine::begin_write;
+        let app = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&app.db).await?;
+        let (me, current) = managed_budget(&txn, budget_id).await?;
+        let name = current.name.clone();
+        let removal = budgets::delete_or_archive(&txn, me.org_id, current, &me.email, app.clock.now()).await?;
+        txn.commit().await?;
+        Ok(match removal {
+            Removal::Deleted => format!("{name} is deleted."),
+            Removal::Archived => {
+                format!("{name} has history, so it is archived instead: it no longer applies, and its figures stay.")
+            }
+        })
+    })
+    .await
+}
+
 #[component]
 pub fn BudgetsPage() -> impl IntoView {
     let set_state = ServerAction::<SetBudgetState>::new();

@@ -231,3 +231,38 @@ pub async fn set_state(
     super::engine::events::record_by(db, org_id, Some(updated.id), "budget_state_changed", detail, actor, now).await?;
     Ok(updated)
 }
+
+/// What became of a budget someone asked to delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Deleted,
+    /// It has history (usage, requests, alerts, overrides or closed windows), which is kept.
+    Archived,
+}
+
+/// Deletes a budget that never had any history; archives one that has.
+pub async fn delete_or_archive(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    current: budget::Model,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Removal, EngineError> {
+    use crate::entities::{alert, alert_recipient, budget_counter, budget_override, budget_request, window_close};
+    use sea_orm::PaginatorTrait;
+    let id = current.id;
+    let history = budget_counter::Entity::find().filter(budget_counter::Column::BudgetId.eq(id)).count(db).await?
+        + budget_request::Entity::find().filter(budget_request::Column::BudgetId.eq(id)).count(db).await?
+        + budget_override::Entity::find().filter(budget_override::Column::BudgetId.eq(id)).count(db).await?
+        + alert::Entity::find().filter(alert::Column::BudgetId.eq(id)).count(db).await?
+        + window_close::Entity::find().filter(window_close::Column::BudgetId.eq(id)).count(db).await?;
+    if history > 0 {
+        set_state(db, org_id, current, "archived", actor, now).await?;
+        return Ok(Removal::Archived);
+    }
+    alert_recipient::Entity::delete_many().filter(alert_recipient::Column::BudgetId.eq(id)).exec(db).await?;
+    budget::Entity::delete_by_id(id).exec(db).await?;
+    let detail = serde_json::json!({ "budget_id": id, "name": current.name });
+    super::engine::events::record_by(db, org_id, Some(id), "budget_deleted", detail, actor, now).await?;
+    Ok(Removal::Deleted)
+}

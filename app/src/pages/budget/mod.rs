@@ -75,10 +75,11 @@ pub fn BudgetPage() -> impl IntoView {
     let rules = ServerAction::<SetAlertRules>::new();
     let moved = ServerAction::<ReallocateAllowance>::new();
     let rule = ServerAction::<SetReallocationRule>::new();
+    let removed = ServerAction::<crate::pages::budgets::DeleteBudget>::new();
     let detail = Resource::new(
         move || {
             let versions = (add.version().get(), remove.version().get(), rules.version().get());
-            (id(), versions, moved.version().get(), rule.version().get())
+            (id(), versions, moved.version().get(), rule.version().get(), removed.version().get())
         },
         |(id, ..)| async move {
             match id {
@@ -88,6 +89,7 @@ pub fn BudgetPage() -> impl IntoView {
         },
     );
     view! {
+        {crate::components::outcome(move || removed.value().get(), |said: &String| said.clone())}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -100,6 +102,7 @@ pub fn BudgetPage() -> impl IntoView {
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
                         <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>
                         <history::HistorySection entries=d.history.clone()/>
+                        {d.row.may_manage.then(|| view! { <RemoveBudget budget_id=d.row.budget.id removed/> })}
                     }),
                 }
             })}
@@ -156,6 +159,22 @@ fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
                 </p>
                 <p class="muted">"Method: what is spent so far plus, for each remaining day, the average spend of that weekday over the last 28 days."</p>
             })}
+        </section>
+    }
+}
+
+/// Delete (no history) or archive (history is kept); a required checkbox is the confirmation.
+#[component]
+fn RemoveBudget(budget_id: Uuid, removed: ServerAction<crate::pages::budgets::DeleteBudget>) -> impl IntoView {
+    view! {
+        <section class="card danger" id="remove">
+            <h2>"Delete this budget"</h2>
+            <p class="muted">"A budget that never had usage, requests or alerts is deleted; one with history is archived: it stops applying and its figures stay for reports."</p>
+            <leptos::form::ActionForm action=removed attr:class="inline">
+                <input type="hidden" name="budget_id" value=budget_id.to_string()/>
+                <label class="check"><input type="checkbox" required/> "I understand this cannot be undone"</label>
+                <button type="submit">"Delete or archive"</button>
+            </leptos::form::ActionForm>
         </section>
     }
 }
