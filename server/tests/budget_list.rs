@@ -1,5 +1,5 @@
 //! The budget list filters and sorts from its query string, server-rendered (works before hydration);
-//! budgets without history are deleted, others archived.
+//! edits are reviewed before they are saved; budgets without history are deleted, others archived.
 
 mod common;
 
@@ -73,3 +73,70 @@ async fn delete_only_without_history_else_archive(backend: Backend) {
     assert_eq!(audit.one(&app.db).await.unwrap().unwrap().actor.as_deref(), Some("ada@example.com"));
 }
 on_both_databases!(delete_or_archive, delete_only_without_history_else_archive);
+
+async fn edits_are_reviewed_before_they_are_saved(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let id = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let (lead, lead_id) = signed_in(&app, fixture.org_id, "lena@example.com", &["lead"]).await;
+    let row = app::entities::team_member::ActiveModel {
+        team_id: sea_orm::Set(fixture.team_id),
+        user_id: sea_orm::Set(lead_id),
+        is_lead: sea_orm::Set(true),
+    };
+    app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    let id_text = id.to_string();
+    let form = |cost_hard: &'static str, confirm: bool| {
+        let mut form = vec![
+            ("budget_id", id_text.clone()),
+            ("name", "Chatbot".to_owned()),
+            ("period", "monthly".to_owned()),
+            ("cost_soft", "".to_owned()),
+            ("cost_hard", cost_hard.to_owned()),
+            ("tokens_soft", "".to_owned()),
+            ("tokens_hard", "".to_owned()),
+            ("operations_soft", "".to_owned()),
+            ("operations_hard", "".to_owned()),
+            ("enforcement", "hard_stop".to_owned()),
+            ("grace_minutes", "0".to_owned()),
+            ("reserve_cost", "0".to_owned()),
+        ];
+        if confirm {
+            form.push(("confirm", "yes".to_owned()));
+        }
+        form
+    };
+    let call = |form: Vec<(&'static str, String)>| {
+        let lead = &lead;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = lead.call("edit_budget", &pairs).await;
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let hard = || async { budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().cost_hard };
+
+    let (status, review) = call(form("150", false)).await;
+    assert_eq!(status, 200, "{review}");
+    let review: serde_json::Value = serde_json::from_str(&review).unwrap();
+    assert_eq!(review["saved"], json!(false));
+    assert_eq!(
+        review["changes"],
+        json!([{ "field": "name", "from": "project budget", "to": "Chatbot" },
+                                         { "field": "cost hard", "from": "100", "to": "150" }])
+    );
+    assert_eq!(hard().await, Some(100_000_000_000), "a review changes nothing");
+    let (status, said) = call(form("lots", false)).await;
+    assert!(status == 422 && said.contains("cost hard: 'lots' is not a number"), "{status} {said}");
+
+    let (status, saved) = call(form("150", true)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(hard().await, Some(150_000_000_000));
+    let changed = budget_event::Entity::find().filter(budget_event::Column::Kind.eq("budget_changed"));
+    assert_eq!(changed.one(&app.db).await.unwrap().unwrap().actor.as_deref(), Some("lena@example.com"));
+    let (viewer, _) = signed_in(&app, fixture.org_id, "vic@example.com", &["viewer"]).await;
+    let pairs: Vec<(&str, String)> = form("1", true);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(viewer.call("edit_budget", &pairs).await.status(), 403);
+}
+on_both_databases!(edit_with_review, edits_are_reviewed_before_they_are_saved);

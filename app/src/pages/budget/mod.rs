@@ -1,6 +1,7 @@
 //! One budget's page: this window per limit, the forecast, alert settings, moving allowance and its history.
 
 mod alerts;
+mod edit;
 mod history;
 mod reallocate;
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use alerts::{AddRecipient, RemoveRecipient, SetAlertRules};
+pub use edit::EditBudget;
 pub use reallocate::{ReallocateAllowance, SetReallocationRule};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,10 +78,15 @@ pub fn BudgetPage() -> impl IntoView {
     let moved = ServerAction::<ReallocateAllowance>::new();
     let rule = ServerAction::<SetReallocationRule>::new();
     let removed = ServerAction::<crate::pages::budgets::DeleteBudget>::new();
+    let edit = ServerAction::<EditBudget>::new();
     let detail = Resource::new(
         move || {
             let versions = (add.version().get(), remove.version().get(), rules.version().get());
-            (id(), versions, moved.version().get(), rule.version().get(), removed.version().get())
+            // A review leaves the page (and the values typed into the form) as they are; a save reloads it.
+            let saved =
+                edit.value().get().and_then(Result::ok).filter(|o| o.saved).map(|_| edit.version().get_untracked());
+            let more = (moved.version().get(), rule.version().get(), removed.version().get(), saved);
+            (id(), versions, more)
         },
         |(id, ..)| async move {
             match id {
@@ -102,6 +109,7 @@ pub fn BudgetPage() -> impl IntoView {
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
                         <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>
                         <history::HistorySection entries=d.history.clone()/>
+                        {d.row.may_manage.then(|| view! { <edit::EditSection budget=d.row.budget.clone() edit/> })}
                         {d.row.may_manage.then(|| view! { <RemoveBudget budget_id=d.row.budget.id removed/> })}
                     }),
                 }
