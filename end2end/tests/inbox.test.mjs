@@ -44,9 +44,9 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
   await add.getByLabel("Who or where").fill(ADMIN.email);
   await add.getByRole("button", { name: "Add" }).click();
   await page.getByRole("status").filter({ hasText: "Recipient added" }).waitFor();
-  const rules = page.locator("form", { has: page.getByRole("button", { name: "Save" }) });
+  const rules = page.locator("form", { has: page.getByRole("button", { name: "Save", exact: true }) });
   await rules.getByLabel(/Thresholds/).fill(String(threshold));
-  await rules.getByRole("button", { name: "Save" }).click();
+  await rules.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").filter({ hasText: "Alert rules saved" }).waitFor();
   await page.locator("#alerts").filter({ hasText: `Thresholds: ${threshold} % of each hard level` }).waitFor();
 
