@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod components;
 pub mod errors;
+pub mod live;
 pub mod models;
 pub mod pages;
 

@@ -1,5 +1,6 @@
 //! The budget list filters and sorts from its query string, server-rendered (works before hydration);
-//! edits are reviewed before they are saved; budgets without history are deleted, others archived.
+//! edits are reviewed before they are saved; budgets without history are deleted, others archived;
+//! open pages hear about budget changes over server-sent events.
 
 mod common;
 
@@ -140,3 +141,28 @@ async fn edits_are_reviewed_before_they_are_saved(backend: Backend) {
     assert_eq!(viewer.call("edit_budget", &pairs).await.status(), 403);
 }
 on_both_databases!(edit_with_review, edits_are_reviewed_before_they_are_saved);
+
+async fn open_pages_hear_about_budget_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    assert_eq!(app.get("/live").await.status(), 303, "signed-out browsers are sent to sign in");
+    let (viewer, _) = signed_in(&app, fixture.org_id, "vic@example.com", &["viewer"]).await;
+    let mut response = viewer.get("/live").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+
+    let body = json!({ "event_id": "e-60", "occurred_at": app.clock_now(), "user": "rory", "project": "chatbot",
+                       "category": "llm", "model": "gpt-4o", "cost": "60" });
+    assert_eq!(app.post_json(&fixture.key, "/api/v1/usage", body).await.0, 200);
+    app.clock.advance(chrono::Duration::seconds(3));
+    let mut received = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !received.contains("data:") && tokio::time::Instant::now() < deadline {
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(std::time::Duration::from_secs(2), response.chunk()).await {
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(received.contains(r#"data: {"kinds":["alert"]}"#), "{received}");
+}
+on_both_databases!(live_updates, open_pages_hear_about_budget_changes);

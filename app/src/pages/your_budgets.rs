@@ -1,4 +1,5 @@
-//! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit and its status.
+//! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit and its status,
+//! refreshed by itself as usage arrives.
 
 use crate::pages::budgets::{budgets, BudgetRow};
 use crate::pages::overview::{money, thousands};
@@ -8,7 +9,8 @@ use rust_decimal::Decimal;
 
 #[component]
 pub fn YourBudgets() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| budgets());
+    let changes = crate::live::live_updates();
+    let rows = Resource::new(move || changes.get(), |_| budgets());
     view! {
         <section class="card" id="your-budgets">
             <h2>"Your budgets"</h2>

@@ -1,6 +1,7 @@
-//! The browser side of the HTTP stack: sessions, the signed-in account, page guards and CSRF checks.
+//! The browser side of the HTTP stack: sessions, the signed-in account, page guards, CSRF checks, live updates.
 
 mod csrf;
+pub mod live;
 mod session;
 
 pub use csrf::same_origin_only;
