@@ -43,6 +43,11 @@ async fn the_list_filters_and_sorts(backend: Backend) {
     assert!(position(&by_spend, "70.00 of 100.00") < position(&by_spend, "20.00 of 100.00"), "highest spend first");
     let by_name = page("?scope=project").await;
     assert!(by_name.contains(r#"<option value="project" selected"#), "the form shows the filter in use");
+
+    // The dashboard shows each budget with its bars and its forecast.
+    let dashboard = admin.get("/").await.text().await.unwrap();
+    assert_eq!(dashboard.matches(r#"class="budget-tile""#).count(), 3, "three tiles");
+    assert!(dashboard.contains("tile-forecast") && dashboard.contains("Forecast "), "{dashboard}");
 }
 on_both_databases!(filters_and_sorting, the_list_filters_and_sorts);
 

@@ -1,35 +1,68 @@
-//! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit and its status,
-//! refreshed by itself as usage arrives.
+//! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit, its status and
+//! its cost forecast, refreshed by itself as usage arrives.
 
-use crate::pages::budgets::{budgets, BudgetRow};
+use crate::errors::AppError;
+use crate::pages::budget::ForecastView;
+use crate::pages::budgets::BudgetRow;
 use crate::pages::overview::{money, thousands};
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tile {
+    pub row: BudgetRow,
+    pub forecast: Option<ForecastView>,
+}
+
+/// The enabled budgets the viewer can see, each with its cost forecast to the window end.
+#[server(prefix = "/rpc", endpoint = "dashboard_budgets")]
+pub async fn dashboard_budgets() -> Result<Vec<Tile>, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::alerts::forecasts::cost_forecast;
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let org =
+            crate::services::organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+        let now = state.clock.now();
+        let mut tiles = Vec::new();
+        for row in crate::pages::budgets::budgets().await?.into_iter().filter(|r| r.budget.state == "enabled") {
+            let model =
+                crate::services::budgets::find(&state.db, me.org_id, row.budget.id).await?.ok_or(AppError::Internal)?;
+            let forecast = cost_forecast(&state.db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
+                spent,
+                hard,
+                projected: f.projected.round_dp(2),
+                exhaustion: f.exhaustion,
+            });
+            tiles.push(Tile { row, forecast });
+        }
+        Ok(tiles)
+    })
+    .await
+}
 
 #[component]
 pub fn YourBudgets() -> impl IntoView {
     let changes = crate::live::live_updates();
-    let rows = Resource::new(move || changes.get(), |_| budgets());
+    let tiles = Resource::new(move || changes.get(), |_| dashboard_budgets());
     view! {
         <section class="card" id="your-budgets">
             <h2>"Your budgets"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match rows.await {
+                    match tiles.await {
                         Err(e) => Either::Left(view! { <p class="notice error">{e.to_string()}</p> }),
-                        Ok(rows) => {
-                            let enabled: Vec<BudgetRow> = rows.into_iter().filter(|r| r.budget.state == "enabled").collect();
-                            Either::Right(if enabled.is_empty() {
-                                Either::Left(view! { <p class="muted">"No budgets you can see yet."</p> })
-                            } else {
-                                Either::Right(view! {
-                                    <div class="budget-tiles">
-                                        {enabled.into_iter().map(|row| view! { <BudgetTile row/> }).collect_view()}
-                                    </div>
-                                })
-                            })
+                        Ok(tiles) if tiles.is_empty() => {
+                            Either::Right(Either::Left(view! { <p class="muted">"No budgets you can see yet."</p> }))
                         }
+                        Ok(tiles) => Either::Right(Either::Right(view! {
+                            <div class="budget-tiles">
+                                {tiles.into_iter().map(|tile| view! { <BudgetTile tile/> }).collect_view()}
+                            </div>
+                        })),
                     }
                 })}
             </Transition>
@@ -38,7 +71,8 @@ pub fn YourBudgets() -> impl IntoView {
 }
 
 #[component]
-fn BudgetTile(row: BudgetRow) -> impl IntoView {
+fn BudgetTile(tile: Tile) -> impl IntoView {
+    let Tile { row, forecast } = tile;
     let b = row.budget;
     view! {
         <article class="budget-tile" data-budget=b.input.name.clone()>
@@ -64,6 +98,16 @@ fn BudgetTile(row: BudgetRow) -> impl IntoView {
                     </div>
                 }
             }).collect_view()}
+            {forecast.map(|f| view! {
+                <p class="muted" data-testid="tile-forecast">
+                    {format!("Forecast {} of {}", money(f.projected), money(f.hard))}
+                    {match f.exhaustion {
+                        Some(at) if f.spent < f.hard => format!(", runs out around {}", at.format("%Y-%m-%d")),
+                        Some(_) => ", limit reached".to_owned(),
+                        None => String::new(),
+                    }}
+                </p>
+            })}
         </article>
     }
 }
