@@ -85,12 +85,7 @@ async fn edits_are_reviewed_before_they_are_saved(backend: Backend) {
     let fixture = organization(&app, "UTC").await;
     let id = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
     let (lead, lead_id) = signed_in(&app, fixture.org_id, "lena@example.com", &["lead"]).await;
-    let row = app::entities::team_member::ActiveModel {
-        team_id: sea_orm::Set(fixture.team_id),
-        user_id: sea_orm::Set(lead_id),
-        is_lead: sea_orm::Set(true),
-    };
-    app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    common::team_lead(&app, fixture.team_id, lead_id).await;
     let id_text = id.to_string();
     let form = |cost_hard: &'static str, confirm: bool| {
         let mut form = vec![

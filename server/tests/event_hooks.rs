@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::entities::{alert_delivery, budget_event, event_hook, team_member, window_close};
+use app::entities::{alert_delivery, budget_event, event_hook, window_close};
 use app::services::alerts::recipients;
 use app::services::windows::close_due;
 use chrono::{Duration, TimeZone, Utc};
@@ -12,7 +12,7 @@ use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::receivers::{eventually, HttpReceiver};
 use common::{spawn_app, spawn_instance, Backend, TestApp};
 use rust_decimal_macros::dec;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 use tollgate_domain::alerting::RecipientKind;
 use uuid::Uuid;
@@ -32,8 +32,7 @@ async fn scene(backend: Backend) -> Scene {
     let budget = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
     let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
     let (lead, lead_id) = signed_in(&app, fixture.org_id, "lena@example.com", &["lead"]).await;
-    let row = team_member::ActiveModel { team_id: Set(fixture.team_id), user_id: Set(lead_id), is_lead: Set(true) };
-    team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    common::team_lead(&app, fixture.team_id, lead_id).await;
     Scene { app, fixture, budget, admin, lead }
 }
 

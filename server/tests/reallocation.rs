@@ -31,12 +31,7 @@ async fn scene(backend: Backend) -> Scene {
     let search = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", search_project, dec!(100))).await;
     let team_budget = add_budget(&app, fixture.org_id, BudgetSpec::cost("team", fixture.team_id, dec!(120))).await;
     let (lead, lead_id) = signed_in(&app, fixture.org_id, "lena@example.com", &["lead"]).await;
-    let row = app::entities::team_member::ActiveModel {
-        team_id: sea_orm::Set(fixture.team_id),
-        user_id: sea_orm::Set(lead_id),
-        is_lead: sea_orm::Set(true),
-    };
-    app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    common::team_lead(&app, fixture.team_id, lead_id).await;
     let s = Scene { app, fixture, chatbot, search, team_budget, lead };
     spend(&s, "chatbot", "50").await;
     spend(&s, "search", "65").await;

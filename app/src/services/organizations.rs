@@ -92,6 +92,16 @@ pub async fn organization(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<
     organization::Entity::find_by_id(id).one(db).await
 }
 
+/// Every organization's time zone (UTC where the stored name is unknown), for jobs that go over all budgets.
+pub async fn time_zones(db: &impl ConnectionTrait) -> Result<std::collections::HashMap<Uuid, Tz>, DbErr> {
+    Ok(organization::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|org| (org.id, org.timezone.parse().unwrap_or(Tz::UTC)))
+        .collect())
+}
+
 pub async fn first_organization(db: &impl ConnectionTrait) -> Result<Option<organization::Model>, DbErr> {
     use sea_orm::QueryOrder;
     organization::Entity::find().order_by_asc(organization::Column::CreatedAt).one(db).await

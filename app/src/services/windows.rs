@@ -2,12 +2,12 @@
 //! `window_closed` event tells integrations, whichever instance gets there first.
 
 use super::engine::{begin_write, events};
-use crate::entities::{budget, budget_counter, budget_override, organization, window_close};
+use crate::entities::{budget, budget_counter, budget_override, window_close};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
-use std::collections::{HashMap, HashSet};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use std::collections::HashSet;
 use tollgate_domain::money::from_storage;
 use tollgate_domain::period::Window;
 use tollgate_domain::Period;
@@ -19,12 +19,7 @@ const CATCH_UP: usize = 3;
 /// Closes every ended window not closed yet; returns how many this call closed.
 pub async fn close_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let budgets = budget::Entity::find().filter(budget::Column::State.ne("archived")).all(db).await?;
-    let zones: HashMap<Uuid, Tz> = organization::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|org| (org.id, org.timezone.parse().unwrap_or(Tz::UTC)))
-        .collect();
+    let zones = super::organizations::time_zones(db).await?;
     let mut due = Vec::new();
     for model in budgets {
         let (Some(&tz), Ok(period)) = (zones.get(&model.org_id), model.period.parse::<Period>()) else { continue };
@@ -128,17 +123,6 @@ async fn close(
         })?;
     txn.commit().await?;
     Ok(true)
-}
-
-/// The closed windows of a budget, newest first.
-pub async fn closed(db: &impl ConnectionTrait, budget_id: Uuid, limit: u64) -> Result<Vec<window_close::Model>, DbErr> {
-    use sea_orm::{QueryOrder, QuerySelect};
-    window_close::Entity::find()
-        .filter(window_close::Column::BudgetId.eq(budget_id))
-        .order_by_desc(window_close::Column::WindowStart)
-        .limit(limit)
-        .all(db)
-        .await
 }
 
 #[cfg(test)]

@@ -179,8 +179,18 @@ macro_rules! on_both_databases {
 
 /// Makes a person a member of a team (so they belong to its budgets).
 pub async fn team_membership(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid) {
+    join_team(app, team_id, user_id, false).await
+}
+
+/// Makes `user_id` a lead of `team_id`.
+#[allow(dead_code)]
+pub async fn team_lead(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid) {
+    join_team(app, team_id, user_id, true).await
+}
+
+async fn join_team(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid, is_lead: bool) {
     use sea_orm::{EntityTrait, Set};
     let row =
-        app::entities::team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(false) };
+        app::entities::team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(is_lead) };
     app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
 }

@@ -2,18 +2,16 @@
 
 use super::crossings::amount;
 use super::raise::{raise, Audience, NewAlert};
-use crate::entities::{budget, budget_counter, daily_usage, organization};
+use crate::entities::{budget, budget_counter, daily_usage};
 use crate::services::engine::begin_write;
 use crate::services::engine::budgets::to_domain;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use std::collections::HashMap;
 use tollgate_domain::forecast::{daily_pattern, forecast, Forecast, HISTORY_DAYS};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::LimitKind;
-use uuid::Uuid;
 
 /// The cost forecast of a budget's current window: spend so far, pattern of the last weeks.
 pub async fn cost_forecast(
@@ -72,12 +70,7 @@ pub async fn raise_forecast_alerts(db: &DatabaseConnection, now: DateTime<Utc>) 
         .filter(budget::Column::CostHard.is_not_null())
         .all(db)
         .await?;
-    let zones: HashMap<Uuid, Tz> = organization::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|org| (org.id, org.timezone.parse().unwrap_or(Tz::UTC)))
-        .collect();
+    let zones = crate::services::organizations::time_zones(db).await?;
     let mut raised = 0;
     for model in budgets {
         let Some(&tz) = zones.get(&model.org_id) else { continue };
