@@ -12,9 +12,11 @@ pub mod forecast;
 pub mod limits;
 pub mod money;
 pub mod period;
+pub mod preferences;
 pub mod pricing;
 pub mod reallocation;
 pub mod scope;
+pub mod templates;
 pub mod thresholds;
 
 pub use access::{Actor, Role};
