@@ -124,3 +124,142 @@ pub struct LimitUsage {
     /// within_budget, approaching_limit or over_budget
     pub status: String,
 }
+
+/// A budget template as the templates page and the wizard show it: a built-in (id is its key) or
+/// one of the organization's own (id is its uuid).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub built_in: bool,
+    pub spec: tollgate_domain::templates::TemplateSpec,
+}
+
+/// What new budgets take from the resolved preferences when a template or the wizard leaves it open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetDefaults {
+    pub currency: String,
+    pub thresholds: Vec<u32>,
+    pub enforcement: EnforcementMode,
+    pub grace_minutes: u32,
+    /// Any of me, leads, approvers.
+    pub recipients: Vec<String>,
+}
+
+impl BudgetDefaults {
+    /// Reads the defaults out of resolved preferences; a value that no longer parses falls back to
+    /// Tollgate's own.
+    pub fn from_resolved(resolved: &[tollgate_domain::preferences::Resolved]) -> Self {
+        use tollgate_domain::preferences::{recipients, Key};
+        let value = |key: Key| {
+            resolved.iter().find(|r| r.key == key).map(|r| r.value.clone()).unwrap_or_else(|| key.built_in().to_owned())
+        };
+        BudgetDefaults {
+            currency: value(Key::Currency),
+            thresholds: tollgate_domain::thresholds::parse_thresholds(&value(Key::Thresholds))
+                .unwrap_or_else(|_| DEFAULT_THRESHOLDS.to_vec()),
+            enforcement: value(Key::Enforcement).parse().unwrap_or(EnforcementMode::HardStop),
+            grace_minutes: value(Key::GraceMinutes).parse().unwrap_or(0),
+            recipients: recipients(&value(Key::AlertRecipients))
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+impl TemplateView {
+    /// The budget this template makes for one scope, with what it leaves open taken from `defaults`.
+    pub fn budget_for(
+        &self,
+        name: String,
+        scope: ScopeKind,
+        scope_id: Option<Uuid>,
+        category: Option<String>,
+        defaults: &BudgetDefaults,
+    ) -> BudgetInput {
+        let s = &self.spec;
+        BudgetInput {
+            name,
+            scope,
+            scope_id,
+            category,
+            period: s.period,
+            currency: Some(defaults.currency.clone()),
+            cost_soft: s.cost_soft,
+            cost_hard: s.cost_hard,
+            tokens_soft: s.tokens_soft,
+            tokens_hard: s.tokens_hard,
+            operations_soft: s.operations_soft,
+            operations_hard: s.operations_hard,
+            enforcement: s.enforcement.unwrap_or(defaults.enforcement),
+            grace_minutes: s.grace_minutes.unwrap_or(defaults.grace_minutes),
+            reserve_cost: s.reserve_cost,
+            reserve_tokens: 0,
+            reserve_operations: 0,
+            thresholds: s.thresholds.clone().unwrap_or_else(|| defaults.thresholds.clone()),
+            two_approvers_above: None,
+            escalate_after_minutes: None,
+            escalate_from: None,
+        }
+    }
+
+    /// One line describing the limits, e.g. "monthly · cost 400 / 500 · tokens – / 5000000".
+    pub fn summary(&self) -> String {
+        let s = &self.spec;
+        let mut parts = vec![s.period.as_str().to_owned()];
+        let level = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+        if s.cost_hard.is_some() {
+            parts.push(format!(
+                "cost {} / {}",
+                level(s.cost_soft.map(|d| d.to_string())),
+                level(s.cost_hard.map(|d| d.to_string()))
+            ));
+        }
+        if s.tokens_hard.is_some() {
+            parts.push(format!(
+                "tokens {} / {}",
+                level(s.tokens_soft.map(|d| d.to_string())),
+                level(s.tokens_hard.map(|d| d.to_string()))
+            ));
+        }
+        if s.operations_hard.is_some() {
+            parts.push(format!(
+                "operations {} / {}",
+                level(s.operations_soft.map(|d| d.to_string())),
+                level(s.operations_hard.map(|d| d.to_string()))
+            ));
+        }
+        if let Some(mode) = s.enforcement {
+            parts.push(mode.as_str().replace('_', " "));
+        }
+        if let Some(grace) = s.grace_minutes.filter(|g| *g > 0) {
+            parts.push(format!("{grace} min grace"));
+        }
+        if !s.reserve_cost.is_zero() {
+            parts.push(format!("reserve {}", s.reserve_cost));
+        }
+        parts.join(" · ")
+    }
+
+    pub fn from_built_in(t: tollgate_domain::templates::BuiltIn) -> Self {
+        TemplateView {
+            id: t.key.to_owned(),
+            name: t.name.to_owned(),
+            description: t.description.to_owned(),
+            built_in: true,
+            spec: t.spec,
+        }
+    }
+}
+
+/// A budget a template or the wizard is about to create, as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedBudget {
+    pub input: BudgetInput,
+    pub scope_name: String,
+    /// Who it will notify: any of me, leads, approvers.
+    pub recipients: Vec<String>,
+}

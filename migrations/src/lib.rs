@@ -11,6 +11,7 @@ mod m20261128_000006_alerts;
 mod m20261128_000007_windows_and_hooks;
 mod m20261128_000008_scheduled_increases;
 mod m20261128_000009_reallocation;
+mod m20261129_000010_preferences_and_templates;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_windows_and_hooks::Migration),
             Box::new(m20261128_000008_scheduled_increases::Migration),
             Box::new(m20261128_000009_reallocation::Migration),
+            Box::new(m20261129_000010_preferences_and_templates::Migration),
         ]
     }
 }

@@ -62,6 +62,25 @@ pub async fn add(
     Ok(row.insert(db).await?)
 }
 
+/// Adds the recipients a new budget gets by default: `me` (the person creating it), `leads` and
+/// `approvers` (roles); unknown choices are ignored.
+pub async fn add_defaults(
+    db: &impl ConnectionTrait,
+    budget: &budget::Model,
+    choices: &[String],
+    me: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    for choice in choices {
+        match choice.as_str() {
+            "me" => add(db, budget, RecipientKind::User, &me.to_string(), None, now).await?,
+            "leads" | "approvers" => add(db, budget, RecipientKind::Role, choice, None, now).await?,
+            _ => continue,
+        };
+    }
+    Ok(())
+}
+
 pub async fn remove(db: &impl ConnectionTrait, budget_id: Uuid, id: Uuid) -> Result<bool, DbErr> {
     let gone = alert_recipient::Entity::delete_many()
         .filter(alert_recipient::Column::Id.eq(id))

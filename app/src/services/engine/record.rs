@@ -45,9 +45,21 @@ fn one() -> i64 {
 #[serde(tag = "status", rename_all = "snake_case")]
 #[derive(utoipa::ToSchema)]
 pub enum RecordOutcome {
-    Accepted { event_id: String, cost: Decimal },
-    Duplicate { event_id: String },
-    Rejected { event_id: Option<String>, code: String, message: String },
+    /// `pricing` says where the cost came from: explicit, catalog, or fallback (a flagged, declared
+    /// price for a model missing from the catalog).
+    Accepted {
+        event_id: String,
+        cost: Decimal,
+        pricing: String,
+    },
+    Duplicate {
+        event_id: String,
+    },
+    Rejected {
+        event_id: Option<String>,
+        code: String,
+        message: String,
+    },
 }
 
 /// A validated, priced event ready to be written.
@@ -154,7 +166,11 @@ pub async fn record_usage(
     for event in &prepared {
         let inserted = apply(&txn, org.id, tz, event, &budgets[&event.chain], now).await?;
         written.push(if inserted {
-            RecordOutcome::Accepted { event_id: event.event_id.clone(), cost: event.cost }
+            RecordOutcome::Accepted {
+                event_id: event.event_id.clone(),
+                cost: event.cost,
+                pricing: event.pricing.to_owned(),
+            }
         } else {
             RecordOutcome::Duplicate { event_id: event.event_id.clone() }
         });

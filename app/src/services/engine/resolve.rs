@@ -133,13 +133,15 @@ async fn provider_of(db: &impl ConnectionTrait, org_id: Uuid, model: &str) -> Re
         .map(|p| p.provider))
 }
 
-/// The catalog price in force at `at`, or an error naming the model: unpriced is never zero.
+/// The catalog price in force at `at` and "catalog"; for a model without one, the project's declared
+/// fallback price and "fallback" (the event is flagged), or an error naming the model: never zero.
 pub async fn price_at(
     db: &impl ConnectionTrait,
     resolved: &Resolved,
     model: &str,
     at: DateTime<Utc>,
-) -> Result<Price, EngineError> {
+) -> Result<(Price, &'static str), EngineError> {
+    use tollgate_domain::preferences::UnpricedPolicy;
     let row = price::Entity::find()
         .filter(price::Column::OrgId.eq(resolved.org.id))
         .filter(price::Column::Model.eq(model))
@@ -147,17 +149,28 @@ pub async fn price_at(
         .filter(price::Column::EffectiveFrom.lte(at))
         .order_by_desc(price::Column::EffectiveFrom)
         .one(db)
-        .await?
-        .ok_or_else(|| EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })?;
+        .await?;
+    let Some(row) = row else {
+        return match crate::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await? {
+            UnpricedPolicy::Fallback(per_mtok) => Ok((
+                Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency },
+                "fallback",
+            )),
+            UnpricedPolicy::Reject => {
+                Err(EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })
+            }
+        };
+    };
     let currency = Currency::parse(&row.currency)?;
     if currency != resolved.currency {
         return Err(EngineError::CurrencyMismatch { expected: resolved.currency.to_string(), given: row.currency });
     }
-    Ok(Price {
+    let price = Price {
         input_per_mtok: from_storage(row.input_per_mtok),
         output_per_mtok: from_storage(row.output_per_mtok),
         currency,
-    })
+    };
+    Ok((price, "catalog"))
 }
 
 /// The chain of an existing reservation (its names were resolved when it was made).
@@ -209,8 +222,8 @@ pub async fn cost_of(
     match explicit {
         Some(cost) => Ok((tollgate_domain::money::round_for_storage(cost), "explicit")),
         None => {
-            let price = price_at(db, resolved, model, at).await?;
-            Ok((price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64), "catalog"))
+            let (price, pricing) = price_at(db, resolved, model, at).await?;
+            Ok((price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64), pricing))
         }
     }
 }
