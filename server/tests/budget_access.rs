@@ -2,27 +2,14 @@
 
 mod common;
 
-use app::entities::{budget, team, team_member};
+use app::entities::{budget, team_member};
 use common::browser::{signed_in, Browser};
-use common::fixtures::{add_budget, add_project, organization, BudgetSpec};
+use common::fixtures::{add_budget, add_project, add_team, organization, BudgetSpec};
 use common::{spawn_app, Backend, TestApp};
 use rust_decimal_macros::dec;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{EntityTrait, Set};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-async fn add_team(app: &TestApp, org_id: Uuid, name: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    let row = team::ActiveModel {
-        id: Set(id),
-        org_id: Set(org_id),
-        name: Set(name.into()),
-        archived_at: Set(None),
-        created_at: Set(app.clock_now()),
-    };
-    row.insert(&app.db).await.unwrap();
-    id
-}
 
 async fn lead_of(app: &TestApp, team_id: Uuid, user_id: Uuid) {
     let row = team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(true) };

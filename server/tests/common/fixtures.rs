@@ -20,20 +20,25 @@ pub struct Fixture {
 pub async fn organization(app: &TestApp, timezone: &str) -> Fixture {
     let now = app.clock_now();
     let org = organizations::create_organization(&app.db, "Acme", timezone, "USD", now).await.unwrap();
-    let team_id = Uuid::now_v7();
+    let team_id = add_team(app, org.id, "Core").await;
+    let project_id = add_project(app, org.id, team_id, "chatbot").await;
+    let (_, key) = api_keys::create(&app.db, org.id, "tests", api_keys::Permission::Ingest, None, now).await.unwrap();
+    Fixture { org_id: org.id, team_id, project_id, key }
+}
+
+pub async fn add_team(app: &TestApp, org_id: Uuid, name: &str) -> Uuid {
+    let id = Uuid::now_v7();
     team::ActiveModel {
-        id: Set(team_id),
-        org_id: Set(org.id),
-        name: Set("Core".into()),
+        id: Set(id),
+        org_id: Set(org_id),
+        name: Set(name.into()),
         archived_at: Set(None),
-        created_at: Set(now),
+        created_at: Set(app.clock_now()),
     }
     .insert(&app.db)
     .await
     .unwrap();
-    let project_id = add_project(app, org.id, team_id, "chatbot").await;
-    let (_, key) = api_keys::create(&app.db, org.id, "tests", api_keys::Permission::Ingest, None, now).await.unwrap();
-    Fixture { org_id: org.id, team_id, project_id, key }
+    id
 }
 
 pub async fn add_project(app: &TestApp, org_id: Uuid, team_id: Uuid, slug: &str) -> Uuid {

@@ -1,0 +1,173 @@
+//! Applying a template to many scopes: choose them, preview the budgets, then create them all at once.
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use crate::models::{PlannedBudget, TemplateView};
+use crate::pages::wizard::draft::WizardContext;
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+
+#[cfg(feature = "ssr")]
+async fn planned(
+    db: &impl sea_orm::ConnectionTrait,
+    me: &crate::auth::Account,
+    template: &str,
+    targets: &str,
+    category: &str,
+) -> Result<Vec<PlannedBudget>, AppError> {
+    use crate::pages::wizard::draft::parse_target;
+    use crate::services::{access, organizations, templates};
+    let org = organizations::organization(db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+    let template = templates::find(db, me.org_id, template)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("template '{template}'")))?;
+    let mut scopes = Vec::new();
+    for target in targets.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let (kind, id) = parse_target(target).ok_or_else(|| AppError::Invalid(format!("'{target}' is not a scope")))?;
+        let id = id.unwrap_or(me.org_id);
+        access::ensure_may_manage(db, me, kind, id).await?;
+        scopes.push((kind, id));
+    }
+    if scopes.is_empty() {
+        return Err(AppError::Invalid("choose at least one scope".into()));
+    }
+    let category = Some(category.trim().to_owned()).filter(|c| !c.is_empty());
+    Ok(templates::plan(db, &org, &template, &scopes, category).await?)
+}
+
+/// The budgets applying the template would create; nothing is written.
+#[server(prefix = "/rpc", endpoint = "plan_template")]
+pub async fn plan_template(
+    template: String,
+    targets: String,
+    category: String,
+) -> Result<Vec<PlannedBudget>, AppError> {
+    crate::errors::respond(async move {
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        planned(&state.db, &me, &template, &targets, &category).await
+    })
+    .await
+}
+
+/// Creates every previewed budget in one transaction: all of them or none.
+#[server(prefix = "/rpc", endpoint = "apply_template")]
+pub async fn apply_template(template: String, targets: String, category: String) -> Result<usize, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{engine::begin_write, organizations, templates};
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let txn = begin_write(&state.db).await?;
+        let plan = planned(&txn, &me, &template, &targets, &category).await?;
+        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let created = templates::apply(&txn, &org, &plan, me.id, &me.email, state.clock.now()).await?;
+        txn.commit().await?;
+        Ok(created.len())
+    })
+    .await
+}
+
+#[component]
+pub fn ApplySection(
+    template: TemplateView,
+    ctx: WizardContext,
+    chosen: Vec<String>,
+    category: String,
+    applied: ServerAction<ApplyTemplate>,
+) -> impl IntoView {
+    let targets = chosen.join(",");
+    let preview = {
+        let (id, targets, category) = (template.id.clone(), targets.clone(), category.clone());
+        Resource::new(
+            move || (id.clone(), targets.clone(), category.clone()),
+            |(id, t, c)| async move {
+                if t.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    plan_template(id, t, c).await
+                }
+            },
+        )
+    };
+    let title = format!("Apply “{}”", template.name);
+    let apply_id = template.id.clone();
+    let current_category = category.clone();
+    let for_preview = (template.id.clone(), targets.clone(), category.clone());
+    view! {
+        <section class="card" id="apply">
+            <h2>{title}</h2>
+            <Form method="GET" action="/templates">
+                <input type="hidden" name="apply" value=apply_id/>
+                <fieldset class="choices">
+                    <legend>"To these scopes"</legend>
+                    {ctx.targets.iter().map(|(value, label)| view! {
+                        <label class="check">
+                            <input type="checkbox" name="scope" value=value.clone() checked=chosen.contains(value)/>
+                            {label.clone()}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label>"Category"
+                    <select name="category">
+                        <option value="">"All categories"</option>
+                        {ctx.categories.iter().map(|c| view! { <option value=c.clone() selected=*c == current_category>{c.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit">"Preview"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let (template, targets, category) = for_preview.clone();
+                    Suspend::new(async move {
+                        match preview.await {
+                            Err(e) => Either::Left(refused(e)),
+                            Ok(plan) if plan.is_empty() => Either::Right(Either::Left(view! { <p class="muted">"Choose scopes and preview the budgets before creating them."</p> })),
+                            Ok(plan) => Either::Right(Either::Right(view! { <Preview plan template targets category applied/> })),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Preview(
+    plan: Vec<PlannedBudget>,
+    template: String,
+    targets: String,
+    category: String,
+    applied: ServerAction<ApplyTemplate>,
+) -> impl IntoView {
+    let count = plan.len();
+    view! {
+        <h3>"Preview"</h3>
+        <table data-testid="template-preview">
+            <thead><tr><th>"Budget"</th><th>"Period"</th><th>"Cost (soft / hard)"</th><th>"Enforcement"</th><th>"Thresholds"</th><th>"Notifies"</th></tr></thead>
+            <tbody>
+                {plan.into_iter().map(|p| {
+                    let b = p.input;
+                    view! {
+                        <tr>
+                            <td>{b.name.clone()}</td>
+                            <td>{b.period.as_str()}</td>
+                            <td>{format!("{} / {}", b.cost_soft.map(|d| d.to_string()).unwrap_or_else(|| "–".into()), b.cost_hard.map(|d| d.to_string()).unwrap_or_else(|| "–".into()))}</td>
+                            <td>{format!("{} · {} min grace", b.enforcement.as_str().replace('_', " "), b.grace_minutes)}</td>
+                            <td>{b.thresholds.iter().map(|t| format!("{t}%")).collect::<Vec<_>>().join(", ")}</td>
+                            <td>{p.recipients.join(", ")}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <ActionForm action=applied>
+            <input type="hidden" name="template" value=template/>
+            <input type="hidden" name="targets" value=targets/>
+            <input type="hidden" name="category" value=category/>
+            <button type="submit" class="primary">{format!("Create {count} budgets")}</button>
+        </ActionForm>
+        {outcome(move || applied.value().get(), |n: &usize| format!("Created {n} budgets. They are on the Budgets page."))}
+    }
+}
