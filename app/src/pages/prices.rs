@@ -1,0 +1,180 @@
+//! The price catalog: everyone reads which price is in force per model; admins add prices from a date on.
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use chrono::{DateTime, Utc};
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogPrice {
+    pub provider: String,
+    pub model: String,
+    pub input_per_mtok: Decimal,
+    pub output_per_mtok: Decimal,
+    pub currency: String,
+    pub effective_from: DateTime<Utc>,
+    /// in_force, scheduled (from a later date) or superseded
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogView {
+    pub prices: Vec<CatalogPrice>,
+    pub currency: String,
+    pub may_edit: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "price_catalog")]
+pub async fn price_catalog() -> Result<CatalogView, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{directory, organizations};
+        let me = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let now = state.clock.now();
+        let rows = directory::prices(&state.db, me.org_id).await?;
+        let mut prices: Vec<CatalogPrice> = rows
+            .iter()
+            .map(|p| {
+                let from = p.effective_from.unwrap_or(DateTime::UNIX_EPOCH);
+                // Rows come ordered by provider, model and date: the last one not in the future is in force.
+                let later_in_force = rows.iter().any(|o| {
+                    o.provider == p.provider
+                        && o.model == p.model
+                        && o.effective_from.is_some_and(|f| f > from && f <= now)
+                });
+                let state = if from > now {
+                    "scheduled"
+                } else if later_in_force {
+                    "superseded"
+                } else {
+                    "in_force"
+                };
+                CatalogPrice {
+                    provider: p.provider.clone(),
+                    model: p.model.clone(),
+                    input_per_mtok: p.input_per_mtok,
+                    output_per_mtok: p.output_per_mtok,
+                    currency: p.currency.clone(),
+                    effective_from: from,
+                    state: state.to_owned(),
+                }
+            })
+            .collect();
+        prices
+            .sort_by(|a, b| (&a.provider, &a.model, b.effective_from).cmp(&(&b.provider, &b.model, a.effective_from)));
+        Ok(CatalogView { prices, currency: org.currency, may_edit: me.has(crate::auth::Role::Admin) })
+    })
+    .await
+}
+
+/// Adds a price from a date on (today when left empty); usage before it keeps the earlier price.
+#[server(prefix = "/rpc", endpoint = "add_catalog_price")]
+pub async fn add_catalog_price(
+    provider: String,
+    model: String,
+    input_per_mtok: String,
+    output_per_mtok: String,
+    effective_from: String,
+) -> Result<String, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::{directory, engine::begin_write, organizations};
+        let me = crate::auth::require(crate::auth::Role::Admin)?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let amount = |what: &str, text: &str| -> Result<Decimal, AppError> {
+            match text.trim().parse::<Decimal>() {
+                Ok(d) if d >= Decimal::ZERO => Ok(d),
+                _ => Err(AppError::Invalid(format!("{what}: '{}' is not an amount per million tokens", text.trim()))),
+            }
+        };
+        let from = match effective_from.trim() {
+            "" => None,
+            date => Some(
+                chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    .map_err(|_| AppError::Invalid(format!("'{date}' is not a date (YYYY-MM-DD)")))?
+                    .and_time(chrono::NaiveTime::MIN)
+                    .and_utc(),
+            ),
+        };
+        let txn = begin_write(&state.db).await?;
+        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let input = directory::PriceInput {
+            provider: provider.clone(),
+            model: model.clone(),
+            input_per_mtok: amount("input price", &input_per_mtok)?,
+            output_per_mtok: amount("output price", &output_per_mtok)?,
+            currency: org.currency.clone(),
+            effective_from: from,
+        };
+        let change = directory::Change { actor: &me.email, now: state.clock.now() };
+        directory::add_price(&txn, org.id, &org.currency, input, change).await?;
+        txn.commit().await?;
+        Ok(format!("Price for {} added.", model.trim()))
+    })
+    .await
+}
+
+#[component]
+pub fn PricesPage() -> impl IntoView {
+    let add = ServerAction::<AddCatalogPrice>::new();
+    let catalog = Resource::new(move || add.version().get(), |_| price_catalog());
+    view! {
+        <Title text="Prices · Tollgate"/>
+        <h1>"Price catalog"</h1>
+        <p class="muted">"Usage without an explicit cost is priced at the price in force when it happened. A model without a price is refused, unless a project's preferences declare a fallback price."</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match catalog.await {
+                    Err(e) => Either::Left(refused(e)),
+                    Ok(c) => Either::Right(view! {
+                        <section class="card">
+                            <table data-testid="prices">
+                                <thead><tr><th>"Provider"</th><th>"Model"</th><th>{format!("Input / M tokens ({})", c.currency)}</th>
+                                    <th>{format!("Output / M tokens ({})", c.currency)}</th><th>"From"</th><th>"State"</th></tr></thead>
+                                <tbody>
+                                    {c.prices.into_iter().map(|p| {
+                                        let (row_model, row_state) = (p.model.clone(), p.state.clone());
+                                        view! {
+                                        <tr data-model=row_model class=row_state>
+                                            <td>{p.provider}</td><td>{p.model}</td>
+                                            <td class="num">{p.input_per_mtok.normalize().to_string()}</td>
+                                            <td class="num">{p.output_per_mtok.normalize().to_string()}</td>
+                                            <td>{if p.effective_from == DateTime::UNIX_EPOCH { "always".to_owned() } else { p.effective_from.format("%Y-%m-%d").to_string() }}</td>
+                                            <td><span class=format!("badge {}", p.state)>{p.state.replace('_', " ")}</span></td>
+                                        </tr>
+                                    }}).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                        {c.may_edit.then(|| view! { <AddPrice add/> })}
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AddPrice(add: ServerAction<AddCatalogPrice>) -> impl IntoView {
+    view! {
+        <section class="card narrow">
+            <h2>"Add a price"</h2>
+            <ActionForm action=add>
+                <div class="inline-fields">
+                    <label>"Provider" <input name="provider" required/></label>
+                    <label>"Model" <input name="model" required/></label>
+                    <label>"Input per million tokens" <input name="input_per_mtok" inputmode="decimal" required/></label>
+                    <label>"Output per million tokens" <input name="output_per_mtok" inputmode="decimal" required/></label>
+                    <label>"From (YYYY-MM-DD, empty for now)" <input name="effective_from" type="date"/></label>
+                </div>
+                <button type="submit" class="primary">"Add price"</button>
+            </ActionForm>
+            {outcome(move || add.value().get(), |said: &String| said.clone())}
+        </section>
+    }
+}
