@@ -78,7 +78,10 @@ async fn server_function_answers_over_http(backend: Backend) {
     assert_eq!(org["teams"], 3);
     assert_eq!(org["projects"], 6);
     let chart: Value = serde_json::from_str(org["chart"].as_str().unwrap()).unwrap();
-    assert_eq!(chart["series"][0]["data"].as_array().unwrap().len(), 30);
+    assert_eq!(org["series"].as_array().unwrap().len(), 30, "a figure per day");
+    let forecast = org["forecast"].as_array().unwrap().len();
+    assert_eq!(chart["series"][0]["data"].as_array().unwrap().len(), 30 + forecast, "then the rest of the month");
+    assert_eq!(chart["series"].as_array().unwrap().len(), if forecast > 0 { 3 } else { 2 });
     // An unsupported range falls back to the default instead of scanning arbitrary history.
     let body: Value = browser.call("overview", &[("days", "100000")]).await.json().await.unwrap();
     assert_eq!(body["organization"]["days"], 30);

@@ -32,6 +32,11 @@ pub struct OrgOverview {
     pub top_models: Vec<SpendRow>,
     /// ECharts option JSON for the daily spend chart.
     pub chart: String,
+    /// The numbers behind the chart: spend per day, then the expected spend of the rest of the month.
+    pub series: Vec<(chrono::NaiveDate, Decimal)>,
+    pub forecast: Vec<(chrono::NaiveDate, Decimal)>,
+    pub month_to_date: Decimal,
+    pub month_forecast: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,7 +117,20 @@ fn OrgOverviewView(org: OrgOverview) -> impl IntoView {
         <section class="card">
             <h2 id="daily-spend">{format!("Daily spend, last {days} days")}</h2>
             <Chart option=Signal::derive(move || chart.clone()) label=format!("Daily spend over the last {days} days")/>
-            <p class="muted">{format!("Days follow the organization's time zone, {}.", org.timezone)}</p>
+            <p data-testid="org-forecast">{format!("This month so far: {} {cur}; forecast for the month end: {} {cur}.",
+                money(org.month_to_date), money(org.month_forecast), cur = org.currency)}</p>
+            <p class="muted">{format!("Days follow the organization's time zone, {}. The forecast (dashed) expects each remaining day to cost what that weekday cost on average over the last four weeks.", org.timezone)}</p>
+            <details>
+                <summary>"The numbers behind the chart"</summary>
+                <table class="compact">
+                    <thead><tr><th>"Day"</th><th class="num">{format!("Spend ({})", org.currency)}</th><th></th></tr></thead>
+                    <tbody>
+                        {org.series.iter().map(|(d, v)| (d, v, "")).chain(org.forecast.iter().map(|(d, v)| (d, v, "forecast"))).map(|(d, v, kind)| view! {
+                            <tr><td>{d.format("%Y-%m-%d").to_string()}</td><td class="num">{money(*v)}</td><td class="muted">{kind}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
         </section>
         <div class="grid-2">
             <SpendTable title="Top projects" rows=org.top_projects.clone() currency=org.currency.clone()/>

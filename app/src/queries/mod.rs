@@ -1,5 +1,6 @@
 //! Read models for the pages, over the SeaORM entities.
 
+pub mod budget;
 pub mod overview;
 
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};

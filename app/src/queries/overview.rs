@@ -2,7 +2,7 @@
 
 use crate::entities::{budget, daily_usage, organization, project, team};
 use crate::pages::overview::{OrgOverview, Overview, SpendRow};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
@@ -13,6 +13,20 @@ use uuid::Uuid;
 use super::sum_i64;
 
 const TOP: usize = 5;
+
+/// Expected spend of each day left in this month (the organization's period): the weekday pattern
+/// of the last four weeks, as the budget forecasts use.
+fn month_forecast(series: &[(NaiveDate, Decimal)], today: NaiveDate) -> Vec<(NaiveDate, Decimal)> {
+    use tollgate_domain::forecast::daily_pattern;
+    let pattern = daily_pattern(series, today);
+    let mut out = Vec::new();
+    let mut day = today + Duration::days(1);
+    while day.month() == today.month() {
+        out.push((day, pattern[day.weekday().num_days_from_monday() as usize].round_dp(2)));
+        day += Duration::days(1);
+    }
+    out
+}
 
 pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, days: u32) -> Result<Overview, DbErr> {
     let Some(org) = organization::Entity::find_by_id(org_id).one(db).await? else {
@@ -62,9 +76,26 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
     let budgets = budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).count(db).await?;
 
     let series = fill_days(first_day, today, &per_day);
+    let forecast = month_forecast(&series, today);
+    let month_start = today.with_day(1).unwrap_or(today);
+    let month_to_date: Option<i64> = daily_usage::Entity::find()
+        .select_only()
+        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
+        .filter(daily_usage::Column::OrgId.eq(org.id))
+        .filter(daily_usage::Column::Day.gte(month_start))
+        .filter(daily_usage::Column::Day.lte(today))
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let month_to_date = from_storage(month_to_date.unwrap_or(0));
     Ok(Overview {
         organization: Some(OrgOverview {
-            chart: crate::charts::daily_spend(&series, &org.currency),
+            chart: crate::charts::daily_spend(&series, &forecast, &org.currency),
+            month_to_date,
+            month_forecast: month_to_date + forecast.iter().map(|(_, c)| *c).sum::<Decimal>(),
+            forecast: forecast.clone(),
+            series: series.clone(),
             name: org.name,
             currency: org.currency,
             timezone: tz.name().to_owned(),

@@ -4,36 +4,36 @@ mod alerts;
 mod edit;
 mod history;
 mod reallocate;
+mod window;
 
 use crate::components::refused;
 use crate::errors::AppError;
 use crate::pages::budgets::BudgetRow;
-use crate::pages::overview::{money, thousands};
-use chrono::{DateTime, Utc};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use alerts::{AddRecipient, RemoveRecipient, SetAlertRules};
 pub use edit::EditBudget;
 pub use reallocate::{ReallocateAllowance, SetReallocationRule};
+pub use window::ForecastView;
 
+/// A preference a budget inherits: its label, resolved value and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ForecastView {
-    pub spent: Decimal,
-    pub hard: Decimal,
-    pub projected: Decimal,
-    pub exhaustion: Option<DateTime<Utc>>,
+pub struct InheritedPreference {
+    pub label: String,
+    pub value: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetDetailView {
     pub row: BudgetRow,
-    pub forecast: Option<ForecastView>,
+    pub window: window::WindowView,
+    pub inherited: Vec<InheritedPreference>,
     pub alerts: alerts::AlertSettings,
     pub reallocation: reallocate::ReallocationOptions,
     pub history: Vec<history::HistoryEntry>,
@@ -42,7 +42,7 @@ pub struct BudgetDetailView {
 #[server(prefix = "/rpc", endpoint = "budget_detail")]
 pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, alerts::forecasts::cost_forecast, budgets, organizations};
+        use crate::services::{access, budgets, organizations, preferences};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let not_found = || AppError::NotFound("that budget".into());
@@ -51,19 +51,22 @@ pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError
             return Err(not_found());
         }
         let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
         let now = state.clock.now();
-        let forecast = cost_forecast(&state.db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
-            spent,
-            hard,
-            projected: f.projected.round_dp(2),
-            exhaustion: f.exhaustion,
-        });
+        let inherited = preferences::for_budget(&state.db, &org, &model)
+            .await?
+            .into_iter()
+            .map(|r| InheritedPreference {
+                label: r.key.label().to_owned(),
+                value: r.value,
+                source: r.source.label().to_owned(),
+            })
+            .collect();
         let row = crate::pages::budgets::budget_row(&state.db, &me, &org, model.clone(), now).await?;
         let alerts = alerts::settings(&state.db, &model, row.may_manage).await?;
         let history = history::entries(&state.db, &model).await?;
         let reallocation = reallocate::options(&state.db, &me, &org, &model).await?;
-        Ok(BudgetDetailView { row, forecast, alerts, reallocation, history })
+        let window = window::load(&state.db, &me, &org, model.clone(), now).await?;
+        Ok(BudgetDetailView { row, window, inherited, alerts, reallocation, history })
     })
     .await
 }
@@ -79,6 +82,15 @@ pub fn BudgetPage() -> impl IntoView {
     let rule = ServerAction::<SetReallocationRule>::new();
     let removed = ServerAction::<crate::pages::budgets::DeleteBudget>::new();
     let edit = ServerAction::<EditBudget>::new();
+    let as_template = ServerAction::<crate::pages::templates::SaveBudgetAsTemplate>::new();
+    let live_window = window::follow_live(id);
+    // A reload after a change brings newer figures than the last live ones.
+    Effect::new(move |_| {
+        moved.version().track();
+        edit.version().track();
+        rule.version().track();
+        live_window.set(None);
+    });
     let detail = Resource::new(
         move || {
             let versions = (add.version().get(), remove.version().get(), rules.version().get());
@@ -105,11 +117,13 @@ pub fn BudgetPage() -> impl IntoView {
                         <Title text=format!("{} · Tollgate", d.row.budget.input.name)/>
                         <p class="muted"><a href="/budgets">"Budgets"</a> " ›"</p>
                         <h1>{d.row.budget.input.name.clone()}</h1>
-                        <ThisWindow row=d.row.clone() forecast=d.forecast.clone()/>
+                        <window::WindowSection initial=d.window.clone() live=live_window/>
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
                         <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>
                         <history::HistorySection entries=d.history.clone()/>
+                        <Inherited entries=d.inherited.clone()/>
                         {d.row.may_manage.then(|| view! { <edit::EditSection budget=d.row.budget.clone() edit/> })}
+                        {d.row.may_manage.then(|| view! { <SaveAsTemplate budget_id=d.row.budget.id as_template/> })}
                         {d.row.may_manage.then(|| view! { <RemoveBudget budget_id=d.row.budget.id removed/> })}
                     }),
                 }
@@ -118,55 +132,40 @@ pub fn BudgetPage() -> impl IntoView {
     }
 }
 
+/// Which preferences the budget's scope resolves to, and from which level.
 #[component]
-fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
-    let b = &row.budget.input;
-    let figure = |kind: &str, d: Decimal| {
-        if kind == "cost" {
-            money(d)
-        } else {
-            thousands(i64::try_from(d.trunc()).unwrap_or(i64::MAX))
-        }
-    };
-    let window = format!("{} – {}", row.window_start.format("%Y-%m-%d"), row.window_end.format("%Y-%m-%d"));
+fn Inherited(entries: Vec<InheritedPreference>) -> impl IntoView {
     view! {
-        <section class="card">
-            <div class="section-head">
-                <h2>"This window"</h2>
-                <span class=format!("badge {}", row.status)>{row.status.replace('_', " ")}</span>
-            </div>
-            <p class="muted">
-                {format!("{} {} · {} · {} · window {window}", b.scope, b.category.clone().map(|c| format!("({c})")).unwrap_or_default(),
-                    b.period.as_str(), b.enforcement.as_str().replace('_', " "))}
-            </p>
-            {row.usage.iter().map(|u| {
-                let pct = u.percent_used.min(Decimal::ONE_HUNDRED);
-                view! {
-                    <div class="limit" data-limit=u.limit_type.clone()>
-                        <div class="limit-head">
-                            <strong>{u.limit_type.clone()}</strong>
-                            <span>{format!("{} spent · {} reserved · {} allowed · {}%",
-                                figure(&u.limit_type, u.spent), figure(&u.limit_type, u.reserved),
-                                figure(&u.limit_type, u.allowance), u.percent_used)}</span>
-                        </div>
-                        <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"
-                            aria-valuenow=pct.to_string()>
-                            <span style=format!("width:{pct}%")></span>
-                        </div>
-                    </div>
-                }
-            }).collect_view()}
-            {forecast.map(|f| view! {
-                <p data-testid="forecast">
-                    {format!("Forecast for the window end: {} of {}", money(f.projected), money(f.hard))}
-                    {match f.exhaustion {
-                        Some(at) if f.spent < f.hard => format!(" — expected to run out around {}.", at.format("%Y-%m-%d %H:%M UTC")),
-                        Some(_) => " — the hard level is reached.".to_owned(),
-                        None => " — not expected to run out in this window.".to_owned(),
-                    }}
-                </p>
-                <p class="muted">"Method: what is spent so far plus, for each remaining day, the average spend of that weekday over the last 28 days."</p>
-            })}
+        <section class="card" id="inherited">
+            <h2>"Inherited preferences"</h2>
+            <p class="muted">"What new budgets for this scope start from; change them under " <a href="/preferences">"Preferences"</a> "."</p>
+            <table class="compact">
+                <tbody>
+                    {entries.into_iter().map(|p| view! {
+                        <tr><th scope="row">{p.label}</th><td>{p.value}</td><td><span class="badge source">{p.source}</span></td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn SaveAsTemplate(
+    budget_id: Uuid,
+    as_template: ServerAction<crate::pages::templates::SaveBudgetAsTemplate>,
+) -> impl IntoView {
+    view! {
+        <section class="card narrow" id="save-template">
+            <h2>"Save as template"</h2>
+            <p class="muted">"Keeps this budget's period, limits, enforcement and thresholds to apply to other scopes."</p>
+            <leptos::form::ActionForm action=as_template>
+                <input type="hidden" name="budget_id" value=budget_id.to_string()/>
+                <label>"Template name" <input name="name" required/></label>
+                <label>"Description" <input name="description"/></label>
+                <button type="submit">"Save template"</button>
+            </leptos::form::ActionForm>
+            {crate::components::outcome(move || as_template.value().get(), |said: &String| said.clone())}
         </section>
     }
 }
