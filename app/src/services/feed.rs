@@ -112,6 +112,43 @@ pub async fn page(
         .await
 }
 
+/// A fingerprint of every current window's spent and reserved amounts in the organization: it moves
+/// with every reservation, settle and usage event, including those that raise no budget event.
+pub async fn counters_fingerprint(db: &impl ConnectionTrait, org_id: Uuid, now: DateTime<Utc>) -> Result<i128, DbErr> {
+    use crate::entities::budget_counter;
+    let budgets: Vec<Uuid> = budget::Entity::find()
+        .select_only()
+        .column(budget::Column::Id)
+        .filter(budget::Column::OrgId.eq(org_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = budget_counter::Entity::find()
+        .select_only()
+        .columns([
+            budget_counter::Column::CostSpent,
+            budget_counter::Column::CostReserved,
+            budget_counter::Column::TokensSpent,
+            budget_counter::Column::TokensReserved,
+            budget_counter::Column::OperationsSpent,
+            budget_counter::Column::OperationsReserved,
+        ])
+        .filter(budget_counter::Column::BudgetId.is_in(budgets))
+        .filter(budget_counter::Column::WindowEnd.gt(now))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // Spent and reserved weighted differently, so a settle that moves an amount from one to the other shows.
+    Ok(rows.iter().fold(0_i128, |sum, (cs, cr, ts, tr, os, or)| {
+        sum + i128::from(*cs)
+            + 3 * i128::from(*cr)
+            + 5 * i128::from(*ts)
+            + 7 * i128::from(*tr)
+            + 11 * i128::from(*os)
+            + 13 * i128::from(*or)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,28 +22,50 @@ const POLL: Duration = Duration::from_secs(1);
 pub async fn live(State(state): State<AppState>, account: Option<Extension<Account>>) -> Response {
     let Some(Extension(account)) = account else { return StatusCode::UNAUTHORIZED.into_response() };
     let start = Cursor::at(state.clock.now() - SETTLE);
-    let changes = futures_util::stream::unfold((state, account.org_id, start), next_change);
+    let counters = feed::counters_fingerprint(&state.db, account.org_id, state.clock.now()).await.ok();
+    let changes =
+        futures_util::stream::unfold(Watch { state, org_id: account.org_id, cursor: start, counters }, next_change);
     Sse::new(changes).keep_alive(KeepAlive::default()).into_response()
 }
 
-/// Waits for the next budget events after `cursor`; the message only names their kinds (pages
-/// refetch through their own access checks, so nothing a viewer may not see is sent).
-async fn next_change(
-    (state, org_id, mut cursor): (AppState, Uuid, Cursor),
-) -> Option<(Result<Event, Infallible>, (AppState, Uuid, Cursor))> {
+/// What one open page has been told about: the feed position and the counters' fingerprint.
+struct Watch {
+    state: AppState,
+    org_id: Uuid,
+    cursor: Cursor,
+    counters: Option<i128>,
+}
+
+/// Waits for the next budget events after the cursor, or for spend or reservations to move; the
+/// message only names what changed (pages refetch through their own access checks, so nothing a
+/// viewer may not see is sent).
+async fn next_change(mut watch: Watch) -> Option<(Result<Event, Infallible>, Watch)> {
     loop {
         tokio::time::sleep(POLL).await;
-        match feed::page(&state.db, org_id, None, Some(cursor), 100, state.clock.now()).await {
-            Ok(events) if !events.is_empty() => {
-                cursor = Cursor::after(events.last().expect("not empty"));
-                let mut kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-                kinds.sort_unstable();
-                kinds.dedup();
-                let event = Event::default().data(serde_json::json!({ "kinds": kinds }).to_string());
-                return Some((Ok(event), (state, org_id, cursor)));
+        let now = watch.state.clock.now();
+        let mut kinds: Vec<String> = Vec::new();
+        match feed::page(&watch.state.db, watch.org_id, None, Some(watch.cursor), 100, now).await {
+            Ok(events) => {
+                if let Some(last) = events.last() {
+                    watch.cursor = Cursor::after(last);
+                }
+                kinds.extend(events.into_iter().map(|e| e.kind));
+            }
+            Err(error) => tracing::warn!(%error, "reading the feed for live updates failed; will retry"),
+        }
+        match feed::counters_fingerprint(&watch.state.db, watch.org_id, now).await {
+            Ok(counters) if Some(counters) != watch.counters => {
+                watch.counters = Some(counters);
+                kinds.push("usage".to_owned());
             }
             Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "reading the feed for live updates failed; will retry"),
+            Err(error) => tracing::warn!(%error, "reading the budget counters for live updates failed; will retry"),
+        }
+        if !kinds.is_empty() {
+            kinds.sort_unstable();
+            kinds.dedup();
+            let event = Event::default().data(serde_json::json!({ "kinds": kinds }).to_string());
+            return Some((Ok(event), watch));
         }
     }
 }
