@@ -31,6 +31,9 @@ pub fn TopBar() -> impl IntoView {
                                 <a href="/budgets">"Budgets"</a>
                                 <a href="/requests">"Requests"</a>
                                 <a href="/teams">"Teams"</a>
+                                <a href="/templates">"Templates"</a>
+                                <a href="/prices">"Prices"</a>
+                                <a href="/preferences">"Preferences"</a>
                                 {admin.then(|| view! {
                                     <a href="/admin/users">"People"</a>
                                     <a href="/admin/api-keys">"API keys"</a>

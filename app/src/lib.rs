@@ -65,6 +65,10 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("budgets") view=pages::budgets::BudgetsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("budgets"), StaticSegment("new")) view=pages::wizard::NewBudgetPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("templates") view=pages::templates::TemplatesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("preferences") view=pages::preferences::PreferencesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("prices") view=pages::prices::PricesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("budgets"), ParamSegment("id")) view=pages::budget::BudgetPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("requests") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>

@@ -162,7 +162,10 @@ pub fn BudgetsPage() -> impl IntoView {
     let list = Resource::new(move || (set_state.version().get(), query.get()), |_| budgets());
     view! {
         <Title text="Budgets · Tollgate"/>
-        <h1>"Budgets"</h1>
+        <div class="section-head">
+            <h1>"Budgets"</h1>
+            <a class="button primary" href="/budgets/new">"New budget"</a>
+        </div>
         {outcome(move || set_state.value().get(), |_| "Budget saved.".to_owned())}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

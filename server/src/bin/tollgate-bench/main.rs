@@ -1,11 +1,13 @@
 //! `tollgate-bench`: check-and-reserve over HTTP (4 applicable budgets) at a fixed rate and at full
 //! speed, side by side with a trivial axum handler on the same machine as the ceiling; and alert
-//! latency from a threshold crossing to webhook receipt.
+//! latency from a threshold crossing to webhook receipt; and ingestion through the batch API.
 //!
 //! `cargo run --release -p server --bin tollgate-bench -- --database sqlite --rate 1000 --seconds 10`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario alerts --database postgres`
+//! `cargo run --release -p server --bin tollgate-bench -- --scenario ingest --database sqlite --clients 4`
 
 mod alert_latency;
+mod ingest;
 mod load;
 mod setup;
 
@@ -14,7 +16,8 @@ use std::time::Duration;
 
 #[derive(Parser)]
 struct Args {
-    /// `check` (check-and-reserve throughput and latency) or `alerts` (crossing to webhook latency).
+    /// `check` (check-and-reserve throughput and latency), `alerts` (crossing to webhook latency) or
+    /// `ingest` (events per second through the batch API, and peak memory).
     #[arg(long, default_value = "check")]
     scenario: String,
     /// `sqlite` (a temporary file) or `postgres` (a temporary database on 127.0.0.1:5432).
@@ -31,6 +34,9 @@ struct Args {
     /// Threshold crossings in the alerts scenario, one every 25 ms.
     #[arg(long, default_value_t = 200)]
     crossings: usize,
+    /// Events per batch in the ingest scenario (the API takes up to 1,000).
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
 }
 
 #[tokio::main]
@@ -41,6 +47,21 @@ async fn main() -> anyhow::Result<()> {
         "alerts" => {
             let measured = alert_latency::measure(&database, args.crossings, Duration::from_millis(25)).await?;
             println!("{}: threshold crossing to webhook receipt: {}", args.database, measured.latency_summary());
+        }
+        "ingest" => {
+            let length = Duration::from_secs(args.seconds);
+            let ingested = ingest::measure(&database, args.clients, length, args.batch).await?;
+            println!(
+                "{}: ingestion, {} clients, batches of {}: {:.0} events/s ({})",
+                args.database,
+                args.clients,
+                args.batch,
+                ingested.events_per_second(),
+                ingested.batches.summary()
+            );
+            if let Some(peak) = ingest::peak_rss_mib() {
+                println!("peak RSS of the process (server and load clients): {peak:.0} MiB");
+            }
         }
         _ => check_and_reserve(&args, &database).await?,
     }
