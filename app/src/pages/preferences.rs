@@ -124,21 +124,20 @@ fn preference_row(
     }
 }
 
-/// Projects of teams the account leads (every project for admins).
+/// Projects of teams the account leads (every project for admins): the wizard's project scopes.
 #[cfg(feature = "ssr")]
 async fn manageable_projects(
     db: &sea_orm::DatabaseConnection,
     me: &crate::auth::Account,
 ) -> Result<Vec<(Uuid, String)>, AppError> {
-    use crate::entities::project;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let all = project::Entity::find()
-        .filter(project::Column::OrgId.eq(me.org_id))
-        .filter(project::Column::ArchivedAt.is_null())
-        .order_by_asc(project::Column::Name)
-        .all(db)
-        .await?;
-    Ok(all.into_iter().filter(|p| me.actor().may_manage_budget(&[p.team_id])).map(|p| (p.id, p.name)).collect())
+    let targets = crate::pages::wizard::create::manageable_targets(db, me).await?;
+    Ok(targets
+        .into_iter()
+        .filter_map(|(target, label)| {
+            let id = Uuid::parse_str(target.strip_prefix("project:")?).ok()?;
+            Some((id, label.strip_prefix("Project: ").unwrap_or(&label).to_owned()))
+        })
+        .collect())
 }
 
 #[server(prefix = "/rpc", endpoint = "set_preference")]
@@ -235,7 +234,13 @@ fn LevelCard(level: PreferenceLevel, save: ServerAction<SetPreference>) -> impl 
                         let level = level.clone();
                         let PreferenceRow { key, label, help, here, resolved, source, settable } = row;
                         let key_attr = key.clone();
-                        let shown = here.clone().unwrap_or_else(|| if settable { "—".into() } else { "organization only".into() });
+                        let shown = here.clone().unwrap_or_else(|| if settable {
+                            "—".into()
+                        } else if key == "currency" || key == "time_zone" {
+                            "organization only".into()
+                        } else {
+                            "not per person".into()
+                        });
                         view! {
                             <tr data-key=key_attr>
                                 <td><strong>{label.clone()}</strong><div class="muted small">{help}</div></td>

@@ -61,11 +61,11 @@ pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError
                 source: r.source.label().to_owned(),
             })
             .collect();
-        let row = crate::pages::budgets::budget_row(&state.db, &me, &org, model.clone(), now).await?;
+        let window = window::load(&state.db, &me, &org, model.clone(), now).await?;
+        let row = window.row.clone();
         let alerts = alerts::settings(&state.db, &model, row.may_manage).await?;
         let history = history::entries(&state.db, &model).await?;
         let reallocation = reallocate::options(&state.db, &me, &org, &model).await?;
-        let window = window::load(&state.db, &me, &org, model.clone(), now).await?;
         Ok(BudgetDetailView { row, window, inherited, alerts, reallocation, history })
     })
     .await

@@ -146,8 +146,9 @@ fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
                     <div class="limit" data-limit=u.limit_type.clone()>
                         <div class="limit-head">
                             <strong>{u.limit_type.clone()}</strong>
-                            <span>{format!("{} spent · {} reserved · {} allowed · {}%",
+                            <span>{format!("{} spent · {} reserved · {} remaining of {} allowed · {}%",
                                 figure(&u.limit_type, u.spent), figure(&u.limit_type, u.reserved),
+                                figure(&u.limit_type, (u.allowance - u.spent - u.reserved).max(Decimal::ZERO)),
                                 figure(&u.limit_type, u.allowance), u.percent_used)}</span>
                         </div>
                         <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"

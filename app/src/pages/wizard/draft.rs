@@ -87,6 +87,14 @@ impl Draft {
         &self.given
     }
 
+    /// The wizard's address at `step` with everything entered so far.
+    pub fn step_href(&self, step: usize) -> String {
+        let pairs =
+            self.given.iter().map(|(k, v)| (k.clone(), v.clone())).chain([("step".to_owned(), step.to_string())]);
+        let map: leptos_router::params::ParamsMap = pairs.collect();
+        format!("/budgets/new{}", map.to_query_string())
+    }
+
     pub fn given(&self, field: &str) -> Option<&str> {
         self.given.get(field).map(String::as_str)
     }

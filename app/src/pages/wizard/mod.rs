@@ -84,12 +84,7 @@ fn StepForm(
 ) -> impl IntoView {
     let hidden: Vec<(String, String)> =
         draft.fields().iter().filter(|(f, _)| step_of(f) != step).map(|(f, v)| (f.clone(), v.clone())).collect();
-    let back = (step > 1).then(|| {
-        let mut pairs: Vec<(String, String)> = draft.fields().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        pairs.push(("step".into(), (step - 1).to_string()));
-        let map: leptos_router::params::ParamsMap = pairs.into_iter().collect();
-        format!("/budgets/new{}", map.to_query_string())
-    });
+    let back = (step > 1).then(|| draft.step_href(step - 1));
     let body = match step {
         1 => steps::scope(&draft, &ctx, &errors).into_any(),
         2 => steps::template(&draft, &ctx).into_any(),

@@ -147,13 +147,8 @@ pub fn enforcement(draft: &Draft, ctx: &WizardContext, errors: Errors) -> impl I
 #[component]
 pub fn Review(draft: Draft, ctx: WizardContext, create: ServerAction<CreateFromWizard>) -> impl IntoView {
     let checked = draft.check(&ctx);
-    let fields = draft.fields().clone();
-    let edit = move |step: usize| {
-        let mut pairs: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        pairs.push(("step".into(), step.to_string()));
-        let map: leptos_router::params::ParamsMap = pairs.into_iter().collect();
-        format!("/budgets/new{}", map.to_query_string())
-    };
+    let links = draft.clone();
+    let edit = move |step: usize| links.step_href(step);
     let target_label = {
         let target = draft.value("target", &ctx);
         ctx.targets.iter().find(|(v, _)| *v == target).map(|(_, l)| l.clone()).unwrap_or_default()
