@@ -2,10 +2,10 @@
 
 use super::crossings::amount;
 use super::raise::{raise, Audience, NewAlert};
-use crate::entities::{budget, budget_counter, daily_usage};
+use crate::entities::{budget, budget_counter};
 use crate::services::engine::begin_write;
 use crate::services::engine::budgets::to_domain;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -28,39 +28,10 @@ pub async fn cost_forecast(
         .await?
         .map_or(Decimal::ZERO, |c| from_storage(c.cost_spent));
     let today = now.with_timezone(&tz).date_naive();
-    let history = daily_costs(db, model, today - Duration::days(HISTORY_DAYS), today).await?;
+    let history =
+        crate::queries::budget::daily(db, model, LimitKind::Cost, today - Duration::days(HISTORY_DAYS), today).await?;
     let pattern = daily_pattern(&history, today);
     Ok(Some((spent, limit.hard, forecast(spent, Some(limit.hard), now, window.end, tz, &pattern), window)))
-}
-
-/// Spend per day of the budget's scope and category, from the daily aggregates.
-async fn daily_costs(
-    db: &impl ConnectionTrait,
-    model: &budget::Model,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<(NaiveDate, Decimal)>, DbErr> {
-    let mut query = daily_usage::Entity::find()
-        .filter(daily_usage::Column::OrgId.eq(model.org_id))
-        .filter(daily_usage::Column::Day.gte(from))
-        .filter(daily_usage::Column::Day.lt(to));
-    query = match model.scope_kind.as_str() {
-        "team" => query.filter(daily_usage::Column::TeamId.eq(model.scope_id)),
-        "project" => query.filter(daily_usage::Column::ProjectId.eq(model.scope_id)),
-        "user" => query.filter(daily_usage::Column::UserId.eq(model.scope_id)),
-        _ => query,
-    };
-    if let Some(category) = model.category_id {
-        query = query.filter(daily_usage::Column::CategoryId.eq(category));
-    }
-    let mut days: Vec<(NaiveDate, Decimal)> = Vec::new();
-    for row in query.all(db).await? {
-        match days.iter_mut().find(|(d, _)| *d == row.day) {
-            Some((_, sum)) => *sum += from_storage(row.cost),
-            None => days.push((row.day, from_storage(row.cost))),
-        }
-    }
-    Ok(days)
 }
 
 /// Checks every enabled budget with a cost limit; returns how many forecast alerts were raised.
