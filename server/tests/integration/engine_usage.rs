@@ -1,6 +1,6 @@
 //! Settle, release, expiry, usage ingestion and bad input over HTTP on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
 use app::services::api_keys;

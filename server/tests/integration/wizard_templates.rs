@@ -1,7 +1,7 @@
 //! The setup wizard (defaults from preferences, field errors, nothing saved before the review), templates
 //! applied to many scopes with a preview, saved from a budget and edited; the budget page's charts.
 
-mod common;
+use crate::common;
 
 use app::entities::{alert_recipient, budget, budget_template};
 use common::browser::{signed_in, Browser};

@@ -1,6 +1,6 @@
 //! Accounts over HTTP: first run, sign-in and its limits, sessions, roles, CSRF, API keys and the audit.
 
-mod common;
+use crate::common;
 
 use app::entities::{api_key, budget_event, team};
 use chrono::Duration;

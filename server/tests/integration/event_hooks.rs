@@ -1,7 +1,7 @@
 //! Event hooks and closed windows: the feed pushed in order to a signed receiver that may be down,
 //! windows closed once with their final figures, and failed alert deliveries retried by an admin.
 
-mod common;
+use crate::common;
 
 use app::entities::{alert_delivery, budget_event, event_hook, window_close};
 use app::services::alerts::recipients;

@@ -1,7 +1,7 @@
 //! Reallocation: a lead moves unused allowance between sibling project budgets, never more than is
 //! unused nor beyond the team's budget; above the organization's free amount an approver decides.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, budget_event, budget_request};
 use common::browser::{signed_in, Browser};

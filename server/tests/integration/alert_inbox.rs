@@ -1,7 +1,7 @@
 //! Alerts as people and integrations see them: the inbox, recipients on the budget page (with role
 //! checks), email digests, request notifications and the events feed cursor.
 
-mod common;
+use crate::common;
 
 use app::entities::{alert_delivery, alert_recipient, team_member};
 use chrono::Duration;

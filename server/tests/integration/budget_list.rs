@@ -2,7 +2,7 @@
 //! edits are reviewed before they are saved; budgets without history are deleted, others archived;
 //! open pages hear about budget changes over server-sent events.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, budget_event};
 use common::browser::signed_in;

@@ -1,7 +1,7 @@
 //! Preferences resolve project over user over system, each change is checked and audited, and the
 //! unpriced-model policy decides whether usage of a model without a price is refused or flagged.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget_event, preference, usage_event};
 use common::browser::{signed_in, Browser};

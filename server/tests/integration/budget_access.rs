@@ -1,6 +1,6 @@
 //! Role and scope boundaries on budgets, over HTTP: leads manage only their teams' budgets.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, team_member};
 use common::browser::{signed_in, Browser};

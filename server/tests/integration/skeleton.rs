@@ -1,7 +1,7 @@
 //! The walking skeleton over HTTP on SQLite and PostgreSQL: health, server-rendered pages, a server
 //! function round trip, and a demo seed whose ledger, aggregates and counters agree.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, budget_counter, daily_usage, usage_event};
 use chrono::Duration;

@@ -1,6 +1,6 @@
 //! The OpenAPI document describes every route, and every schema it references exists.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend};
 use serde_json::Value;

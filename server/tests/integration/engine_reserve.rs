@@ -2,7 +2,7 @@
 //! instances, cascading over the scope chain, honouring overrides and the emergency reserve,
 //! and rolling over at the organization's local midnight.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget_counter, budget_override, reservation};
 use chrono::{Duration, TimeZone, Utc};

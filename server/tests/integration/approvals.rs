@@ -1,7 +1,7 @@
 //! Override and increase requests over HTTP: approve, partial approve, reject, never one's own, two
 //! approvers above an amount, expiry, questions — and the engine honouring what was approved.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, budget_event, budget_override, budget_request};
 use app::services::requests;

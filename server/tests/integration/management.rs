@@ -1,6 +1,6 @@
 //! The management API over HTTP on SQLite and PostgreSQL: admin-only, validated, audited.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget, budget_event};
 use app::services::api_keys;

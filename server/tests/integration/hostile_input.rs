@@ -2,7 +2,7 @@
 //! oversized batches, wrong content types) never yields a 5xx, every error is a JSON error body,
 //! and nothing invalid reaches the ledger, the counters or the aggregates.
 
-mod common;
+use crate::common;
 
 use app::entities::usage_event;
 use app::services::reconcile::reconcile;

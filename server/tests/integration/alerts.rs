@@ -1,7 +1,7 @@
 //! Alerts end to end: each threshold fires once per window under concurrency and reaches SMTP, Slack,
 //! webhook and inbox receivers; a receiver that is down loses nothing; escalation; forecast alerts.
 
-mod common;
+use crate::common;
 
 use app::entities::{alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member};
 use app::services::alerts::{forecasts::raise_forecast_alerts, recipients};

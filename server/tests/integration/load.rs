@@ -1,7 +1,7 @@
 //! Load and fault tests, bounded in time: 1,000 parallel reservations never overshoot (one
 //! instance, and three sharing PostgreSQL), and a SIGKILLed server loses no answered event.
 
-mod common;
+use crate::common;
 
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, spawn_instance, Backend, TestApp};

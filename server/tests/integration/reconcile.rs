@@ -1,7 +1,7 @@
 //! Reconciliation on SQLite and PostgreSQL: after real traffic the stored counters and aggregates
 //! equal what the ledger implies, and any tampering is reported.
 
-mod common;
+use crate::common;
 
 use app::entities::{budget_counter, daily_usage};
 use app::services::{api_keys, organizations, reconcile::reconcile};

@@ -1,0 +1,25 @@
+//! The server's integration tests as one binary: linked once, not once per file.
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod alert_inbox;
+mod alerts;
+mod approvals;
+mod budget_access;
+mod budget_list;
+mod cli;
+mod crash;
+mod engine_reserve;
+mod engine_usage;
+mod event_hooks;
+mod hostile_input;
+mod load;
+mod management;
+mod openapi;
+mod preferences;
+mod reallocation;
+mod reconcile;
+mod skeleton;
+mod wizard_templates;
