@@ -37,6 +37,29 @@ pub fn daily_pattern(history: &[(NaiveDate, Decimal)], today: NaiveDate) -> [Dec
     std::array::from_fn(|i| if counts[i] == 0 { overall } else { sums[i] / Decimal::from(counts[i]) })
 }
 
+/// The lowest and the highest spend seen on each weekday in `history` (the four same weekdays of the
+/// last four weeks), the bounds of a forecast's uncertainty band. A weekday without a sample takes
+/// the bounds of all days.
+pub fn daily_bounds(history: &[(NaiveDate, Decimal)], today: NaiveDate) -> ([Decimal; 7], [Decimal; 7]) {
+    let first = today - Duration::days(HISTORY_DAYS);
+    let mut samples: [Vec<Decimal>; 7] = Default::default();
+    let mut day = first;
+    while day < today {
+        let spend: Decimal = history.iter().filter(|(d, _)| *d == day).map(|(_, s)| *s).sum();
+        samples[day.weekday().num_days_from_monday() as usize].push(spend);
+        day += Duration::days(1);
+    }
+    let all: Vec<Decimal> = samples.iter().flatten().copied().collect();
+    let bound = |values: &[Decimal], pick: fn(Decimal, Decimal) -> Decimal| {
+        let values = if values.is_empty() { &all[..] } else { values };
+        values.iter().copied().reduce(pick).unwrap_or(Decimal::ZERO)
+    };
+    (
+        std::array::from_fn(|i| bound(&samples[i], Decimal::min)),
+        std::array::from_fn(|i| bound(&samples[i], Decimal::max)),
+    )
+}
+
 /// Projects `spent` (the window so far) to `window_end`, day by day in the organization's time zone.
 pub fn forecast(
     spent: Decimal,
@@ -94,6 +117,30 @@ mod tests {
         let f = forecast(dec!(200), Some(dec!(300)), now, end, Tz::UTC, &pattern);
         assert_eq!(f.projected, dec!(310));
         assert_eq!(f.exhaustion, Some(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn the_band_spans_the_quietest_and_busiest_of_each_weekday() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        // Every day costs 10, except that one Friday cost 30 and one Sunday cost 4.
+        let spend = |d: NaiveDate| match (d.weekday(), d.day()) {
+            (Weekday::Fri, 13) => dec!(30),
+            (Weekday::Sun, 8) => dec!(4),
+            _ => dec!(10),
+        };
+        let history = days(now.date_naive(), spend);
+        let (low, high) = daily_bounds(&history, now.date_naive());
+        assert_eq!(
+            (low[4], high[4], low[6], high[6], low[0], high[0]),
+            (dec!(10), dec!(30), dec!(4), dec!(10), dec!(10), dec!(10))
+        );
+        // Friday, Saturday and Sunday remain.
+        let central = forecast(dec!(100), None, now, end, Tz::UTC, &daily_pattern(&history, now.date_naive()));
+        let lower = forecast(dec!(100), None, now, end, Tz::UTC, &low).projected;
+        let upper = forecast(dec!(100), None, now, end, Tz::UTC, &high).projected;
+        assert_eq!((lower, central.projected, upper), (dec!(124), dec!(133.5), dec!(150)));
+        assert_eq!(daily_bounds(&[], now.date_naive()), ([Decimal::ZERO; 7], [Decimal::ZERO; 7]));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod period;
 pub mod preferences;
 pub mod pricing;
 pub mod reallocation;
+pub mod reports;
 pub mod scope;
 pub mod templates;
 pub mod thresholds;

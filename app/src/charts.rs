@@ -47,6 +47,36 @@ pub fn budget_vs_actual(windows: &[(String, Option<Decimal>, Decimal)], unit: &s
         .to_string()
 }
 
+/// Spend per day or week as bars with its moving average as a line.
+pub fn spend_trend(
+    points: &[(NaiveDate, Decimal)],
+    averages: &[Option<Decimal>],
+    average_label: &str,
+    currency: &str,
+) -> String {
+    let labels: Vec<String> = points.iter().map(|(d, _)| label(*d)).collect();
+    let values: Vec<CompositeValue> = points.iter().map(|(_, v)| point(*v)).collect();
+    let average: Vec<CompositeValue> = averages.iter().map(|a| a.map_or(CompositeValue::from("-"), point)).collect();
+    base(&format!("Spend ({currency})"), "Date", labels, currency)
+        .series(Bar::new().name("Spend").data(values))
+        .series(Line::new().name(average_label).show_symbol(false).data(average))
+        .to_string()
+}
+
+/// Named amounts as bars, largest first (allocation, budget vs actual across budgets); a limit, when
+/// given, is drawn as a marker line per bar.
+pub fn ranked_bars(title: &str, rows: &[(String, Option<Decimal>, Decimal)], unit: &str) -> String {
+    let labels: Vec<String> = rows.iter().map(|(name, _, _)| name.clone()).collect();
+    let values: Vec<CompositeValue> = rows.iter().map(|(_, _, v)| point(*v)).collect();
+    let mut chart = base(title, "", labels, unit).series(Bar::new().name("Actual").data(values));
+    if rows.iter().any(|(_, limit, _)| limit.is_some()) {
+        let limits: Vec<CompositeValue> =
+            rows.iter().map(|(_, limit, _)| limit.map_or(CompositeValue::from("-"), point)).collect();
+        chart = chart.series(Line::new().name("Limit").data(limits));
+    }
+    chart.to_string()
+}
+
 /// The current window day by day: cumulative actual, the forecast to the window end, and the
 /// soft and hard levels as flat lines.
 pub fn window_trend(

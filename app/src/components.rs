@@ -29,6 +29,7 @@ pub fn TopBar() -> impl IntoView {
                             <nav aria-label="Main">
                                 <a href="/">"Overview"</a>
                                 <a href="/budgets">"Budgets"</a>
+                                <a href="/reports">"Reports"</a>
                                 <a href="/requests">"Requests"</a>
                                 <a href="/teams">"Teams"</a>
                                 <a href="/templates">"Templates"</a>

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod live;
 pub mod models;
 pub mod pages;
+pub mod reports;
 
 #[cfg(feature = "ssr")]
 pub mod charts;
@@ -70,13 +71,15 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("preferences") view=pages::preferences::PreferencesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("prices") view=pages::prices::PricesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("budgets"), ParamSegment("id")) view=pages::budget::BudgetPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("reports") view=pages::reports::ReportsIndexPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("reports"), ParamSegment("report")) view=pages::reports::ReportPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("requests") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("teams") view=pages::teams::TeamsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::admin::users::UsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view=pages::admin::api_keys::ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("integrations")) view=pages::admin::integrations::IntegrationsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::admin::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::reports::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             </SignedInAccount>

@@ -8,6 +8,7 @@ pub mod database;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod reports;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

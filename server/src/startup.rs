@@ -78,6 +78,7 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/live", get(web::live::live))
+        .route("/reports/{report}/csv", get(web::reports::csv))
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();

@@ -12,6 +12,7 @@ pub mod not_found;
 pub mod overview;
 pub mod preferences;
 pub mod prices;
+pub mod reports;
 pub mod setup;
 pub mod teams;
 pub mod templates;

@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod preferences;
 pub mod reallocation;
 pub mod reconcile;
+pub mod reports;
 pub mod requests;
 pub mod setup;
 pub mod templates;

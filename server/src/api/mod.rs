@@ -6,6 +6,7 @@ mod directory;
 pub mod error;
 mod events;
 pub mod openapi;
+mod reports;
 mod requests;
 mod usage;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(directory::get_user).patch(directory::update_user))
         .route("/api/v1/categories", get(directory::categories).post(directory::create_category))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
+        .route("/api/v1/reports/{report}", get(reports::get))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

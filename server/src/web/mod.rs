@@ -2,6 +2,7 @@
 
 mod csrf;
 pub mod live;
+pub mod reports;
 mod session;
 
 pub use csrf::same_origin_only;

@@ -21,5 +21,6 @@ mod openapi;
 mod preferences;
 mod reallocation;
 mod reconcile;
+mod reports;
 mod skeleton;
 mod wizard_templates;

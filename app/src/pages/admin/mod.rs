@@ -1,7 +1,7 @@
-//! Administration pages: people and roles, API keys, integrations and failed deliveries, the audit log.
+//! Administration pages: people and roles, API keys, integrations and failed deliveries (the audit
+//! log is a report: `pages::reports`).
 
 pub mod api_keys;
-pub mod audit;
 pub mod integrations;
 pub mod users;
 

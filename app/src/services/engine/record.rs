@@ -236,9 +236,41 @@ pub async fn apply(
         adjust(txn, budget.model.id, locked.window.start, columns, ZERO, crossed).await?;
         let before = spent_and_reserved(&locked.counter).0;
         raise_crossings(txn, budget, locked.window, tz, before, before + usage, now).await?;
+        if locked.window.end <= now {
+            flag_if_closed(txn, org_id, budget.model.id, locked.window.start, event, columns[0], now).await?;
+        }
     }
     add_to_daily(txn, org_id, tz, &chain, event, columns[0]).await?;
     Ok(true)
+}
+
+/// Usage for a window that was already closed changes its counter, never its snapshot: it is
+/// flagged in the budget's history so reports show it as a late adjustment.
+async fn flag_if_closed(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    budget_id: Uuid,
+    window_start: DateTime<Utc>,
+    event: &PreparedEvent,
+    cost: i64,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    use crate::entities::window_close;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let closed = window_close::Entity::find()
+        .filter(window_close::Column::BudgetId.eq(budget_id))
+        .filter(window_close::Column::WindowStart.eq(window_start))
+        .one(txn)
+        .await?;
+    if closed.is_none() {
+        return Ok(());
+    }
+    let detail = serde_json::json!({
+        "event_id": event.event_id, "occurred_at": event.occurred_at,
+        "cost": tollgate_domain::money::from_storage(cost), "currency": event.currency.to_string(),
+        "tokens": event.input_tokens + event.output_tokens, "operations": event.operations,
+    });
+    super::events::record(txn, org_id, Some(budget_id), "late_adjustment", Some(window_start), detail, now).await
 }
 
 async fn add_to_daily(

@@ -1,0 +1,157 @@
+//! The report pages: an index, and one page per report with its filters (a GET form, so it works
+//! before hydration and the URL can be shared), headline figures, chart, table and CSV download.
+
+mod table;
+
+use crate::components::{refused, Chart};
+use crate::errors::AppError;
+use crate::reports::{ReportKind, ReportQuery, ReportView};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use std::collections::BTreeMap;
+use table::DataTable;
+
+#[server(prefix = "/rpc", endpoint = "load_report")]
+pub async fn load_report(report: String, query: BTreeMap<String, String>) -> Result<ReportView, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::reports::{run, Viewer};
+        let account = crate::auth::current_account()?;
+        let state = crate::state::app_state().map_err(AppError::internal)?;
+        let kind = ReportKind::from_slug(&report).ok_or_else(|| AppError::NotFound(format!("report '{report}'")))?;
+        run(&state.db, &Viewer::Person(account), kind, ReportQuery(query), state.clock.now()).await
+    })
+    .await
+}
+
+#[component]
+pub fn ReportsIndexPage() -> impl IntoView {
+    view! {
+        <Title text="Reports · Tollgate"/>
+        <h1>"Reports"</h1>
+        <div class="report-index">
+            {ReportKind::ALL.into_iter().map(|kind| view! {
+                <a class="card report-card" href=format!("/reports/{}", kind.slug())>
+                    <h2>{kind.title()}</h2>
+                    <p class="muted">{kind.summary()}</p>
+                </a>
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+pub fn ReportPage() -> impl IntoView {
+    let params = use_params_map();
+    view! { <ReportOf slug=Signal::derive(move || params.read().get("report").unwrap_or_default())/> }
+}
+
+/// The audit log is a report too, at its own address in the admin menu.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    view! { <ReportOf slug=Signal::derive(|| ReportKind::Audit.slug().to_owned())/> }
+}
+
+#[component]
+fn ReportOf(slug: Signal<String>) -> impl IntoView {
+    let query = use_query_map();
+    let report = Resource::new(
+        move || {
+            let slug = slug.get();
+            let pairs = query.read().clone();
+            (slug, ReportQuery::from_pairs((&pairs).into_iter().map(|(k, v)| (k.as_ref(), v))).0)
+        },
+        |(slug, query)| load_report(slug, query),
+    );
+    view! {
+        <Title text="Reports · Tollgate"/>
+        <p class="muted"><a href="/reports">"Reports"</a> " ›"</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Err(e) => Either::Left(view! { <h1>"Report"</h1> {refused(e)} }),
+                    Ok(view) => Either::Right(view! { <Report view/> }),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Report(view: ReportView) -> impl IntoView {
+    let ReportView { kind, query, headline, chart, table, notes, choices } = view;
+    let csv = format!("/reports/{}/csv?{}", kind.slug(), query.to_query_string());
+    let file = format!("tollgate-{}.csv", kind.slug());
+    let chart_label = format!("{} chart", kind.title());
+    view! {
+        <h1>{kind.title()}</h1>
+        <Filters kind query=query.clone() choices/>
+        <section class="card headline" aria-label="Headline figures">
+            {headline.into_iter().map(|(label, value)| view! {
+                <div class="figure"><span class="muted">{label}</span><strong>{value}</strong></div>
+            }).collect_view()}
+        </section>
+        {chart.map(|option| view! { <section class="card"><Chart option=Signal::derive(move || option.clone()) label=chart_label.clone()/></section> })}
+        <section class="card">
+            <p><a class="button" href=csv download=file>"Download CSV"</a></p>
+            <DataTable table caption=kind.title()/>
+            <ul class="notes muted">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+        </section>
+    }
+}
+
+/// The report's own filters; ranges for every report but the forecasts.
+#[component]
+fn Filters(kind: ReportKind, query: ReportQuery, choices: BTreeMap<String, Vec<(String, String)>>) -> impl IntoView {
+    let value = |key: &str| query.get(key).unwrap_or_default().to_owned();
+    let ranged = matches!(kind, ReportKind::Allocation | ReportKind::Trends | ReportKind::Audit);
+    let select = |name: String, options: Vec<(String, String)>, current: String, any: bool| {
+        let label = match name.as_str() {
+            "by" => "Break down by",
+            "level" => "Scope level",
+            "step" => "Step",
+            "type" => "Event type",
+            "budget" => "Budget",
+            _ => "Choice",
+        };
+        view! {
+            <label>{label}
+                <select name=name>
+                    {any.then(|| view! { <option value="any">"any"</option> })}
+                    {options.into_iter().map(|(v, text)| {
+                        let selected = v == current;
+                        view! { <option value=v selected=selected>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let selects = choices
+        .into_iter()
+        .map(|(name, options)| {
+            let current = value(&name);
+            let any = matches!(name.as_str(), "level" | "type" | "budget");
+            select(name, options, current, any)
+        })
+        .collect_view();
+    let within = value("within");
+    view! {
+        <form method="get" class="filters" aria-label="Report filters">
+            {ranged.then(|| view! {
+                <label>"From" <input type="date" name="from" value=value("from")/></label>
+                <label>"To" <input type="date" name="to" value=value("to")/></label>
+            })}
+            {(kind == ReportKind::BudgetVsActual).then(|| view! {
+                <label>"Windows" <input type="number" name="windows" min="1" max="12" value=value("windows")/></label>
+            })}
+            {selects}
+            {(kind == ReportKind::Audit).then(|| view! {
+                <label>"Actor" <input type="search" name="actor" value=value("actor") placeholder="email or api-key:…"/></label>
+            })}
+            {(!within.is_empty()).then(|| view! { <input type="hidden" name="within" value=within/> })}
+            <button type="submit">"Apply"</button>
+            <a href=if kind == ReportKind::Audit { "/admin/audit".to_owned() } else { format!("/reports/{}", kind.slug()) }>"Clear"</a>
+        </form>
+    }
+}

@@ -1,0 +1,180 @@
+//! What a report is to its readers: which reports exist, the query they take, and the table (also
+//! its CSV), chart and headline figures they answer with.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportKind {
+    BudgetVsActual,
+    Allocation,
+    Trends,
+    Forecasts,
+    /// Every budget event; admins only, so it is not among the reports everyone is offered.
+    Audit,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 4] =
+        [ReportKind::BudgetVsActual, ReportKind::Allocation, ReportKind::Trends, ReportKind::Forecasts];
+
+    /// The name in URLs: `/reports/{slug}`, `/reports/{slug}/csv`, `/api/v1/reports/{slug}`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportKind::BudgetVsActual => "budget-vs-actual",
+            ReportKind::Allocation => "allocation",
+            ReportKind::Trends => "trends",
+            ReportKind::Forecasts => "forecasts",
+            ReportKind::Audit => "audit",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().chain([ReportKind::Audit]).find(|k| k.slug() == slug)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ReportKind::BudgetVsActual => "Budget vs actual",
+            ReportKind::Allocation => "Allocation",
+            ReportKind::Trends => "Trends",
+            ReportKind::Forecasts => "Forecasts",
+            ReportKind::Audit => "Audit log",
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            ReportKind::BudgetVsActual => "Limit, actual and variance per budget and window, with drill-down.",
+            ReportKind::Allocation => "Spend by team, project, person, category, model or provider.",
+            ReportKind::Trends => "Daily or weekly spend, tokens and operations with moving averages.",
+            ReportKind::Forecasts => "Projected spend to each window's end with an uncertainty band.",
+            ReportKind::Audit => "Every budget event, filterable by budget, scope, type, actor and date.",
+        }
+    }
+}
+
+/// A report's parameters as they arrive in a query string; each report reads the ones it knows
+/// and explains any it cannot parse.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportQuery(pub BTreeMap<String, String>);
+
+impl ReportQuery {
+    pub fn from_pairs<'a, V: Into<String>>(pairs: impl IntoIterator<Item = (&'a str, V)>) -> Self {
+        ReportQuery(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into()))
+                .filter(|(_, v): &(String, String)| !v.trim().is_empty())
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|v| v.trim()).filter(|v| !v.is_empty() && *v != "any")
+    }
+
+    pub fn date(&self, key: &str) -> Result<Option<NaiveDate>, String> {
+        self.get(key)
+            .map(|v| v.parse::<NaiveDate>().map_err(|_| format!("'{key}' must be a date like 2026-11-01, not '{v}'")))
+            .transpose()
+    }
+
+    pub fn number(&self, key: &str, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, String> {
+        self.get(key)
+            .map(|v| {
+                v.parse::<u32>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                    format!("'{key}' must be a whole number from {} to {}, not '{v}'", range.start(), range.end())
+                })
+            })
+            .transpose()
+    }
+
+    /// The same query as a URL query string (for CSV links and drill-down).
+    pub fn to_query_string(&self) -> String {
+        self.0.iter().map(|(k, v)| format!("{}={}", urlencoding(k), urlencoding(v))).collect::<Vec<_>>().join("&")
+    }
+
+    pub fn with(&self, key: &str, value: impl Into<String>) -> Self {
+        let mut next = self.clone();
+        next.0.insert(key.to_owned(), value.into());
+        next
+    }
+}
+
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One table row. `tone` marks rows to highlight (`over`, `under`); `link` goes on the first cell
+/// (a drill-down or the budget's page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableRow {
+    pub cells: Vec<String>,
+    pub tone: Option<String>,
+    pub link: Option<String>,
+}
+
+impl TableRow {
+    pub fn new(cells: Vec<String>) -> Self {
+        TableRow { cells, tone: None, link: None }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub kind: ReportKind,
+    /// The query as the report understood it, defaults filled in (for the filter form and links).
+    pub query: ReportQuery,
+    /// Headline figures: label and value.
+    pub headline: Vec<(String, String)>,
+    /// An ECharts option drawn above the table, when the report has a chart.
+    pub chart: Option<String>,
+    pub table: Table,
+    /// How the figures were computed, shown under the table.
+    pub notes: Vec<String>,
+    /// Choices for the filter form's selects: field name → (value, label) options.
+    pub choices: BTreeMap<String, Vec<(String, String)>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_and_any_values_are_unset_and_bad_ones_are_explained() {
+        let q = ReportQuery::from_pairs([
+            ("from", "2026-11-01".to_owned()),
+            ("by", "any".to_owned()),
+            ("to", " ".to_owned()),
+        ]);
+        assert_eq!(q.date("from"), Ok(NaiveDate::from_ymd_opt(2026, 11, 1)));
+        assert_eq!((q.get("by"), q.get("to")), (None, None));
+        let bad = ReportQuery::from_pairs([("windows", "40".to_owned()), ("from", "yesterday".to_owned())]);
+        assert_eq!(
+            bad.number("windows", 1..=12),
+            Err("'windows' must be a whole number from 1 to 12, not '40'".into())
+        );
+        assert!(bad.date("from").unwrap_err().contains("2026-11-01"));
+    }
+
+    #[test]
+    fn query_strings_are_encoded() {
+        let q = ReportQuery::from_pairs([("by", "model".to_owned()), ("within", "a b&c".to_owned())]);
+        assert_eq!(q.to_query_string(), "by=model&within=a%20b%26c");
+        assert_eq!(ReportKind::from_slug("budget-vs-actual"), Some(ReportKind::BudgetVsActual));
+    }
+}

@@ -1,0 +1,81 @@
+// The reports in a real browser on the demo organization: each report page renders its figures,
+// chart and table, filters through its form, and downloads its table as CSV.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openBrowser, artifacts, signIn, startDemo, ADMIN } from "../support.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startDemo(60);
+  browser = await openBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const hydrated = (page) => page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+
+async function downloadCsv(page) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
+  const path = join(artifacts, download.suggestedFilename());
+  await download.saveAs(path);
+  return (await readFile(path, "utf8")).replace(/^\uFEFF/, "").trim().split("\n");
+}
+
+test("every report opens, filters and exports its table as CSV", async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await signIn(page, server.baseUrl, ADMIN, "/reports");
+  await hydrated(page);
+  const titles = ["Budget vs actual", "Allocation", "Trends", "Forecasts"];
+  for (const title of titles) {
+    await page.getByRole("link", { name: new RegExp(`^${title}`) }).first().waitFor();
+  }
+
+  // Allocation by model: the table's rows are the CSV's rows.
+  await page.getByRole("link", { name: /^Allocation/ }).click();
+  await page.locator("h1", { hasText: "Allocation" }).waitFor();
+  await hydrated(page);
+  await page.getByLabel("Break down by").selectOption("model");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/by=model/);
+  await page.locator("table.report th", { hasText: "Model" }).first().waitFor();
+  await page.locator('.chart[data-rendered="true"] canvas').first().waitFor({ timeout: 20_000 });
+  const shown = await page.locator("table.report tbody tr").count();
+  const allocation = await downloadCsv(page);
+  assert.match(allocation[0], /^Model,Cost \(/);
+  assert.equal(allocation.length - 1, shown, "one CSV line per table row");
+  await page.screenshot({ path: join(artifacts, "report-allocation.png"), fullPage: true });
+
+  for (const [slug, header] of [
+    ["budget-vs-actual", /^Budget,Scope,Window,State,Unit,Limit/],
+    ["trends", /^Day,Cost \(/],
+    ["forecasts", /^Budget,Window ends,Unit,Used so far,Hard level/],
+  ]) {
+    await page.goto(`${server.baseUrl}/reports/${slug}`);
+    await hydrated(page);
+    assert.ok((await page.locator("table.report tbody tr").count()) > 0, `${slug} has rows`);
+    const csv = await downloadCsv(page);
+    assert.match(csv[0], header, slug);
+    assert.ok(csv.length > 1, `${slug} exports rows`);
+  }
+  await page.locator("text=Method: a weekday-aware average").waitFor();
+  await page.screenshot({ path: join(artifacts, "report-forecasts.png"), fullPage: true });
+
+  // Weekly trends through the form.
+  await page.goto(`${server.baseUrl}/reports/trends`);
+  await hydrated(page);
+  await page.getByLabel("Step").selectOption("week");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.locator("table.report th", { hasText: "Week from" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,65 @@
+//! `GET /api/v1/reports/{report}`: the report pages' data for admin keys, as JSON or, with
+//! `format=csv`, as the same CSV the pages export.
+
+use super::auth::ApiClient;
+use super::error::{ApiError, ErrorBody};
+use app::errors::AppError;
+use app::reports::{ReportKind, ReportQuery};
+use app::services::reports::{run, Viewer};
+use app::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::collections::BTreeMap;
+
+#[utoipa::path(get, path = "/api/v1/reports/{report}", tag = "reports",
+    params(
+        ("report" = String, Path, description = "budget-vs-actual, allocation, trends or forecasts"),
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD); allocation and trends"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD); allocation and trends"),
+        ("by" = Option<String>, Query, description = "Allocation: team, project, user, category, model or provider"),
+        ("step" = Option<String>, Query, description = "Trends: day or week"),
+        ("windows" = Option<u32>, Query, description = "Budget vs actual: windows per budget, 1 to 12"),
+        ("level" = Option<String>, Query, description = "Budget vs actual: organization, team, project or user"),
+        ("within" = Option<String>, Query, description = "Budget vs actual: a team or project id to drill into"),
+        ("format" = Option<String>, Query, description = "json (default) or csv"),
+    ),
+    responses(
+        (status = 200, description = "The report: headline figures, table (columns and rows), notes; or CSV", body = Object),
+        (status = 404, description = "No such report", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody),
+        (status = 403, description = "Not an admin key", body = ErrorBody),
+        (status = 422, description = "Invalid parameters", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(report): Path<String>,
+    Query(mut query): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    client.require_admin()?;
+    let kind = ReportKind::from_slug(&report)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no report named '{report}'")))?;
+    let format = query.remove("format").unwrap_or_else(|| "json".into());
+    if format != "json" && format != "csv" {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "'format' must be json or csv"));
+    }
+    let query = ReportQuery::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let viewer = Viewer::AdminKey { org_id: client.0.org.id };
+    let view = run(&state.db, &viewer, kind, query, state.clock.now()).await.map_err(from_app)?;
+    if format == "csv" {
+        return Ok(crate::reports::csv_response(kind, &view.table));
+    }
+    Ok(Json(view).into_response())
+}
+
+fn from_app(error: AppError) -> ApiError {
+    let code = match error.status() {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::INTERNAL_SERVER_ERROR => return ApiError::internal("report failed"),
+        _ => "invalid_input",
+    };
+    ApiError::new(error.status(), code, error.to_string())
+}
