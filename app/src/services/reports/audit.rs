@@ -87,7 +87,7 @@ pub(super) async fn run(
         .collect();
     let mut budget_choices: Vec<(String, String)> =
         budgets.values().map(|b| (b.id.to_string(), b.name.clone())).collect();
-    budget_choices.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    budget_choices.sort_by_key(|(_, name)| name.to_lowercase());
     let levels = [("organization", "Organization"), ("team", "Team"), ("project", "Project"), ("user", "Person")];
     Ok(ReportView {
         kind: ReportKind::Audit,
