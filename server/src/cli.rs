@@ -4,7 +4,6 @@ use crate::{config::Settings, database, mail::Mailer, seed, startup::Application
 use app::services::{accounts, api_keys, organizations};
 use clap::{Parser, Subcommand};
 use rand::distr::{Alphanumeric, SampleString};
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 use tollgate_domain::{Clock, SystemClock};
 
@@ -82,7 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database::migrate(&db).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 20));
-            let txn = db.begin().await?;
+            let txn = app::services::engine::begin_write(&db).await?;
             let org = match organizations::first_organization(&txn).await? {
                 Some(org) => org,
                 None => organizations::create_organization(&txn, &org_name, &timezone, &currency, clock.now()).await?,

@@ -6,9 +6,7 @@ use crate::errors::AppError;
 use crate::services::accounts::{normalize_email, verify_password};
 use crate::services::engine::events;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -66,7 +64,7 @@ pub async fn sign_in(
         None => None,
     };
 
-    let txn = db.begin().await?;
+    let txn = crate::services::engine::begin_write(db).await?;
     record_attempt(&txn, &email, address, account.is_some(), now).await?;
     if let Some(org_id) = candidate_org {
         let kind = if account.is_some() { "login" } else { "login_failed" };

@@ -69,7 +69,6 @@ pub async fn api_keys() -> Result<KeysPage, AppError> {
 pub async fn create_api_key(name: String, permission: String, project: Option<String>) -> Result<String, AppError> {
     crate::errors::respond(async move {
         use crate::services::api_keys::{self, Permission};
-        use sea_orm::TransactionTrait;
         let (me, state) = super::admin()?;
         let name = name.trim();
         if name.is_empty() || name.len() > 120 {
@@ -81,7 +80,7 @@ pub async fn create_api_key(name: String, permission: String, project: Option<St
             other => return Err(AppError::Invalid(format!("unknown permission '{other}'"))),
         };
         let now = state.clock.now();
-        let txn = state.db.begin().await?;
+        let txn = crate::services::engine::begin_write(&state.db).await?;
         let project_id = match project.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(slug) => Some(
                 crate::services::organizations::project_by_slug(&txn, me.org_id, slug)
@@ -103,10 +102,9 @@ pub async fn create_api_key(name: String, permission: String, project: Option<St
 #[server(prefix = "/rpc", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use sea_orm::TransactionTrait;
         let (me, state) = super::admin()?;
         let now = state.clock.now();
-        let txn = state.db.begin().await?;
+        let txn = crate::services::engine::begin_write(&state.db).await?;
         if !crate::services::api_keys::revoke(&txn, me.org_id, key_id, now).await? {
             return Err(AppError::NotFound("a live key with that id".into()));
         }

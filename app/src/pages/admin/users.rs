@@ -69,12 +69,11 @@ pub async fn create_person(
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
         use crate::services::accounts::{create_account, NewAccount};
-        use sea_orm::TransactionTrait;
         let (me, state) = super::admin()?;
         let roles = chosen_roles(admin, lead, approver);
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let now = state.clock.now();
-        let txn = state.db.begin().await?;
+        let txn = crate::services::engine::begin_write(&state.db).await?;
         let account = NewAccount {
             org_id: me.org_id,
             email: &email,
@@ -100,9 +99,8 @@ pub async fn set_person_roles(
     approver: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use sea_orm::TransactionTrait;
         let (me, state) = super::admin()?;
-        let txn = state.db.begin().await?;
+        let txn = crate::services::engine::begin_write(&state.db).await?;
         let person = person_of(&txn, me.org_id, user_id).await?;
         let change = crate::services::directory::Change { actor: &me.email, now: state.clock.now() };
         crate::services::accounts::set_roles(&txn, &person, &chosen_roles(admin, lead, approver), change).await?;
@@ -115,9 +113,8 @@ pub async fn set_person_roles(
 #[server(prefix = "/rpc", endpoint = "set_person_active")]
 pub async fn set_person_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use sea_orm::TransactionTrait;
         let (me, state) = super::admin()?;
-        let txn = state.db.begin().await?;
+        let txn = crate::services::engine::begin_write(&state.db).await?;
         let person = person_of(&txn, me.org_id, user_id).await?;
         let change = crate::services::directory::Change { actor: &me.email, now: state.clock.now() };
         crate::services::accounts::set_active(&txn, person, active, change).await?;

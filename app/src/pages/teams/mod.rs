@@ -95,9 +95,8 @@ async fn in_transaction<T>(
         crate::services::directory::Change<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>,
 ) -> Result<T, AppError> {
-    use sea_orm::TransactionTrait;
     let (me, state) = crate::pages::admin::admin()?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::engine::begin_write(&state.db).await?;
     let actor = me.email.clone();
     let change = crate::services::directory::Change { actor: &actor, now: state.clock.now() };
     let out = work(&txn, me, change).await?;
