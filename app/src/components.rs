@@ -40,6 +40,7 @@ pub fn TopBar() -> impl IntoView {
                                     <a href="/admin/api-keys">"API keys"</a>
                                     <a href="/admin/integrations">"Integrations"</a>
                                     <a href="/admin/audit">"Audit log"</a>
+                                    <a href="/admin/jobs">"Jobs"</a>
                                 })}
                             </nav>
                             <div class="account-menu">

@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=pages::admin::users::UsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("api-keys")) view=pages::admin::api_keys::ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("integrations")) view=pages::admin::integrations::IntegrationsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("jobs")) view=pages::admin::jobs::JobsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=pages::reports::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -12,6 +12,7 @@ mod m20261128_000007_windows_and_hooks;
 mod m20261128_000008_scheduled_increases;
 mod m20261128_000009_reallocation;
 mod m20261129_000010_preferences_and_templates;
+mod m20261129_000011_jobs_and_digests;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_scheduled_increases::Migration),
             Box::new(m20261128_000009_reallocation::Migration),
             Box::new(m20261129_000010_preferences_and_templates::Migration),
+            Box::new(m20261129_000011_jobs_and_digests::Migration),
         ]
     }
 }

@@ -63,9 +63,10 @@ impl Application {
         let forecasts = tokio::spawn(jobs::forecast_alerts::run(self.state.clone(), self.forecast_every));
         let hooks = tokio::spawn(jobs::event_push::run(self.state.clone(), self.channels.clone(), self.dispatch_every));
         let windows = tokio::spawn(jobs::window_close::run(self.state.clone(), self.sweep_every));
+        let digests = tokio::spawn(jobs::digests::run(self.state.clone(), self.channels.clone(), self.sweep_every));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
-        for job in [sweeper, expiry, dispatcher, escalation, forecasts, hooks, windows] {
+        for job in [sweeper, expiry, dispatcher, escalation, forecasts, hooks, windows, digests] {
             job.abort();
         }
         served

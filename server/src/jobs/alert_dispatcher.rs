@@ -9,15 +9,17 @@ use tokio::task::JoinSet;
 /// Messages claimed per round; they are sent concurrently.
 const BATCH: u64 = 32;
 
-pub async fn run(state: AppState, channels: Channels, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(error) = drain(&state, &channels).await {
-            tracing::warn!(%error, "alert dispatch failed; will retry");
+pub async fn run(state: AppState, channels: Channels, interval: Duration) {
+    super::runner::every(state, "alert_dispatcher", interval, move |state, _| {
+        let channels = channels.clone();
+        async move {
+            super::runner::counted(
+                drain(&state, &channels).await.map_err(|e| e.to_string())?,
+                "alert messages attempted",
+            )
         }
-    }
+    })
+    .await
 }
 
 /// Sends everything due now; returns how many messages were attempted.

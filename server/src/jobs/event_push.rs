@@ -6,15 +6,17 @@ use app::services::feed::FeedEvent;
 use app::state::AppState;
 use std::time::Duration;
 
-pub async fn run(state: AppState, channels: Channels, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(error) = drain(&state, &channels).await {
-            tracing::warn!(%error, "pushing events to hooks failed; will retry");
+pub async fn run(state: AppState, channels: Channels, interval: Duration) {
+    super::runner::every(state, "event_push", interval, move |state, _| {
+        let channels = channels.clone();
+        async move {
+            super::runner::counted(
+                drain(&state, &channels).await.map_err(|e| e.to_string())?,
+                "events accepted by hooks",
+            )
         }
-    }
+    })
+    .await
 }
 
 /// Pushes everything waiting now; returns how many events were accepted by receivers.

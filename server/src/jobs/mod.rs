@@ -2,8 +2,10 @@
 
 pub mod alert_dispatcher;
 pub mod alert_escalation;
+pub mod digests;
 pub mod event_push;
 pub mod forecast_alerts;
 pub mod request_expiry;
 pub mod reservation_sweeper;
+pub mod runner;
 pub mod window_close;

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod integrations;
+pub mod jobs;
 pub mod users;
 
 /// The admin who makes a change, as the audit trail names them.

@@ -1,6 +1,7 @@
 //! The report pages: an index, and one page per report with its filters (a GET form, so it works
 //! before hydration and the URL can be shared), headline figures, chart, table and CSV download.
 
+pub mod digests;
 mod table;
 
 use crate::components::{refused, Chart};
@@ -38,6 +39,7 @@ pub fn ReportsIndexPage() -> impl IntoView {
                 </a>
             }).collect_view()}
         </div>
+        <digests::DigestsSection/>
     }
 }
 

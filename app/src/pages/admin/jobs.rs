@@ -1,0 +1,147 @@
+//! Scheduled jobs (admin): each job's schedule, last run, duration, outcome, progress and next run,
+//! and a button to run one now (whichever instance is free takes it, once).
+
+use crate::components::{outcome, refused};
+use crate::errors::AppError;
+use chrono::{DateTime, Utc};
+use leptos::either::Either;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRow {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub every_ms: i64,
+    pub running: bool,
+    pub progress: Option<String>,
+    pub last_started_at: Option<DateTime<Utc>>,
+    pub last_duration_ms: Option<i64>,
+    pub last_ok: Option<bool>,
+    pub last_outcome: Option<String>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub requested: bool,
+    pub runs: i64,
+}
+
+#[server(prefix = "/rpc", endpoint = "scheduled_jobs")]
+pub async fn scheduled_jobs() -> Result<Vec<JobRow>, AppError> {
+    crate::errors::respond(async move {
+        use crate::services::jobs::{list, JOBS};
+        let (_, state) = super::admin()?;
+        let now = Utc::now();
+        Ok(list(&state.db)
+            .await?
+            .into_iter()
+            .map(|job| {
+                let (title, description) = JOBS
+                    .iter()
+                    .find(|(name, ..)| *name == job.name)
+                    .map_or((job.name.as_str(), ""), |(_, title, description)| (*title, *description));
+                JobRow {
+                    title: title.to_owned(),
+                    description: description.to_owned(),
+                    every_ms: job.every_ms,
+                    running: job.lease_until.is_some_and(|t| t >= now),
+                    progress: job.progress,
+                    last_started_at: job.last_started_at,
+                    last_duration_ms: job.last_duration_ms,
+                    last_ok: job.last_ok,
+                    last_outcome: job.last_outcome,
+                    next_run_at: job.next_run_at,
+                    requested: job.trigger_requested_at.is_some(),
+                    runs: job.runs,
+                    name: job.name,
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "run_job_now")]
+pub async fn run_job_now(name: String) -> Result<String, AppError> {
+    crate::errors::respond(async move {
+        let (me, state) = super::admin()?;
+        if !crate::services::jobs::request_run(&state.db, &name, &me.email, Utc::now()).await? {
+            return Err(AppError::NotFound(format!("job '{name}'")));
+        }
+        tracing::info!(job = %name, by = %me.email, "job run requested");
+        Ok(name)
+    })
+    .await
+}
+
+fn schedule(every_ms: i64) -> String {
+    match every_ms {
+        ms if ms % 3_600_000 == 0 => format!("every {} h", ms / 3_600_000),
+        ms if ms % 60_000 == 0 => format!("every {} min", ms / 60_000),
+        ms if ms % 1000 == 0 => format!("every {} s", ms / 1000),
+        ms => format!("every {ms} ms"),
+    }
+}
+
+fn when(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
+}
+
+#[component]
+pub fn JobsPage() -> impl IntoView {
+    let run = ServerAction::<RunJobNow>::new();
+    let jobs = Resource::new(move || run.version().get(), |_| scheduled_jobs());
+    view! {
+        <Title text="Jobs · Tollgate"/>
+        <h1>"Scheduled jobs"</h1>
+        <p class="muted">"Every instance runs the schedule; a lease in the database makes each run happen on one of them, once."</p>
+        {outcome(move || run.value().get(), |name| format!("Asked for a run of {name}; the next free instance starts it within a second."))}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match jobs.await {
+                    Err(e) => Either::Left(refused(e)),
+                    Ok(jobs) => Either::Right(view! {
+                        <section class="card table-scroll">
+                            <table class="report jobs">
+                                <thead><tr>
+                                    <th scope="col">"Job"</th><th scope="col">"Schedule"</th><th scope="col">"Last run"</th>
+                                    <th scope="col">"Duration"</th><th scope="col">"Outcome"</th><th scope="col">"Next run"</th><th scope="col">"Runs"</th><th scope="col"></th>
+                                </tr></thead>
+                                <tbody>
+                                    {jobs.into_iter().map(|job| {
+                                        let state = match (job.running, job.last_ok) {
+                                            (true, _) => format!("running{}", job.progress.as_ref().map(|p| format!(": {p}")).unwrap_or_default()),
+                                            (false, Some(true)) => job.last_outcome.clone().unwrap_or_default(),
+                                            (false, Some(false)) => format!("failed: {}", job.last_outcome.clone().unwrap_or_default()),
+                                            (false, None) => "not run yet".into(),
+                                        };
+                                        let name = job.name.clone();
+                                        let tone = if job.last_ok == Some(false) { "tone-over" } else { "" };
+                                        view! {
+                                            <tr class=tone data-job=name>
+                                                <th scope="row">{job.title}<br/><span class="muted small">{job.description}</span></th>
+                                                <td>{schedule(job.every_ms)}</td>
+                                                <td>{when(job.last_started_at)}</td>
+                                                <td>{job.last_duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
+                                                <td class="outcome">{state}</td>
+                                                <td>{if job.requested { "requested".to_owned() } else { when(job.next_run_at) }}</td>
+                                                <td>{job.runs}</td>
+                                                <td>
+                                                    <ActionForm action=run attr:class="inline">
+                                                        <input type="hidden" name="name" value=job.name/>
+                                                        <button type="submit">"Run now"</button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }),
+                }
+            })}
+        </Transition>
+    }
+}
