@@ -15,7 +15,10 @@ use std::collections::BTreeMap;
 use table::DataTable;
 
 #[server(prefix = "/rpc", endpoint = "load_report")]
-pub async fn load_report(report: String, query: BTreeMap<String, String>) -> Result<ReportView, AppError> {
+pub async fn load_report(
+    report: String,
+    #[server(default)] query: BTreeMap<String, String>,
+) -> Result<ReportView, AppError> {
     crate::errors::respond(async move {
         use crate::services::reports::{run, Viewer};
         let account = crate::auth::current_account()?;
