@@ -15,8 +15,10 @@ pub mod period;
 pub mod preferences;
 pub mod pricing;
 pub mod reallocation;
+pub mod replay;
 pub mod reports;
 pub mod scope;
+pub mod suggestions;
 pub mod templates;
 pub mod thresholds;
 

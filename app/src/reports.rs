@@ -11,13 +11,21 @@ pub enum ReportKind {
     Allocation,
     Trends,
     Forecasts,
+    Suggestions,
+    WhatIf,
     /// Every budget event; admins only, so it is not among the reports everyone is offered.
     Audit,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 4] =
-        [ReportKind::BudgetVsActual, ReportKind::Allocation, ReportKind::Trends, ReportKind::Forecasts];
+    pub const ALL: [ReportKind; 6] = [
+        ReportKind::BudgetVsActual,
+        ReportKind::Allocation,
+        ReportKind::Trends,
+        ReportKind::Forecasts,
+        ReportKind::Suggestions,
+        ReportKind::WhatIf,
+    ];
 
     /// The name in URLs: `/reports/{slug}`, `/reports/{slug}/csv`, `/api/v1/reports/{slug}`.
     pub fn slug(self) -> &'static str {
@@ -26,6 +34,8 @@ impl ReportKind {
             ReportKind::Allocation => "allocation",
             ReportKind::Trends => "trends",
             ReportKind::Forecasts => "forecasts",
+            ReportKind::Suggestions => "suggestions",
+            ReportKind::WhatIf => "what-if",
             ReportKind::Audit => "audit",
         }
     }
@@ -40,6 +50,8 @@ impl ReportKind {
             ReportKind::Allocation => "Allocation",
             ReportKind::Trends => "Trends",
             ReportKind::Forecasts => "Forecasts",
+            ReportKind::Suggestions => "Cost-saving suggestions",
+            ReportKind::WhatIf => "What-if replay",
             ReportKind::Audit => "Audit log",
         }
     }
@@ -50,6 +62,8 @@ impl ReportKind {
             ReportKind::Allocation => "Spend by team, project, person, category, model or provider.",
             ReportKind::Trends => "Daily or weekly spend, tokens and operations with moving averages.",
             ReportKind::Forecasts => "Projected spend to each window's end with an uncertainty band.",
+            ReportKind::Suggestions => "Cheaper models for what was used, and budgets that never fit their use.",
+            ReportKind::WhatIf => "Replay a budget's last window against proposed limits before saving them.",
             ReportKind::Audit => "Every budget event, filterable by budget, scope, type, actor and date.",
         }
     }
@@ -148,6 +162,8 @@ pub struct ReportView {
     pub notes: Vec<String>,
     /// Choices for the filter form's selects: field name → (value, label) options.
     pub choices: BTreeMap<String, Vec<(String, String)>>,
+    /// Free inputs of the filter form: field name and label.
+    pub inputs: Vec<(String, String)>,
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ test("every report opens, filters and exports its table as CSV", async () => {
   page.on("pageerror", (error) => errors.push(error.message));
   await signIn(page, server.baseUrl, ADMIN, "/reports");
   await hydrated(page);
-  const titles = ["Budget vs actual", "Allocation", "Trends", "Forecasts"];
+  const titles = ["Budget vs actual", "Allocation", "Trends", "Forecasts", "Cost-saving suggestions", "What-if replay"];
   for (const title of titles) {
     await page.getByRole("link", { name: new RegExp(`^${title}`) }).first().waitFor();
   }
@@ -58,6 +58,7 @@ test("every report opens, filters and exports its table as CSV", async () => {
   for (const [slug, header] of [
     ["budget-vs-actual", /^Budget,Scope,Window,State,Unit,Limit/],
     ["trends", /^Day,Cost \(/],
+    ["suggestions", /^Suggestion,Subject,Now,Suggested,Saving/],
     ["forecasts", /^Budget,Window ends,Unit,Used so far,Hard level/],
   ]) {
     await page.goto(`${server.baseUrl}/reports/${slug}`);
@@ -69,6 +70,18 @@ test("every report opens, filters and exports its table as CSV", async () => {
   }
   await page.locator("text=Method: a weekday-aware average").waitFor();
   await page.screenshot({ path: join(artifacts, "report-forecasts.png"), fullPage: true });
+
+  // What-if: a tiny proposed hard level on the first budget would have denied early on.
+  await page.goto(`${server.baseUrl}/reports/what-if`);
+  await hydrated(page);
+  await page.getByLabel("Cost soft level").fill("");
+  await page.getByLabel("Cost hard level").fill("1");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/cost_hard=1/);
+  await page.locator("table.report td", { hasText: "first denial" }).waitFor();
+  const replay = await downloadCsv(page);
+  assert.match(replay[0], /^When,What,Detail/);
+  await page.screenshot({ path: join(artifacts, "report-what-if.png"), fullPage: true });
 
   // Weekly trends through the form.
   await page.goto(`${server.baseUrl}/reports/trends`);

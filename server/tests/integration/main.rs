@@ -23,6 +23,7 @@ mod openapi;
 mod preferences;
 mod reallocation;
 mod reconcile;
+mod report_advice;
 mod reports;
 mod skeleton;
 mod wizard_templates;

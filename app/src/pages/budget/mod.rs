@@ -117,6 +117,9 @@ pub fn BudgetPage() -> impl IntoView {
                         <Title text=format!("{} · Tollgate", d.row.budget.input.name)/>
                         <p class="muted"><a href="/budgets">"Budgets"</a> " ›"</p>
                         <h1>{d.row.budget.input.name.clone()}</h1>
+                        <p class="actions">
+                            <a class="button" href=format!("/reports/what-if?budget={}", d.row.budget.id)>"What if… (replay the last window)"</a>
+                        </p>
                         <window::WindowSection initial=d.window.clone() live=live_window/>
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
                         <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>

@@ -85,13 +85,13 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
 
 #[component]
 fn Report(view: ReportView) -> impl IntoView {
-    let ReportView { kind, query, headline, chart, table, notes, choices } = view;
+    let ReportView { kind, query, headline, chart, table, notes, choices, inputs } = view;
     let csv = format!("/reports/{}/csv?{}", kind.slug(), query.to_query_string());
     let file = format!("tollgate-{}.csv", kind.slug());
     let chart_label = format!("{} chart", kind.title());
     view! {
         <h1>{kind.title()}</h1>
-        <Filters kind query=query.clone() choices/>
+        <Filters kind query=query.clone() choices inputs/>
         <section class="card headline" aria-label="Headline figures">
             {headline.into_iter().map(|(label, value)| view! {
                 <div class="figure"><span class="muted">{label}</span><strong>{value}</strong></div>
@@ -108,9 +108,15 @@ fn Report(view: ReportView) -> impl IntoView {
 
 /// The report's own filters; ranges for every report but the forecasts.
 #[component]
-fn Filters(kind: ReportKind, query: ReportQuery, choices: BTreeMap<String, Vec<(String, String)>>) -> impl IntoView {
+fn Filters(
+    kind: ReportKind,
+    query: ReportQuery,
+    choices: BTreeMap<String, Vec<(String, String)>>,
+    inputs: Vec<(String, String)>,
+) -> impl IntoView {
     let value = |key: &str| query.get(key).unwrap_or_default().to_owned();
-    let ranged = matches!(kind, ReportKind::Allocation | ReportKind::Trends | ReportKind::Audit);
+    let ranged =
+        matches!(kind, ReportKind::Allocation | ReportKind::Trends | ReportKind::Suggestions | ReportKind::Audit);
     let select = |name: String, options: Vec<(String, String)>, current: String, any: bool| {
         let label = match name.as_str() {
             "by" => "Break down by",
@@ -118,6 +124,7 @@ fn Filters(kind: ReportKind, query: ReportQuery, choices: BTreeMap<String, Vec<(
             "step" => "Step",
             "type" => "Event type",
             "budget" => "Budget",
+            "enforcement" => "Enforcement",
             _ => "Choice",
         };
         view! {
@@ -136,7 +143,7 @@ fn Filters(kind: ReportKind, query: ReportQuery, choices: BTreeMap<String, Vec<(
         .into_iter()
         .map(|(name, options)| {
             let current = value(&name);
-            let any = matches!(name.as_str(), "level" | "type" | "budget");
+            let any = matches!(name.as_str(), "level" | "type") || (name == "budget" && kind == ReportKind::Audit);
             select(name, options, current, any)
         })
         .collect_view();
@@ -151,9 +158,10 @@ fn Filters(kind: ReportKind, query: ReportQuery, choices: BTreeMap<String, Vec<(
                 <label>"Windows" <input type="number" name="windows" min="1" max="12" value=value("windows")/></label>
             })}
             {selects}
-            {(kind == ReportKind::Audit).then(|| view! {
-                <label>"Actor" <input type="search" name="actor" value=value("actor") placeholder="email or api-key:…"/></label>
-            })}
+            {inputs.into_iter().map(|(name, label)| {
+                let current = value(&name);
+                view! { <label>{label} <input type="text" name=name value=current/></label> }
+            }).collect_view()}
             {(!within.is_empty()).then(|| view! { <input type="hidden" name="within" value=within/> })}
             <button type="submit">"Apply"</button>
             <a href=if kind == ReportKind::Audit { "/admin/audit".to_owned() } else { format!("/reports/{}", kind.slug()) }>"Clear"</a>

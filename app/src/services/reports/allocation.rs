@@ -126,6 +126,7 @@ pub(super) async fn run(
             ctx.tz.name()
         )],
         choices: [("by".to_owned(), options(&DIMENSIONS))].into(),
+        inputs: Vec::new(),
         query,
     })
 }

@@ -104,6 +104,7 @@ pub(super) async fn run(
             ("level".to_owned(), options(&levels)),
         ]
         .into(),
+        inputs: vec![("actor".into(), "Actor (email or api-key:…)".into())],
         query,
     })
 }

@@ -172,6 +172,7 @@ pub(super) async fn run(
             "Variance = actual + late adjustments − (limit + overrides); positive means over. The budget name links one level down (team → its projects → their people), or to the budget.".into(),
         ],
         choices: [("level".to_owned(), options(&LEVELS))].into(),
+        inputs: Vec::new(),
         query,
     })
 }

@@ -92,6 +92,7 @@ pub(super) async fn run(
             format!("Days follow the organization's time zone ({}); 23- and 25-hour days at clock changes count in proportion.", ctx.tz.name()),
         ],
         choices: Default::default(),
+        inputs: Vec::new(),
         query,
     })
 }

@@ -4,7 +4,9 @@ mod allocation;
 mod audit;
 mod budget_vs_actual;
 mod forecasts;
+mod suggestions;
 mod trends;
+mod what_if;
 
 use crate::auth::{Account, Role};
 use crate::entities::{budget, organization};
@@ -86,6 +88,8 @@ pub async fn run(
         ReportKind::Allocation => allocation::run(db, viewer, &ctx, query).await,
         ReportKind::Trends => trends::run(db, &ctx, query).await,
         ReportKind::Forecasts => forecasts::run(db, viewer, &ctx, query).await,
+        ReportKind::Suggestions => suggestions::run(db, viewer, &ctx, query).await,
+        ReportKind::WhatIf => what_if::run(db, viewer, &ctx, query).await,
         ReportKind::Audit => audit::run(db, viewer, &ctx, query).await,
     }
 }

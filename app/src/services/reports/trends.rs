@@ -127,6 +127,7 @@ pub(super) async fn run(
             format!("The comparison is with the {length} days before {from}. Weeks start on Monday; partial weeks at the edges count only the days in range."),
         ],
         choices: [("step".to_owned(), options(&[("day", "Day"), ("week", "Week")]))].into(),
+        inputs: Vec::new(),
         query,
     })
 }

@@ -1,0 +1,116 @@
+//! The advising reports against hand-computed answers: cheaper models and budgets that never fit
+//! (suggestions), and a budget's last window replayed against proposed settings (what-if).
+
+use crate::common;
+
+use app::services::windows::close_due;
+use chrono::{TimeZone, Utc};
+use common::browser::signed_in;
+use common::fixtures::{add_budget, add_project, organization, BudgetSpec, Fixture};
+use common::{spawn_app, Backend, TestApp};
+use rust_decimal_macros::dec;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{json, Value};
+
+async fn record(app: &TestApp, fixture: &Fixture, event: Value) {
+    let (status, body) = app.post_json(&fixture.key, "/api/v1/usage", event).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+fn rows(csv: &str) -> Vec<Vec<String>> {
+    csv.trim_start_matches('\u{feff}').lines().map(|l| l.split(',').map(str::to_owned).collect()).collect()
+}
+
+async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let search = add_project(&app, fixture.org_id, fixture.team_id, "search").await;
+    let at = |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+
+    // October: chatbot used gpt-4o for 2 M input and 0.5 M output tokens, priced by the catalog at
+    // 2 × 2.50 + 0.5 × 10.00 = 10.00; the same tokens on gpt-4o-mini cost 0.30 + 0.30 = 0.60.
+    record(
+        &app,
+        &fixture,
+        json!({ "event_id": "oct-4o", "occurred_at": at(10, 6, 9, 0), "user": "rory", "project": "chatbot",
+        "category": "llm", "model": "gpt-4o", "input_tokens": 2_000_000, "output_tokens": 500_000 }),
+    )
+    .await;
+    // Search ran ten operations of 15.00 each, ten minutes apart, on an in-house model.
+    for i in 0..10 {
+        record(&app, &fixture, json!({ "event_id": format!("oct-search-{i}"), "occurred_at": at(10, 5, 9, 0) + chrono::Duration::minutes(10 * i),
+            "user": "sam", "project": "search", "category": "llm", "provider": "internal", "model": "house-model",
+            "input_tokens": 100, "output_tokens": 10, "cost": "15" })).await;
+    }
+    let search_budget = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", search, dec!(1000))).await;
+
+    // Two daily budgets on chatbot usage of 10, 20 and 30 on Nov 18–20: one far under (100), one always over (10).
+    let mut roomy = BudgetSpec::cost("project", fixture.project_id, dec!(100));
+    roomy.period = "daily";
+    let roomy = add_budget(&app, fixture.org_id, roomy).await;
+    let mut tight = BudgetSpec::cost("team", fixture.team_id, dec!(10));
+    (tight.period, tight.enforcement) = ("daily", "soft_warning");
+    add_budget(&app, fixture.org_id, tight).await;
+    for (day, cost) in [(18, "10"), (19, "20"), (20, "30")] {
+        app.clock.set(at(11, day, 12, 0));
+        record(
+            &app,
+            &fixture,
+            json!({ "event_id": format!("nov-{day}"), "occurred_at": at(11, day, 11, 0), "user": "rory",
+            "project": "chatbot", "category": "llm", "model": "gpt-4o-mini", "cost": cost }),
+        )
+        .await;
+    }
+    app.clock.set(at(11, 21, 1, 0));
+    // The reconciliation job closes windows as the clock moves; closing again finds nothing left.
+    close_due(&app.db, app.clock_now()).await.unwrap();
+    let closed = app::entities::window_close::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(closed, 3 * 2, "three days of two daily budgets");
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+
+    let advice = rows(&admin.get("/reports/suggestions/csv").await.text().await.unwrap());
+    assert_eq!(advice[0], ["Suggestion", "Subject", "Now", "Suggested", "Saving (USD)", "Why"]);
+    assert_eq!(advice[1][..5], ["Cheaper model", "gpt-4o (openai)", "10.00 USD", "gpt-4o-mini at 0.60 USD", "9.40"]);
+    assert_eq!(
+        advice.iter().filter(|r| r[0] == "Cheaper model").count(),
+        1,
+        "nothing cheaper for the in-house model or gpt-4o-mini"
+    );
+    let lower = advice.iter().find(|r| r[0] == "Lower the budget").expect("the roomy budget could be lowered");
+    assert_eq!(lower[2..4], ["100.00 USD", "37.50 USD"], "the highest day (30) plus a quarter");
+    assert!(advice.iter().any(|r| r[0] == "Always over" && r[2] == "10.00 USD"));
+    let page = admin.get("/reports/suggestions").await.text().await.unwrap();
+    assert!(page.contains("9.40 USD") && page.contains(&format!("/budgets/{roomy}")), "{page}");
+
+    // What-if on search's October: at a hard level of 100 with a soft level of 80, six operations
+    // fit (the sixth warns at 90), the seventh would have been denied at 10:00, and so on.
+    let base = format!("/reports/what-if/csv?budget={search_budget}&cost_hard=100&cost_soft=80&thresholds=50,90&enforcement=hard_stop&grace_minutes=0");
+    let replayed = rows(&admin.get(&base).await.text().await.unwrap());
+    assert_eq!(
+        replayed[1..].iter().map(|r| (r[0].as_str(), r[1].as_str())).collect::<Vec<_>>(),
+        vec![("2026-10-05 09:30", "alert"), ("2026-10-05 09:50", "alert"), ("2026-10-05 10:00", "first denial")]
+    );
+    assert_eq!(replayed[1][2], "cost reached 50% of 100.00 USD");
+    let page = admin
+        .get(&format!("/reports/what-if?budget={search_budget}&cost_hard=100&cost_soft=80&thresholds=50,90"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("5 / 1 / 4") && page.contains("90.00 USD of 150.00 USD actual"), "{page}");
+    let soft = admin
+        .get(&format!("/reports/what-if?budget={search_budget}&cost_hard=100&cost_soft=80&enforcement=soft_warning"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(soft.contains("5 / 5 / 0") && soft.contains("150.00 USD of 150.00 USD actual"), "{soft}");
+    // The budget's own settings are replayed when nothing is proposed; nothing was saved.
+    let own = admin.get(&format!("/reports/what-if?budget={search_budget}")).await.text().await.unwrap();
+    assert!(own.contains("10 / 0 / 0"), "{own}");
+    for bad in ["cost_hard=abc", "cost_hard=100&cost_soft=150", "enforcement=loose", "grace_minutes=-1"] {
+        let response = admin.get(&format!("/reports/what-if/csv?budget={search_budget}&{bad}")).await;
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+}
+on_both_databases!(answers, suggestions_and_what_if_match_hand_computed_answers);
