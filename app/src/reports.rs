@@ -13,18 +13,20 @@ pub enum ReportKind {
     Forecasts,
     Suggestions,
     WhatIf,
+    Roi,
     /// Every budget event; admins only, so it is not among the reports everyone is offered.
     Audit,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 6] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::BudgetVsActual,
         ReportKind::Allocation,
         ReportKind::Trends,
         ReportKind::Forecasts,
         ReportKind::Suggestions,
         ReportKind::WhatIf,
+        ReportKind::Roi,
     ];
 
     /// The name in URLs: `/reports/{slug}`, `/reports/{slug}/csv`, `/api/v1/reports/{slug}`.
@@ -36,6 +38,7 @@ impl ReportKind {
             ReportKind::Forecasts => "forecasts",
             ReportKind::Suggestions => "suggestions",
             ReportKind::WhatIf => "what-if",
+            ReportKind::Roi => "roi",
             ReportKind::Audit => "audit",
         }
     }
@@ -52,6 +55,7 @@ impl ReportKind {
             ReportKind::Forecasts => "Forecasts",
             ReportKind::Suggestions => "Cost-saving suggestions",
             ReportKind::WhatIf => "What-if replay",
+            ReportKind::Roi => "Return on investment",
             ReportKind::Audit => "Audit log",
         }
     }
@@ -64,6 +68,7 @@ impl ReportKind {
             ReportKind::Forecasts => "Projected spend to each window's end with an uncertainty band.",
             ReportKind::Suggestions => "Cheaper models for what was used, and budgets that never fit their use.",
             ReportKind::WhatIf => "Replay a budget's last window against proposed limits before saving them.",
+            ReportKind::Roi => "Cost against the value each project reports producing, per month.",
             ReportKind::Audit => "Every budget event, filterable by budget, scope, type, actor and date.",
         }
     }

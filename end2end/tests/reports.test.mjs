@@ -35,7 +35,7 @@ test("every report opens, filters and exports its table as CSV", async () => {
   page.on("pageerror", (error) => errors.push(error.message));
   await signIn(page, server.baseUrl, ADMIN, "/reports");
   await hydrated(page);
-  const titles = ["Budget vs actual", "Allocation", "Trends", "Forecasts", "Cost-saving suggestions", "What-if replay"];
+  const titles = ["Budget vs actual", "Allocation", "Trends", "Forecasts", "Cost-saving suggestions", "What-if replay", "Return on investment"];
   for (const title of titles) {
     await page.getByRole("link", { name: new RegExp(`^${title}`) }).first().waitFor();
   }
@@ -59,6 +59,7 @@ test("every report opens, filters and exports its table as CSV", async () => {
     ["budget-vs-actual", /^Budget,Scope,Window,State,Unit,Limit/],
     ["trends", /^Day,Cost \(/],
     ["suggestions", /^Suggestion,Subject,Now,Suggested,Saving/],
+    ["roi", /^Project,Month,Cost \(USD\),Value/],
     ["forecasts", /^Budget,Window ends,Unit,Used so far,Hard level/],
   ]) {
     await page.goto(`${server.baseUrl}/reports/${slug}`);

@@ -13,6 +13,7 @@ mod m20261128_000008_scheduled_increases;
 mod m20261128_000009_reallocation;
 mod m20261129_000010_preferences_and_templates;
 mod m20261129_000011_jobs_and_digests;
+mod m20261129_000012_project_values;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_reallocation::Migration),
             Box::new(m20261129_000010_preferences_and_templates::Migration),
             Box::new(m20261129_000011_jobs_and_digests::Migration),
+            Box::new(m20261129_000012_project_values::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub mod preference;
 pub mod price;
 pub mod project;
 pub mod project_member;
+pub mod project_value;
 pub mod request_decision;
 pub mod reservation;
 pub mod reservation_hold;

@@ -20,4 +20,5 @@ pub mod reports;
 pub mod requests;
 pub mod setup;
 pub mod templates;
+pub mod values;
 pub mod windows;

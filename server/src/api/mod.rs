@@ -9,6 +9,7 @@ pub mod openapi;
 mod reports;
 mod requests;
 mod usage;
+mod values;
 
 use app::state::AppState;
 use axum::routing::{delete, get, post};
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories", get(directory::categories).post(directory::create_category))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
         .route("/api/v1/reports/{report}", get(reports::get))
+        .route("/api/v1/projects/{id}/value", post(values::record))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

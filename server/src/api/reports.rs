@@ -3,7 +3,6 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ErrorBody};
-use app::errors::AppError;
 use app::reports::{ReportKind, ReportQuery};
 use app::services::reports::{run, Viewer};
 use app::state::AppState;
@@ -48,18 +47,9 @@ pub async fn get(
     }
     let query = ReportQuery::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let viewer = Viewer::AdminKey { org_id: client.0.org.id };
-    let view = run(&state.db, &viewer, kind, query, state.clock.now()).await.map_err(from_app)?;
+    let view = run(&state.db, &viewer, kind, query, state.clock.now()).await.map_err(super::values::from_app)?;
     if format == "csv" {
         return Ok(crate::reports::csv_response(kind, &view.table));
     }
     Ok(Json(view).into_response())
-}
-
-fn from_app(error: AppError) -> ApiError {
-    let code = match error.status() {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::INTERNAL_SERVER_ERROR => return ApiError::internal("report failed"),
-        _ => "invalid_input",
-    };
-    ApiError::new(error.status(), code, error.to_string())
 }

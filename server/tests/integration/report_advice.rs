@@ -114,3 +114,88 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
     }
 }
 on_both_databases!(answers, suggestions_and_what_if_match_hand_computed_answers);
+
+async fn roi_relates_reported_value_to_cost(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let search = add_project(&app, fixture.org_id, fixture.team_id, "search").await;
+    let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
+    for (id, when, project, cost) in
+        [("a", at(10, 3), "chatbot", "200"), ("b", at(11, 4), "chatbot", "50"), ("c", at(11, 5), "search", "80")]
+    {
+        record(
+            &app,
+            &fixture,
+            json!({ "event_id": id, "occurred_at": when, "user": "rory", "project": project,
+            "category": "llm", "model": "gpt-4o", "cost": cost }),
+        )
+        .await;
+    }
+    // A lead records October's value in the browser; a service sends November's over the API.
+    let (lead, lead_id) = signed_in(&app, fixture.org_id, "lea@example.com", &["lead"]).await;
+    common::team_lead(&app, fixture.team_id, lead_id).await;
+    let form = [("project", "chatbot"), ("month", "2026-10"), ("amount", "500"), ("note", "support tickets deflected")];
+    assert_eq!(lead.call("record_project_value", &form).await.status(), 200);
+    let (_, admin_key) = app::services::api_keys::create(
+        &app.db,
+        fixture.org_id,
+        "values",
+        app::services::api_keys::Permission::Admin,
+        None,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = app
+        .post_json(&admin_key, &format!("/api/v1/projects/{search}/value"), json!({ "month": "2026-11", "amount": 60 }))
+        .await;
+    assert_eq!(
+        (status, body["amount"].as_str(), body["project"].as_str()),
+        (200, Some("60"), Some("search")),
+        "{body}"
+    );
+    // Bad input changes nothing.
+    assert_eq!(
+        app.post_json(&admin_key, "/api/v1/projects/chatbot/value", json!({ "month": "October", "amount": 1 })).await.0,
+        422
+    );
+    assert_eq!(
+        app.post_json(&admin_key, "/api/v1/projects/chatbot/value", json!({ "month": "2026-10", "amount": "-5" }))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        app.post_json(&admin_key, "/api/v1/projects/nope/value", json!({ "month": "2026-10", "amount": 5 })).await.0,
+        404
+    );
+    assert_eq!(
+        app.post_json(&fixture.key, "/api/v1/projects/chatbot/value", json!({ "month": "2026-10", "amount": 5 }))
+            .await
+            .0,
+        403
+    );
+    let (member, _) = signed_in(&app, fixture.org_id, "mo@example.com", &["member"]).await;
+    assert_eq!(member.call("record_project_value", &form).await.status(), 403);
+
+    let table = rows(&lead.get("/reports/roi/csv").await.text().await.unwrap());
+    assert_eq!(table[0], ["Project", "Month", "Cost (USD)", "Value (USD)", "Net (USD)", "ROI (%)"]);
+    // chatbot October: (500 − 200) / 200 = 150 %; search November: (60 − 80) / 80 = −25 %.
+    assert!(
+        table.contains(&["chatbot", "2026-10", "200.00", "500.00", "300.00", "150.0"].map(String::from).to_vec()),
+        "{table:?}"
+    );
+    assert!(
+        table.contains(&["chatbot", "2026-11", "50.00", "not reported", "", ""].map(String::from).to_vec()),
+        "{table:?}"
+    );
+    assert!(
+        table.contains(&["search", "2026-11", "80.00", "60.00", "-20.00", "-25.0"].map(String::from).to_vec()),
+        "{table:?}"
+    );
+    let page = lead.get("/reports/roi").await.text().await.unwrap();
+    // Overall: (560 − 280) / 280 = 100 %, counting only months with a value.
+    assert!(page.contains("560.00 USD") && page.contains("280.00 USD") && page.contains("100.0%"), "{page}");
+    assert!(page.contains("Record a project") && page.contains(r#"class="tone-over""#), "{page}");
+}
+on_both_databases!(roi, roi_relates_reported_value_to_cost);

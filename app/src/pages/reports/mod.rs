@@ -3,6 +3,7 @@
 
 pub mod digests;
 mod table;
+pub mod value_entry;
 
 use crate::components::{refused, Chart};
 use crate::errors::AppError;
@@ -61,8 +62,10 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn ReportOf(slug: Signal<String>) -> impl IntoView {
     let query = use_query_map();
+    let record = ServerAction::<value_entry::RecordProjectValue>::new();
     let report = Resource::new(
         move || {
+            record.version().get();
             let slug = slug.get();
             let pairs = query.read().clone();
             (slug, ReportQuery::from_pairs((&pairs).into_iter().map(|(k, v)| (k.as_ref(), v))).0)
@@ -76,7 +79,7 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Err(e) => Either::Left(view! { <h1>"Report"</h1> {refused(e)} }),
-                    Ok(view) => Either::Right(view! { <Report view/> }),
+                    Ok(view) => Either::Right(view! { <Report view record/> }),
                 }
             })}
         </Transition>
@@ -84,14 +87,16 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn Report(view: ReportView) -> impl IntoView {
-    let ReportView { kind, query, headline, chart, table, notes, choices, inputs } = view;
+fn Report(view: ReportView, record: ServerAction<value_entry::RecordProjectValue>) -> impl IntoView {
+    let ReportView { kind, query, headline, chart, table, notes, mut choices, inputs } = view;
+    let projects = choices.remove("entry_project");
     let csv = format!("/reports/{}/csv?{}", kind.slug(), query.to_query_string());
     let file = format!("tollgate-{}.csv", kind.slug());
     let chart_label = format!("{} chart", kind.title());
     view! {
         <h1>{kind.title()}</h1>
         <Filters kind query=query.clone() choices inputs/>
+        {projects.map(|projects| view! { <value_entry::ValueEntry projects record/> })}
         <section class="card headline" aria-label="Headline figures">
             {headline.into_iter().map(|(label, value)| view! {
                 <div class="figure"><span class="muted">{label}</span><strong>{value}</strong></div>
@@ -115,8 +120,10 @@ fn Filters(
     inputs: Vec<(String, String)>,
 ) -> impl IntoView {
     let value = |key: &str| query.get(key).unwrap_or_default().to_owned();
-    let ranged =
-        matches!(kind, ReportKind::Allocation | ReportKind::Trends | ReportKind::Suggestions | ReportKind::Audit);
+    let ranged = matches!(
+        kind,
+        ReportKind::Allocation | ReportKind::Trends | ReportKind::Suggestions | ReportKind::Roi | ReportKind::Audit
+    );
     let select = |name: String, options: Vec<(String, String)>, current: String, any: bool| {
         let label = match name.as_str() {
             "by" => "Break down by",

@@ -4,6 +4,7 @@ mod allocation;
 mod audit;
 mod budget_vs_actual;
 mod forecasts;
+mod roi;
 mod suggestions;
 mod trends;
 mod what_if;
@@ -90,6 +91,7 @@ pub async fn run(
         ReportKind::Forecasts => forecasts::run(db, viewer, &ctx, query).await,
         ReportKind::Suggestions => suggestions::run(db, viewer, &ctx, query).await,
         ReportKind::WhatIf => what_if::run(db, viewer, &ctx, query).await,
+        ReportKind::Roi => roi::run(db, &ctx, query).await,
         ReportKind::Audit => audit::run(db, viewer, &ctx, query).await,
     }
 }

@@ -1,0 +1,72 @@
+//! `POST /api/v1/projects/{id}/value`: a service reports the value a project produced in a
+//! month (admin keys), for the ROI report.
+
+use super::auth::ApiClient;
+use super::error::{ApiError, ApiJson, ErrorBody};
+use app::errors::AppError;
+use app::services::{engine::begin_write, values};
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueInput {
+    /// The month, e.g. "2026-10".
+    pub month: String,
+    /// The value produced, in the organization's currency, as a decimal string or number.
+    #[schema(value_type = String)]
+    pub amount: serde_json::Value,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValueRecorded {
+    pub project: String,
+    pub month: String,
+    pub amount: String,
+    pub currency: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/projects/{id}/value", tag = "reports", params(("id" = String, Path, description = "Project id or slug")), request_body = ValueInput, responses((status = 200, body = ValueRecorded), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+pub async fn record(
+    State(state): State<AppState>,
+    client: ApiClient,
+    Path(project): Path<String>,
+    ApiJson(input): ApiJson<ValueInput>,
+) -> Result<Json<ValueRecorded>, ApiError> {
+    client.require_admin()?;
+    let org = &client.0.org;
+    let found = values::find_project(&state.db, org.id, &project).await.map_err(from_app)?;
+    let amount = match &input.amount {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(number) => number.to_string(),
+        _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "amount must be a number")),
+    };
+    let value = values::NewValue { project: &project, month: &input.month, amount: &amount, note: &input.note };
+    let txn = begin_write(&state.db).await?;
+    let actor = format!("api-key:{}", client.0.key_id);
+    let (month, amount) =
+        values::record(&txn, org.id, &found, &value, &actor, state.clock.now()).await.map_err(from_app)?;
+    txn.commit().await?;
+    Ok(Json(ValueRecorded {
+        project: found.slug,
+        month: month.format("%Y-%m").to_string(),
+        amount: amount.to_string(),
+        currency: org.currency.clone(),
+    }))
+}
+
+pub fn from_app(error: AppError) -> ApiError {
+    let code = match error.status() {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::INTERNAL_SERVER_ERROR => return ApiError::internal("request failed"),
+        _ => "invalid_input",
+    };
+    ApiError::new(error.status(), code, error.to_string())
+}
