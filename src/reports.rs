@@ -86,6 +86,44 @@ pub fn attribute<K: Clone>(amount: Decimal, weights: &[(K, Decimal)], dp: u32) -
     shares
 }
 
+/// A shared project's spend and who it is attributed to: in proportion to the consumers' own
+/// spend (`by_usage`), or by the fixed weights given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedSplit<K> {
+    pub shared: K,
+    pub by_usage: bool,
+    pub consumers: Vec<(K, Decimal)>,
+}
+
+/// How attribution changes each key's cost: a shared project gives its whole cost away, its
+/// consumers receive shares (to the cent, adding up exactly). Costs are those recorded, so a
+/// consumer that is itself shared passes on only what it recorded. A split with nothing to weigh
+/// by (no consumer spent anything) leaves the cost where it was.
+pub fn attribute_shared<K: Clone + Eq + std::hash::Hash>(
+    costs: &std::collections::HashMap<K, Decimal>,
+    splits: &[SharedSplit<K>],
+) -> std::collections::HashMap<K, Decimal> {
+    let mut change: std::collections::HashMap<K, Decimal> = std::collections::HashMap::new();
+    for split in splits {
+        let amount = costs.get(&split.shared).copied().unwrap_or_default();
+        let weights: Vec<(K, Decimal)> = split
+            .consumers
+            .iter()
+            .filter(|(k, _)| *k != split.shared)
+            .map(|(k, w)| (k.clone(), if split.by_usage { costs.get(k).copied().unwrap_or_default() } else { *w }))
+            .collect();
+        let shares = attribute(amount, &weights, 2);
+        if amount.is_zero() || shares.is_empty() {
+            continue;
+        }
+        *change.entry(split.shared.clone()).or_default() -= amount;
+        for (k, share) in shares {
+            *change.entry(k).or_default() += share;
+        }
+    }
+    change
+}
+
 /// (value − cost) / cost as a percentage; none when nothing was spent.
 pub fn roi_percent(cost: Decimal, value: Decimal) -> Option<Decimal> {
     (!cost.is_zero()).then(|| ((value - cost) * HUNDRED / cost).round_dp(1))
@@ -134,6 +172,28 @@ mod tests {
         assert_eq!(roi_percent(dec!(200), dec!(500)), Some(dec!(150.0)));
         assert_eq!(roi_percent(dec!(200), dec!(100)), Some(dec!(-50.0)));
         assert_eq!(roi_percent(dec!(0), dec!(100)), None);
+    }
+
+    #[test]
+    fn shared_spend_moves_to_its_consumers_by_usage_or_fixed_split() {
+        let costs: std::collections::HashMap<&str, Decimal> =
+            [("platform", dec!(100)), ("a", dec!(30)), ("b", dec!(10)), ("c", dec!(0))].into();
+        let by_usage = SharedSplit {
+            shared: "platform",
+            by_usage: true,
+            consumers: vec![("a", dec!(1)), ("b", dec!(1)), ("c", dec!(1))],
+        };
+        let change = attribute_shared(&costs, &[by_usage]);
+        assert_eq!(
+            (change["platform"], change["a"], change["b"], change["c"]),
+            (dec!(-100), dec!(75), dec!(25), dec!(0))
+        );
+        let fixed =
+            SharedSplit { shared: "platform", by_usage: false, consumers: vec![("a", dec!(1)), ("c", dec!(3))] };
+        let change = attribute_shared(&costs, &[fixed]);
+        assert_eq!((change["a"], change["c"]), (dec!(25), dec!(75)));
+        let idle = SharedSplit { shared: "platform", by_usage: true, consumers: vec![("c", dec!(1))] };
+        assert!(attribute_shared(&costs, &[idle]).is_empty(), "no usage to weigh by: nothing moves");
     }
 
     proptest! {

@@ -14,6 +14,7 @@ mod m20261128_000009_reallocation;
 mod m20261129_000010_preferences_and_templates;
 mod m20261129_000011_jobs_and_digests;
 mod m20261129_000012_project_values;
+mod m20261129_000013_shared_projects;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_preferences_and_templates::Migration),
             Box::new(m20261129_000011_jobs_and_digests::Migration),
             Box::new(m20261129_000012_project_values::Migration),
+            Box::new(m20261129_000013_shared_projects::Migration),
         ]
     }
 }

@@ -29,6 +29,7 @@ pub mod request_decision;
 pub mod reservation;
 pub mod reservation_hold;
 pub mod session;
+pub mod shared_project;
 pub mod team;
 pub mod team_member;
 pub mod usage_event;

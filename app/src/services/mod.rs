@@ -19,6 +19,7 @@ pub mod reconcile;
 pub mod reports;
 pub mod requests;
 pub mod setup;
+pub mod shared_costs;
 pub mod templates;
 pub mod values;
 pub mod windows;

@@ -199,3 +199,61 @@ async fn roi_relates_reported_value_to_cost(backend: Backend) {
     assert!(page.contains("Record a project") && page.contains(r#"class="tone-over""#), "{page}");
 }
 on_both_databases!(roi, roi_relates_reported_value_to_cost);
+
+async fn shared_project_spend_is_attributed_to_its_consumers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    add_project(&app, fixture.org_id, fixture.team_id, "search").await;
+    let platform_team = common::fixtures::add_team(&app, fixture.org_id, "Platform").await;
+    add_project(&app, fixture.org_id, platform_team, "platform").await;
+    for (id, project, cost) in [("a", "platform", "100"), ("b", "chatbot", "30"), ("c", "search", "10")] {
+        record(
+            &app,
+            &fixture,
+            json!({ "event_id": id, "occurred_at": app.clock_now(), "user": "rory", "project": project,
+            "category": "llm", "model": "gpt-4o", "cost": cost }),
+        )
+        .await;
+    }
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let share = |method: &'static str, consumers: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .call("set_shared_project", &[("project", "platform"), ("method", method), ("consumers", consumers)])
+                .await
+                .status()
+        }
+    };
+    let costs = |query: &'static str| {
+        let admin = &admin;
+        async move {
+            let table = rows(&admin.get(&format!("/reports/allocation/csv?{query}")).await.text().await.unwrap());
+            table[1..].iter().map(|r| (r[0].clone(), r[1].clone(), r[7].clone())).collect::<Vec<_>>()
+        }
+    };
+    let own = |name: &str, cost: &str, moved: &str| (name.to_owned(), cost.to_owned(), moved.to_owned());
+    assert_eq!(share("usage", "chatbot, nowhere").await, 422, "unknown consumers are refused");
+    assert_eq!(share("fixed", "chatbot, search").await, 422, "a fixed split needs weights");
+    // By usage: chatbot spent 30 and search 10, so they carry 75 and 25 of platform's 100.
+    assert_eq!(share("usage", "chatbot, search").await, 200);
+    assert_eq!(
+        costs("by=project").await,
+        vec![own("chatbot", "105.00", "75.00"), own("search", "35.00", "25.00"), own("platform", "0.00", "-100.00")]
+    );
+    assert_eq!(costs("by=team").await, vec![own("Core", "140.00", "100.00"), own("Platform", "0.00", "-100.00")]);
+    assert_eq!(costs("by=project&shared=as_recorded").await[0], own("platform", "100.00", "0.00"));
+    // A fixed split of 1 : 3.
+    assert_eq!(share("fixed", "chatbot:1, search:3").await, 200);
+    assert_eq!(costs("by=project").await[..2], [own("search", "85.00", "75.00"), own("chatbot", "55.00", "25.00")]);
+    // Only admins decide; an empty list stops sharing.
+    let (lead, _) = signed_in(&app, fixture.org_id, "lea@example.com", &["lead"]).await;
+    let status = lead
+        .call("set_shared_project", &[("project", "platform"), ("method", "usage"), ("consumers", "chatbot")])
+        .await
+        .status();
+    assert_eq!(status, 403);
+    assert_eq!(share("usage", "").await, 200);
+    assert_eq!(costs("by=project").await[0], own("platform", "100.00", "0.00"));
+}
+on_both_databases!(shared_costs, shared_project_spend_is_attributed_to_its_consumers);

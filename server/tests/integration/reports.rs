@@ -70,7 +70,11 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
         table[1..].iter().map(|r| (r[0].as_str(), r[1].as_str(), r[2].as_str())).collect::<Vec<_>>(),
         vec![("etl", "60.00", "60.0"), ("chatbot", "30.00", "30.0"), ("search", "10.00", "10.0")]
     );
-    assert_eq!(table[1][3..], ["1000", "500", "1", "1"], "tokens, operations and events of etl");
+    assert_eq!(
+        table[1][3..],
+        ["1000", "500", "1", "1", "0.00"],
+        "tokens, operations, events and no shared cost for etl"
+    );
     let page = admin.get("/reports/allocation?by=provider").await.text().await.unwrap();
     assert!(page.contains("100.00 USD") && page.contains("anthropic") && page.contains("Download CSV"), "{page}");
     let by_model =

@@ -2,6 +2,7 @@
 //! before hydration and the URL can be shared), headline figures, chart, table and CSV download.
 
 pub mod digests;
+pub mod shared_entry;
 mod table;
 pub mod value_entry;
 
@@ -63,9 +64,11 @@ pub fn AuditPage() -> impl IntoView {
 fn ReportOf(slug: Signal<String>) -> impl IntoView {
     let query = use_query_map();
     let record = ServerAction::<value_entry::RecordProjectValue>::new();
+    let share = ServerAction::<shared_entry::SetSharedProject>::new();
     let report = Resource::new(
         move || {
             record.version().get();
+            share.version().get();
             let slug = slug.get();
             let pairs = query.read().clone();
             (slug, ReportQuery::from_pairs((&pairs).into_iter().map(|(k, v)| (k.as_ref(), v))).0)
@@ -79,7 +82,7 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Err(e) => Either::Left(view! { <h1>"Report"</h1> {refused(e)} }),
-                    Ok(view) => Either::Right(view! { <Report view record/> }),
+                    Ok(view) => Either::Right(view! { <Report view record share/> }),
                 }
             })}
         </Transition>
@@ -87,9 +90,15 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
 }
 
 #[component]
-fn Report(view: ReportView, record: ServerAction<value_entry::RecordProjectValue>) -> impl IntoView {
+fn Report(
+    view: ReportView,
+    record: ServerAction<value_entry::RecordProjectValue>,
+    share: ServerAction<shared_entry::SetSharedProject>,
+) -> impl IntoView {
     let ReportView { kind, query, headline, chart, table, notes, mut choices, inputs } = view;
     let projects = choices.remove("entry_project");
+    let shareable = choices.remove("entry_shared_project");
+    let shared_now = choices.remove("entry_shared_now").unwrap_or_default();
     let csv = format!("/reports/{}/csv?{}", kind.slug(), query.to_query_string());
     let file = format!("tollgate-{}.csv", kind.slug());
     let chart_label = format!("{} chart", kind.title());
@@ -97,6 +106,7 @@ fn Report(view: ReportView, record: ServerAction<value_entry::RecordProjectValue
         <h1>{kind.title()}</h1>
         <Filters kind query=query.clone() choices inputs/>
         {projects.map(|projects| view! { <value_entry::ValueEntry projects record/> })}
+        {shareable.map(|projects| view! { <shared_entry::SharedEntry projects current=shared_now set=share/> })}
         <section class="card headline" aria-label="Headline figures">
             {headline.into_iter().map(|(label, value)| view! {
                 <div class="figure"><span class="muted">{label}</span><strong>{value}</strong></div>
@@ -132,6 +142,7 @@ fn Filters(
             "type" => "Event type",
             "budget" => "Budget",
             "enforcement" => "Enforcement",
+            "shared" => "Shared projects",
             _ => "Choice",
         };
         view! {

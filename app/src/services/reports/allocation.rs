@@ -21,8 +21,9 @@ const DIMENSIONS: [(&str, &str); 6] = [
     ("provider", "Provider"),
 ];
 
-/// One group's totals: cost (storage units), input and output tokens, operations, events.
-type Totals = (i64, i64, i64, i64, i64);
+/// One group's totals: cost (storage units), input and output tokens, operations, events, and the
+/// shared cost it received (+) or gave away (−).
+type Totals = (i64, i64, i64, i64, i64, i64);
 
 pub(super) async fn run(
     db: &DatabaseConnection,
@@ -38,6 +39,10 @@ pub(super) async fn run(
         )));
     };
     query.0.insert("by".into(), by.clone());
+    let attribute = matches!(by.as_str(), "project" | "team") && query.get("shared") != Some("as_recorded");
+    if matches!(by.as_str(), "project" | "team") {
+        query.0.insert("shared".into(), if attribute { "attributed" } else { "as_recorded" }.into());
+    }
     let column = match by.as_str() {
         "team" => daily_usage::Column::TeamId,
         "project" => daily_usage::Column::ProjectId,
@@ -60,19 +65,30 @@ pub(super) async fn run(
         .group_by(column);
     let groups: Vec<(String, Totals)> = if matches!(by.as_str(), "model" | "provider") {
         let rows: Vec<(String, i64, i64, i64, i64, i64)> = grouped.into_tuple().all(db).await?;
-        rows.into_iter().map(|(k, c, i, o, p, e)| (k, (c, i, o, p, e))).collect()
+        rows.into_iter().map(|(k, c, i, o, p, e)| (k, (c, i, o, p, e, 0))).collect()
     } else {
-        let rows: Vec<(Uuid, i64, i64, i64, i64, i64)> = grouped.into_tuple().all(db).await?;
+        let mut rows: Vec<(Uuid, i64, i64, i64, i64, i64)> = grouped.into_tuple().all(db).await?;
+        let mut change = HashMap::new();
+        if attribute {
+            change = super::shared::attributed(db, ctx.org.id, &by, from, to).await?;
+            // A consumer on a fixed split may have spent nothing itself.
+            for id in change.keys() {
+                if !rows.iter().any(|r| r.0 == *id) {
+                    rows.push((*id, 0, 0, 0, 0, 0));
+                }
+            }
+        }
         let names = names(db, ctx.org.id, &by).await?;
         let visible = visible_people(db, viewer, &by).await?;
         let mut merged: BTreeMap<String, Totals> = BTreeMap::new();
         for (id, c, i, o, p, e) in rows {
+            let moved = change.get(&id).copied().unwrap_or(0);
             let name = match &visible {
                 Some(people) if !people.contains(&id) => "Others (not visible to you)".to_owned(),
                 _ => names.get(&id).cloned().unwrap_or_else(|| id.to_string()),
             };
             let t = merged.entry(name).or_default();
-            *t = (t.0 + c, t.1 + i, t.2 + o, t.3 + p, t.4 + e);
+            *t = (t.0 + c + moved, t.1 + i, t.2 + o, t.3 + p, t.4 + e, t.5 + moved);
         }
         merged.into_iter().collect()
     };
@@ -90,7 +106,7 @@ pub(super) async fn run(
     };
     let rows = groups
         .iter()
-        .map(|(name, (cost, input, output, ops, events))| {
+        .map(|(name, (cost, input, output, ops, events, moved))| {
             TableRow::new(vec![
                 name.clone(),
                 format!("{:.2}", from_storage(*cost)),
@@ -99,12 +115,36 @@ pub(super) async fn run(
                 output.to_string(),
                 ops.to_string(),
                 events.to_string(),
+                format!("{:.2}", signed(*moved)),
             ])
         })
         .collect();
     let bars: Vec<(String, Option<Decimal>, Decimal)> =
         groups.iter().take(15).map(|(name, t)| (name.clone(), None, from_storage(t.0).round_dp(2))).collect();
     let totals = groups.iter().fold((0, 0, 0), |acc, (_, t)| (acc.0 + t.1 + t.2, acc.1 + t.3, acc.2 + t.4));
+    let mut choices: BTreeMap<String, Vec<(String, String)>> = [("by".to_owned(), options(&DIMENSIONS))].into();
+    if matches!(by.as_str(), "project" | "team") {
+        let ways = options(&[("attributed", "attributed to consumers"), ("as_recorded", "as recorded")]);
+        choices.insert("shared".into(), ways);
+    }
+    // Admins also get the form that marks projects as shared.
+    if viewer.is_admin() {
+        let mut projects: Vec<(String, String)> = project::Entity::find()
+            .filter(project::Column::OrgId.eq(ctx.org.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.slug, p.name))
+            .collect();
+        projects.sort_by_key(|(_, name)| name.to_lowercase());
+        let now: Vec<(String, String)> = crate::services::shared_costs::describe(db, ctx.org.id)
+            .await?
+            .into_iter()
+            .map(|(project, method, consumers)| (project, format!("by {method}: {consumers}")))
+            .collect();
+        choices.insert("entry_shared_project".into(), projects);
+        choices.insert("entry_shared_now".into(), now);
+    }
     Ok(ReportView {
         kind: ReportKind::Allocation,
         headline: vec![
@@ -116,19 +156,30 @@ pub(super) async fn run(
         chart: (!bars.is_empty())
             .then(|| crate::charts::ranked_bars(&format!("Spend by {} ({currency})", by_label.to_lowercase()), &bars, &currency)),
         table: Table {
-            columns: [by_label, &format!("Cost ({currency})"), "Share of cost (%)", "Input tokens", "Output tokens", "Operations", "Events"]
+            columns: [by_label, &format!("Cost ({currency})"), "Share of cost (%)", "Input tokens", "Output tokens", "Operations", "Events", &format!("Shared cost attributed ({currency})")]
                 .map(String::from)
                 .to_vec(),
             rows,
         },
-        notes: vec![format!(
-            "Usage recorded from {from} to {to} (days in {}), highest spend first. Reservations not yet settled are not spend.",
-            ctx.tz.name()
-        )],
-        choices: [("by".to_owned(), options(&DIMENSIONS))].into(),
+        notes: vec![
+            format!(
+                "Usage recorded from {from} to {to} (days in {}), highest spend first. Reservations not yet settled are not spend.",
+                ctx.tz.name()
+            ),
+            "By project or team, the spend of shared projects is attributed to the projects that use them (in proportion to their own spend, or by a fixed split); choose \"as recorded\" to see it where it was spent. Attribution only: budgets count spend where it was recorded.".into(),
+        ],
+        choices,
         inputs: Vec::new(),
         query,
     })
+}
+
+fn signed(units: i64) -> Decimal {
+    if units < 0 {
+        -from_storage(-units)
+    } else {
+        from_storage(units)
+    }
 }
 
 async fn names(db: &DatabaseConnection, org_id: Uuid, by: &str) -> Result<HashMap<Uuid, String>, AppError> {

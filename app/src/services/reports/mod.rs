@@ -5,6 +5,7 @@ mod audit;
 mod budget_vs_actual;
 mod forecasts;
 mod roi;
+mod shared;
 mod suggestions;
 mod trends;
 mod what_if;
