@@ -84,6 +84,16 @@ test("every report opens, filters and exports its table as CSV", async () => {
   assert.match(replay[0], /^When,What,Detail/);
   await page.screenshot({ path: join(artifacts, "report-what-if.png"), fullPage: true });
 
+  // The audit log (admins) filters by event type and exports what it shows.
+  await page.goto(`${server.baseUrl}/admin/audit`);
+  await hydrated(page);
+  await page.getByLabel("Event type").selectOption("login");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/type=login/);
+  const audit = await downloadCsv(page);
+  assert.match(audit[0], /^When,Event,Budget,Scope,Actor,Details/);
+  assert.ok(audit.length > 1 && audit.slice(1).every((line) => line.split(",")[1] === "login"), audit.join("\n"));
+
   // Weekly trends through the form.
   await page.goto(`${server.baseUrl}/reports/trends`);
   await hydrated(page);

@@ -127,7 +127,8 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
             "Actual",
             "Late adjustments",
             "Variance",
-            "Variance (%)"
+            "Variance (%)",
+            "Shared cost attributed"
         ]
     );
     let find = |name: &str, state: &str| {
@@ -137,14 +138,14 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
             .unwrap_or_else(|| panic!("{name} {state} in {bva:?}"))
     };
     // The Core team's November: 30 + 10 + 5 = 45 against 35; October predates the budget.
-    assert_eq!(find("Core monthly", "current")[5..], ["35.00", "0.00", "45.00", "0.00", "10.00", "28.6"]);
+    assert_eq!(find("Core monthly", "current")[5..], ["35.00", "0.00", "45.00", "0.00", "10.00", "28.6", ""]);
     assert_eq!(bva.iter().filter(|r| r[0] == "Core monthly").count(), 1);
     // Closed Nov 18: 30 at close, 5 late, variance 30 + 5 − 25 = 10 (40 %). Nov 19 has nothing yet.
     assert_eq!(
         find("Chatbot daily", "closed")[2..],
-        ["2026-11-18 – 2026-11-18", "closed", "USD", "25.00", "0.00", "30.00", "5.00", "10.00", "40.0"]
+        ["2026-11-18 – 2026-11-18", "closed", "USD", "25.00", "0.00", "30.00", "5.00", "10.00", "40.0", ""]
     );
-    assert_eq!(find("Chatbot daily", "current")[7..], ["0.00", "0.00", "-25.00", "-100.0"]);
+    assert_eq!(find("Chatbot daily", "current")[7..], ["0.00", "0.00", "-25.00", "-100.0", ""]);
     let page = admin.get("/reports/budget-vs-actual?windows=2").await.text().await.unwrap();
     assert!(
         page.contains(r#"class="tone-over""#) && page.contains(r#"class="tone-under""#),

@@ -110,6 +110,7 @@ pub(super) async fn run(
                 None => (hard_now, spent_now, override_amount(&overrides, model.id, window, kind)),
             };
             let adjustment = if close.is_some() { spent_now - actual } else { Decimal::ZERO };
+            let shared = shared_cost(db, ctx, model, kind, window).await?;
             let variance = limit.map(|l| Variance::of(l + extra, actual + adjustment));
             if age == 0 && kind == LimitKind::Cost {
                 latest.push((model.name.clone(), limit.map(|l| l + extra), spent_now));
@@ -140,6 +141,7 @@ pub(super) async fn run(
                 figure(adjustment),
                 variance.map(|v| figure(v.amount)).unwrap_or_default(),
                 variance.and_then(|v| v.percent).map(|p| format!("{p:.1}")).unwrap_or_default(),
+                shared.map(figure).unwrap_or_default(),
             ]);
             row.tone = variance.map(|v| if v.is_over() { "over".into() } else { "under".into() });
             row.link = Some(drill_down(&query, model).unwrap_or_else(|| format!("/budgets/{}", model.id)));
@@ -161,7 +163,7 @@ pub(super) async fn run(
             crate::charts::ranked_bars(&format!("Current window: spend vs limit ({currency})"), &latest, currency)
         }),
         table: Table {
-            columns: ["Budget", "Scope", "Window", "State", "Unit", "Limit", "Overrides", "Actual", "Late adjustments", "Variance", "Variance (%)"]
+            columns: ["Budget", "Scope", "Window", "State", "Unit", "Limit", "Overrides", "Actual", "Late adjustments", "Variance", "Variance (%)", "Shared cost attributed"]
                 .map(String::from)
                 .to_vec(),
             rows,
@@ -169,12 +171,34 @@ pub(super) async fn run(
         notes: vec![
             "Each budget is reported on its cost limit, else its token limit, else its operation limit.".into(),
             "Closed windows show the figures snapshotted at close (limit, overrides, actual); usage recorded for a window after it closed is shown as a late adjustment and counted in the variance.".into(),
+            "Shared cost attributed: for cost budgets of a team or project (all categories), the spend of shared projects attributed to it (+) or away from it (−) over the window; attribution only, the variance and enforcement stay on what was recorded.".into(),
             "Variance = actual + late adjustments − (limit + overrides); positive means over. The budget name links one level down (team → its projects → their people), or to the budget.".into(),
         ],
         choices: [("level".to_owned(), options(&LEVELS))].into(),
         inputs: Vec::new(),
         query,
     })
+}
+
+/// For cost budgets of a team or project: the shared-project spend attributed to (+) or away from
+/// (−) its scope over the window's days. Shown beside the variance, which stays on what was recorded.
+async fn shared_cost(
+    db: &DatabaseConnection,
+    ctx: &Context,
+    model: &budget::Model,
+    kind: LimitKind,
+    window: Window,
+) -> Result<Option<Decimal>, AppError> {
+    if kind != LimitKind::Cost
+        || !matches!(model.scope_kind.as_str(), "team" | "project")
+        || model.category_id.is_some()
+    {
+        return Ok(None);
+    }
+    let local = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).date_naive();
+    let (first, last) = (local(window.start), local(window.end) - chrono::Duration::days(1));
+    let moved = super::shared::attributed(db, ctx.org.id, &model.scope_kind, first, last).await?;
+    Ok(moved.get(&model.scope_id).map(|units| Decimal::new(*units, 9).normalize()))
 }
 
 /// Overrides active at any time in the window, in the charted unit.
