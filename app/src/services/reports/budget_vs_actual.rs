@@ -6,7 +6,7 @@ use crate::entities::{budget, budget_counter, budget_override, project, project_
 use crate::errors::AppError;
 use crate::queries::budget::charted_limit;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
@@ -78,6 +78,9 @@ pub(super) async fn run(
         budget_override::Entity::find().filter(budget_override::Column::BudgetId.is_in(ids)).all(db).await?;
 
     let mut rows = Vec::new();
+    // Only organizations with shared projects pay for attribution.
+    let mut attributions: Option<Attributions> =
+        (!crate::services::shared_costs::splits(db, ctx.org.id).await?.is_empty()).then(HashMap::new);
     let (mut over, mut latest) = (0, Vec::new());
     for model in &budgets {
         let (kind, _, hard_now) = charted_limit(model);
@@ -110,7 +113,7 @@ pub(super) async fn run(
                 None => (hard_now, spent_now, override_amount(&overrides, model.id, window, kind)),
             };
             let adjustment = if close.is_some() { spent_now - actual } else { Decimal::ZERO };
-            let shared = shared_cost(db, ctx, model, kind, window).await?;
+            let shared = shared_cost(db, ctx, model, kind, window, &mut attributions).await?;
             let variance = limit.map(|l| Variance::of(l + extra, actual + adjustment));
             if age == 0 && kind == LimitKind::Cost {
                 latest.push((model.name.clone(), limit.map(|l| l + extra), spent_now));
@@ -180,6 +183,10 @@ pub(super) async fn run(
     })
 }
 
+/// Attributions already computed in this report, by scope level and day range (budgets of the
+/// same period share their windows).
+type Attributions = HashMap<(String, NaiveDate, NaiveDate), HashMap<Uuid, i64>>;
+
 /// For cost budgets of a team or project: the shared-project spend attributed to (+) or away from
 /// (−) its scope over the window's days. Shown beside the variance, which stays on what was recorded.
 async fn shared_cost(
@@ -188,7 +195,9 @@ async fn shared_cost(
     model: &budget::Model,
     kind: LimitKind,
     window: Window,
+    seen: &mut Option<Attributions>,
 ) -> Result<Option<Decimal>, AppError> {
+    let Some(seen) = seen else { return Ok(None) };
     if kind != LimitKind::Cost
         || !matches!(model.scope_kind.as_str(), "team" | "project")
         || model.category_id.is_some()
@@ -196,9 +205,12 @@ async fn shared_cost(
         return Ok(None);
     }
     let local = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).date_naive();
-    let (first, last) = (local(window.start), local(window.end) - chrono::Duration::days(1));
-    let moved = super::shared::attributed(db, ctx.org.id, &model.scope_kind, first, last).await?;
-    Ok(moved.get(&model.scope_id).map(|units| Decimal::new(*units, 9).normalize()))
+    let key = (model.scope_kind.clone(), local(window.start), local(window.end) - chrono::Duration::days(1));
+    if !seen.contains_key(&key) {
+        let moved = super::shared::attributed(db, ctx.org.id, &key.0, key.1, key.2).await?;
+        seen.insert(key.clone(), moved);
+    }
+    Ok(seen[&key].get(&model.scope_id).map(|units| Decimal::new(*units, 9).normalize()))
 }
 
 /// Overrides active at any time in the window, in the charted unit.
