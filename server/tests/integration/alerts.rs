@@ -151,7 +151,8 @@ async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
         let db = app.db.clone();
         async move { delivery_attempt::Entity::find().all(&db).await.unwrap() }
     };
-    for _ in 0..200 {
+    // Bounded waits for the dispatcher (every 20 ms of wall time); generous for a loaded CI machine.
+    for _ in 0..600 {
         if !attempts(&s.app).await.is_empty() {
             break;
         }
@@ -180,7 +181,7 @@ async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
         s.app.clock.advance(Duration::hours(1));
     }
     let dead = alert_delivery::Entity::find().filter(alert_delivery::Column::State.eq("dead"));
-    for _ in 0..100 {
+    for _ in 0..300 {
         if dead.clone().count(&s.app.db).await.unwrap() == 1 {
             break;
         }
