@@ -43,31 +43,10 @@ pub async fn lock_windows(
     at: DateTime<Utc>,
     tz: Tz,
 ) -> Result<Vec<LockedWindow>, EngineError> {
-    let windows: Vec<(Uuid, Window)> = budgets.iter().map(|b| (b.model.id, b.period.window_at(at, tz))).collect();
-    let mut rows = lock_counters(txn, &windows).await?;
-    windows
-        .into_iter()
-        .map(|(budget_id, window)| {
-            let counter = rows
-                .remove(&(budget_id, window.start))
-                .ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
-            Ok(LockedWindow { window, counter })
-        })
-        .collect()
-}
-
-/// Creates the missing counter rows of these (budget, window) pairs, then locks and returns them,
-/// always in (budget, window start) order so that concurrent writers cannot deadlock.
-pub async fn lock_counters(
-    txn: &impl ConnectionTrait,
-    pairs: &[(Uuid, Window)],
-) -> Result<HashMap<(Uuid, DateTime<Utc>), budget_counter::Model>, EngineError> {
-    if pairs.is_empty() {
-        return Ok(HashMap::new());
+    if budgets.is_empty() {
+        return Ok(Vec::new());
     }
-    let mut windows = pairs.to_vec();
-    windows.sort_by_key(|(budget_id, w)| (*budget_id, w.start));
-    windows.dedup_by_key(|(budget_id, w)| (*budget_id, w.start));
+    let windows: Vec<(Uuid, Window)> = budgets.iter().map(|b| (b.model.id, b.period.window_at(at, tz))).collect();
     let fresh = windows.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
         budget_id: Set(*budget_id),
         window_start: Set(w.start),
@@ -95,14 +74,20 @@ pub async fn lock_counters(
                 .add(budget_counter::Column::WindowStart.eq(w.start)),
         )
     });
-    let mut query = budget_counter::Entity::find()
-        .filter(which)
-        .order_by_asc(budget_counter::Column::BudgetId)
-        .order_by_asc(budget_counter::Column::WindowStart);
+    let mut query = budget_counter::Entity::find().filter(which).order_by_asc(budget_counter::Column::BudgetId);
     if is_postgres(txn) {
         query = query.lock_exclusive();
     }
-    Ok(query.all(txn).await?.into_iter().map(|c| ((c.budget_id, c.window_start), c)).collect())
+    let mut rows: HashMap<Uuid, budget_counter::Model> =
+        query.all(txn).await?.into_iter().map(|c| (c.budget_id, c)).collect();
+    windows
+        .into_iter()
+        .map(|(budget_id, window)| {
+            let counter =
+                rows.remove(&budget_id).ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
+            Ok(LockedWindow { window, counter })
+        })
+        .collect()
 }
 
 pub fn spent_and_reserved(counter: &budget_counter::Model) -> (Usage, Usage) {

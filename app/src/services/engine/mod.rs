@@ -5,7 +5,6 @@
 //! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
 //! of instances see each other's reservations and can never admit past a hard level together.
 
-mod batch;
 pub mod budgets;
 mod counters;
 pub mod events;
