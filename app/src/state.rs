@@ -10,6 +10,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub leptos_options: LeptosOptions,
+    /// Check-and-reserve requests of this process, decided in batches (group commit).
+    pub checks: crate::services::engine::CheckCombiner,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -26,24 +26,12 @@ pub struct BudgetRow {
 #[server(prefix = "/rpc", endpoint = "budgets")]
 pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
     crate::errors::respond(async move {
-        use crate::services::access;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let rows = crate::entities::budget::Entity::find()
-            .filter(crate::entities::budget::Column::OrgId.eq(me.org_id))
-            .order_by_asc(crate::entities::budget::Column::Name)
-            .all(&state.db)
-            .await?;
         let org =
             crate::services::organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let mut out = Vec::new();
-        for row in rows {
-            if access::may_see(&state.db, &me, &row).await? {
-                out.push(budget_row(&state.db, &me, &org, row, state.clock.now()).await?);
-            }
-        }
-        Ok(out)
+        let listed = crate::services::budget_list::visible_budgets(&state.db, &me, &org, state.clock.now()).await?;
+        Ok(listed.into_iter().map(|l| row_of(l.view, l.report, l.may_manage)).collect())
     })
     .await
 }
@@ -60,6 +48,11 @@ pub async fn budget_row(
     use crate::services::{access, budgets};
     let may_manage = access::may_manage(db, me, &row).await?;
     let report = crate::services::engine::current_report(db, row.clone(), &org.timezone, now).await?;
+    Ok(row_of(budgets::view(db, row).await?, report, may_manage))
+}
+
+#[cfg(feature = "ssr")]
+fn row_of(budget: BudgetView, report: crate::services::engine::BudgetReport, may_manage: bool) -> BudgetRow {
     let usage = report
         .limits
         .iter()
@@ -72,20 +65,20 @@ pub async fn budget_row(
             status: l.status.as_str().to_owned(),
         })
         .collect();
-    Ok(BudgetRow {
-        budget: budgets::view(db, row).await?,
+    BudgetRow {
+        budget,
         may_manage,
         status: report.status.as_str().to_owned(),
         usage,
         window_start: report.window_start,
         window_end: report.window_end,
-    })
+    }
 }
 
 /// The budget with this id, if the current account may manage it (its current and its new scope).
 #[cfg(feature = "ssr")]
 pub async fn managed_budget(
-    db: &sea_orm::DatabaseTransaction,
+    db: &impl sea_orm::ConnectionTrait,
     budget_id: Uuid,
 ) -> Result<(crate::auth::Account, crate::entities::budget::Model), AppError> {
     let me = crate::auth::current_account()?;

@@ -5,7 +5,7 @@ use app::entities::{budget, category, organization, project, project_member, tea
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
 use tollgate_domain::money::to_storage;
 use tollgate_domain::thresholds::DEFAULT_THRESHOLDS;
@@ -85,7 +85,7 @@ pub fn demo_password() -> String {
 }
 
 pub async fn insert_people_and_structure(
-    txn: &DatabaseTransaction,
+    txn: &impl sea_orm::ConnectionTrait,
     org: &organization::Model,
     at: DateTime<Utc>,
 ) -> Result<People, DbErr> {
@@ -181,7 +181,7 @@ impl BudgetSpec {
 }
 
 pub async fn insert_budgets(
-    txn: &DatabaseTransaction,
+    txn: &impl sea_orm::ConnectionTrait,
     org: &organization::Model,
     people: &People,
     events: &[DemoEvent],

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{EntityTrait, Set};
 use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::period::start_of_day;
@@ -111,7 +111,7 @@ type DayKey = (NaiveDate, Uuid, Uuid, Uuid, Uuid, &'static str, &'static str);
 
 /// Writes the ledger, the daily aggregates and each budget's window counters, all from the same events.
 pub async fn insert(
-    txn: &DatabaseTransaction,
+    txn: &impl sea_orm::ConnectionTrait,
     org: &organization::Model,
     events: &[DemoEvent],
     budgets: &[budget::Model],

@@ -146,3 +146,41 @@ async fn a_daily_window_rolls_over_at_local_midnight(backend: Backend) {
     assert_eq!(fresh["budgets"][0]["window_start"], "2027-01-15T05:00:00Z");
 }
 on_both_databases!(rollover, a_daily_window_rolls_over_at_local_midnight);
+
+/// Twelve $1 checks decided in one batch (as the combiner does under load) against a $7 project
+/// budget: the first seven are admitted in arrival order, the counter holds exactly $7 and each of
+/// the five denials is audited, as if they had been decided one after another.
+async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
+    use app::entities::{budget_event, organization as org_entity};
+    use app::services::engine::{self, begin_write, decide_checks, CheckInput};
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let budget = add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(7))).await;
+    let org = org_entity::Entity::find_by_id(fx.org_id).one(&app.db).await.unwrap().unwrap();
+    let mut checks = Vec::new();
+    for i in 0..12 {
+        let mut body = check_body("1.00");
+        body["user"] = json!(format!("person-{}", i % 3));
+        let input: CheckInput = serde_json::from_value(body).unwrap();
+        checks.push(engine::prepare_check(&app.db, &org, input, None, app.clock_now()).await.unwrap());
+    }
+    let txn = begin_write(&app.db).await.unwrap();
+    let outcomes = decide_checks(&txn, checks).await.unwrap();
+    txn.commit().await.unwrap();
+    let decisions: Vec<bool> = outcomes.iter().map(|o| o.reservation_id.is_some()).collect();
+    assert_eq!(decisions, [vec![true; 7], vec![false; 5]].concat());
+    assert_eq!(outcomes[6].budgets[0].limits[0].reserved, Decimal::from(7), "the 7th sees the six before it and itself");
+    let counter = budget_counter::Entity::find().filter(budget_counter::Column::BudgetId.eq(budget)).one(&app.db);
+    assert_eq!(counter.await.unwrap().unwrap().cost_reserved, 7_000_000_000);
+    assert_eq!(reservation::Entity::find().count(&app.db).await.unwrap(), 7);
+    let denials = budget_event::Entity::find()
+        .filter(budget_event::Column::BudgetId.eq(budget))
+        .filter(budget_event::Column::Kind.eq("denied"))
+        .count(&app.db);
+    assert_eq!(denials.await.unwrap(), 5);
+    let people = app::entities::user::Entity::find()
+        .filter(app::entities::user::Column::OrgId.eq(fx.org_id))
+        .filter(app::entities::user::Column::Handle.starts_with("person-"));
+    assert_eq!(people.count(&app.db).await.unwrap(), 3, "each new person registered once");
+}
+on_both_databases!(batch, a_batch_decides_like_one_check_after_another);

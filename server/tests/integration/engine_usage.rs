@@ -4,7 +4,7 @@ use crate::common;
 
 use app::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
 use app::services::api_keys;
-use chrono::Duration;
+use chrono::{Duration, TimeZone};
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend};
 use rust_decimal::Decimal;
@@ -231,3 +231,55 @@ async fn unknown_missing_and_revoked_keys_get_401(backend: Backend) {
     assert_eq!(app.post_json(&secret, "/api/v1/check", body).await.0, 401);
 }
 on_both_databases!(api_keys_auth, unknown_missing_and_revoked_keys_get_401);
+
+async fn a_large_batch_writes_the_same_figures_as_one_by_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let mut daily = BudgetSpec::cost("project", fx.project_id, Decimal::from(100));
+    daily.period = "daily";
+    let daily = add_budget(&app, fx.org_id, daily).await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(1000))).await;
+    // 450 events (more than one multi-row statement) over two days, by a known and a new user,
+    // each costing 0.50; one event id twice.
+    let events: Vec<Value> = (0..450)
+        .map(|i| {
+            let day = if i % 3 == 0 { "2026-11-17" } else { "2026-11-18" };
+            let user = if i % 2 == 0 { "ada@acme.example" } else { "newcomer" };
+            json!({ "event_id": format!("b-{}", i.min(448)), "occurred_at": format!("{day}T08:{:02}:00Z", i % 60), "user": user,
+                    "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "0.5" })
+        })
+        .collect();
+    let (status, answer) = app.post_json(&fx.key, "/api/v1/usage", json!({ "events": events })).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!((answer["accepted"].as_u64(), answer["duplicates"].as_u64()), (Some(449), Some(1)));
+    assert_eq!(usage_event::Entity::find().count(&app.db).await.unwrap(), 449);
+    assert_eq!(user::Entity::find().filter(user::Column::Handle.eq("newcomer")).count(&app.db).await.unwrap(), 1);
+    // Counters and aggregates agree with the ledger.
+    assert_eq!(app::services::reconcile::reconcile(&app.db).await.unwrap(), vec![]);
+    let events_counted: i64 = daily_usage::Entity::find().all(&app.db).await.unwrap().iter().map(|d| d.events).sum();
+    assert_eq!(events_counted, 449);
+    // Nov 18 (the 299 events with i % 3 != 0 among 0..449, less the repeated id) crossed the daily
+    // hard level of 100 once: one alert per threshold, not one per event.
+    let counters =
+        budget_counter::Entity::find().filter(budget_counter::Column::BudgetId.eq(daily)).all(&app.db).await.unwrap();
+    let spent: Vec<i64> = {
+        let mut s: Vec<i64> = counters.iter().map(|c| c.cost_spent / 1_000_000).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(spent, vec![75_000, 149_500], "150 events on Nov 17, 299 on Nov 18, 0.50 each (in millionths)");
+    let mut crossed: Vec<(i64, i32)> = app::entities::alert::Entity::find()
+        .filter(app::entities::alert::Column::BudgetId.eq(daily))
+        .filter(app::entities::alert::Column::Kind.eq("threshold"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| (a.window_start.unwrap().timestamp(), a.threshold.unwrap()))
+        .collect();
+    crossed.sort();
+    let nov_18 = chrono::Utc.with_ymd_and_hms(2026, 11, 18, 0, 0, 0).unwrap().timestamp();
+    let on_18: Vec<i32> = crossed.iter().filter(|(w, _)| *w == nov_18).map(|(_, t)| *t).collect();
+    assert_eq!(on_18, vec![50, 75, 90, 100], "each threshold once, not once per event: {crossed:?}");
+}
+on_both_databases!(large_batch, a_large_batch_writes_the_same_figures_as_one_by_one);

@@ -90,7 +90,7 @@ pub async fn teams() -> Result<TeamsPage, AppError> {
 #[cfg(feature = "ssr")]
 async fn in_transaction<T>(
     work: impl for<'a> FnOnce(
-        &'a sea_orm::DatabaseTransaction,
+        &'a crate::services::engine::WriteTxn,
         crate::auth::Account,
         crate::services::directory::Change<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>,

@@ -1,13 +1,13 @@
 //! Budget window counters: created on first use, locked in a fixed order, adjusted in place.
 
-use super::{budgets::ApplicableBudget, is_postgres, EngineError};
+use super::{budgets::ApplicableBudget, EngineError};
 use crate::entities::{budget_counter, budget_override};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::{Usage, Window, WindowUsage};
@@ -35,19 +35,40 @@ pub struct LockedWindow {
     pub counter: budget_counter::Model,
 }
 
-/// Creates missing counter rows of each budget's window at `at`, then locks and returns them in
-/// budget order, inside a write transaction (`begin_write`).
+/// Creates the missing counter rows of each budget's window at `at` and locks them all inside a
+/// write transaction (`begin_write`); returns them in the budgets' order.
 pub async fn lock_windows(
     txn: &impl ConnectionTrait,
     budgets: &[ApplicableBudget],
     at: DateTime<Utc>,
     tz: Tz,
 ) -> Result<Vec<LockedWindow>, EngineError> {
-    if budgets.is_empty() {
-        return Ok(Vec::new());
-    }
     let windows: Vec<(Uuid, Window)> = budgets.iter().map(|b| (b.model.id, b.period.window_at(at, tz))).collect();
-    let fresh = windows.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
+    let mut rows = lock_counters(txn, &windows).await?;
+    windows
+        .into_iter()
+        .map(|(budget_id, window)| {
+            let counter = rows
+                .remove(&(budget_id, window.start))
+                .ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
+            Ok(LockedWindow { window, counter })
+        })
+        .collect()
+}
+
+/// Creates the missing counter rows of these (budget, window) pairs and locks them all in one
+/// statement. The upsert visits rows in (budget, window start) order, so concurrent transactions
+/// on PostgreSQL lock in the same order and cannot deadlock; SQLite's write transaction already
+/// holds the database's single write lock.
+pub async fn lock_counters(
+    txn: &impl ConnectionTrait,
+    pairs: &[(Uuid, Window)],
+) -> Result<HashMap<(Uuid, DateTime<Utc>), budget_counter::Model>, EngineError> {
+    use budget_counter::Column as C;
+    let mut in_lock_order = pairs.to_vec();
+    in_lock_order.sort_by_key(|(budget_id, w)| (*budget_id, w.start));
+    in_lock_order.dedup_by_key(|(budget_id, w)| (*budget_id, w.start));
+    let fresh = in_lock_order.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
         budget_id: Set(*budget_id),
         window_start: Set(w.start),
         window_end: Set(w.end),
@@ -59,35 +80,24 @@ pub async fn lock_windows(
         operations_reserved: Set(0),
         hard_crossed_at: Set(None),
     });
-    budget_counter::Entity::insert_many(fresh)
-        .on_conflict(
-            OnConflict::columns([budget_counter::Column::BudgetId, budget_counter::Column::WindowStart])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    let which = windows.iter().fold(Condition::any(), |any, (budget_id, w)| {
+    // `DO UPDATE` of an unchanged key rather than `DO NOTHING`: it locks and returns existing rows.
+    Ok(budget_counter::Entity::insert_many(fresh)
+        .on_conflict(OnConflict::columns([C::BudgetId, C::WindowStart]).update_column(C::BudgetId).to_owned())
+        .exec_with_returning(txn)
+        .await?
+        .into_iter()
+        .map(|c| ((c.budget_id, c.window_start), c))
+        .collect())
+}
+
+fn these_windows(pairs: impl IntoIterator<Item = (Uuid, DateTime<Utc>)>) -> Condition {
+    pairs.into_iter().fold(Condition::any(), |any, (budget_id, start)| {
         any.add(
             Condition::all()
-                .add(budget_counter::Column::BudgetId.eq(*budget_id))
-                .add(budget_counter::Column::WindowStart.eq(w.start)),
+                .add(budget_counter::Column::BudgetId.eq(budget_id))
+                .add(budget_counter::Column::WindowStart.eq(start)),
         )
-    });
-    let mut query = budget_counter::Entity::find().filter(which).order_by_asc(budget_counter::Column::BudgetId);
-    if is_postgres(txn) {
-        query = query.lock_exclusive();
-    }
-    let mut rows: HashMap<Uuid, budget_counter::Model> =
-        query.all(txn).await?.into_iter().map(|c| (c.budget_id, c)).collect();
-    windows
-        .into_iter()
-        .map(|(budget_id, window)| {
-            let counter =
-                rows.remove(&budget_id).ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
-            Ok(LockedWindow { window, counter })
-        })
-        .collect()
+    })
 }
 
 pub fn spent_and_reserved(counter: &budget_counter::Model) -> (Usage, Usage) {
@@ -111,7 +121,22 @@ pub async fn adjust(
     reserved: Columns,
     hard_crossed_at: Option<DateTime<Utc>>,
 ) -> Result<(), EngineError> {
+    adjust_all(txn, &[(budget_id, window_start)], spent, reserved, hard_crossed_at).await
+}
+
+/// Adjusts several counter rows by the same amounts in one statement. On PostgreSQL the rows must
+/// already be locked (`lock_windows`): an update of several rows locks them in no fixed order.
+pub async fn adjust_all(
+    txn: &impl ConnectionTrait,
+    windows: &[(Uuid, DateTime<Utc>)],
+    spent: Columns,
+    reserved: Columns,
+    hard_crossed_at: Option<DateTime<Utc>>,
+) -> Result<(), EngineError> {
     use budget_counter::Column as C;
+    if windows.is_empty() {
+        return Ok(());
+    }
     let mut update = budget_counter::Entity::update_many()
         .col_expr(C::CostSpent, Expr::col(C::CostSpent).add(spent[0]))
         .col_expr(C::TokensSpent, Expr::col(C::TokensSpent).add(spent[1]))
@@ -122,7 +147,7 @@ pub async fn adjust(
     if let Some(at) = hard_crossed_at {
         update = update.col_expr(C::HardCrossedAt, Expr::col(C::HardCrossedAt).if_null(at));
     }
-    update.filter(C::BudgetId.eq(budget_id)).filter(C::WindowStart.eq(window_start)).exec(txn).await?;
+    update.filter(these_windows(windows.iter().copied())).exec(txn).await?;
     Ok(())
 }
 

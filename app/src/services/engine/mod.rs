@@ -5,8 +5,11 @@
 //! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
 //! of instances see each other's reservations and can never admit past a hard level together.
 
+mod batch;
 pub mod budgets;
+mod combiner;
 mod counters;
+mod decide;
 pub mod events;
 pub mod reallocate;
 mod record;
@@ -14,12 +17,16 @@ mod reserve;
 pub mod resolve;
 mod settle;
 mod status;
+mod write_txn;
 
 pub use record::{record_usage, RecordOutcome, UsageInput};
-pub use reserve::{check_and_reserve, CheckInput, CheckOutcome};
+pub use combiner::CheckCombiner;
+pub use decide::decide_checks;
+pub use reserve::{check_and_reserve, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;
 pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
-pub use status::{current_report, status, BudgetReport, LimitReport};
+pub use write_txn::{begin_write, WriteTxn};
+pub use status::{current_report, current_reports, status, BudgetReport, LimitReport};
 
 use sea_orm::DbErr;
 
@@ -53,15 +60,6 @@ impl From<tollgate_domain::MoneyError> for EngineError {
     fn from(e: tollgate_domain::MoneyError) -> Self {
         EngineError::InvalidInput(e.to_string())
     }
-}
-
-/// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (a deferred one that reads first could
-/// not be upgraded once another writer commits), a plain transaction on PostgreSQL.
-pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    db.begin_with_options(options).await
 }
 
 /// Which database the engine runs on; locking differs.

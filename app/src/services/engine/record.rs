@@ -1,19 +1,19 @@
-//! Recording usage that happened: the idempotent ledger, budget counters and daily aggregates.
+//! Recording usage that happened: validation and pricing of each event, then the idempotent
+//! ledger, budget counters and daily aggregates written in one transaction (`batch`).
 
+use super::batch::apply_batch;
 use super::budgets::{applicable, ApplicableBudget};
-use super::counters::{active_overrides, adjust, lock_windows, spent_and_reserved, to_columns, window_usage, ZERO};
-use super::resolve::{check_currency, cost_of, register_new_user, resolve, OperationInput};
+use super::resolve::{check_currency, cost_of, price_at, resolve, OperationInput, Resolved};
 use super::EngineError;
-use crate::entities::{daily_usage, organization, usage_event};
-use crate::services::alerts::crossings::raise_crossings;
+use crate::entities::organization;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use tollgate_domain::{Currency, OperationChain, Status, Usage};
+use tollgate_domain::pricing::Price;
+use tollgate_domain::{Currency, OperationChain};
 use uuid::Uuid;
 
 /// Events may be stamped slightly ahead of our clock; more than this is rejected.
@@ -80,12 +80,21 @@ pub struct PreparedEvent {
     pub reservation_id: Option<Uuid>,
 }
 
+/// What a batch has already looked up: operations resolved (scope chain, provider) and catalog
+/// prices at an instant, so a batch of similar events reads each once.
+#[derive(Default)]
+pub struct PrepareCache {
+    resolved: HashMap<(OperationInput, Option<Uuid>), Resolved>,
+    prices: HashMap<(String, String, DateTime<Utc>), (Price, &'static str)>,
+}
+
 pub async fn prepare(
     db: &impl ConnectionTrait,
     org: &organization::Model,
     input: &UsageInput,
     allowed_project: Option<Uuid>,
     now: DateTime<Utc>,
+    cache: &mut PrepareCache,
 ) -> Result<PreparedEvent, EngineError> {
     let event_id = input.event_id.trim();
     if event_id.is_empty() || event_id.len() > 200 {
@@ -99,18 +108,35 @@ pub async fn prepare(
     if input.occurred_at > now + MAX_CLOCK_SKEW {
         return Err(EngineError::InvalidInput("occurred_at is in the future".into()));
     }
-    let resolved = resolve(db, org, &input.operation, allowed_project).await?;
+    let key = (input.operation.clone(), allowed_project);
+    let resolved = match cache.resolved.get(&key) {
+        Some(found) => found.clone(),
+        None => {
+            let found = resolve(db, org, &input.operation, allowed_project).await?;
+            cache.resolved.insert(key, found.clone());
+            found
+        }
+    };
     check_currency(&resolved, input.currency.as_deref())?;
-    let (cost, pricing) = cost_of(
-        db,
-        &resolved,
-        &input.operation.model,
-        input.cost,
-        input.input_tokens,
-        input.output_tokens,
-        input.occurred_at,
-    )
-    .await?;
+    let model = input.operation.model.trim();
+    let (cost, pricing) = match input.cost {
+        Some(_) => {
+            cost_of(db, &resolved, model, input.cost, input.input_tokens, input.output_tokens, input.occurred_at)
+                .await?
+        }
+        None => {
+            let key = (resolved.provider.clone(), model.to_owned(), input.occurred_at);
+            let (price, pricing) = match cache.prices.get(&key) {
+                Some(found) => *found,
+                None => {
+                    let found = price_at(db, &resolved, model, input.occurred_at).await?;
+                    cache.prices.insert(key, found);
+                    found
+                }
+            };
+            (price.cost(input.input_tokens.max(0) as u64, input.output_tokens.max(0) as u64), pricing)
+        }
+    };
     Ok(PreparedEvent {
         event_id: event_id.to_owned(),
         occurred_at: input.occurred_at,
@@ -140,10 +166,11 @@ pub async fn record_usage(
     let mut outcomes = Vec::with_capacity(inputs.len());
     let mut prepared = Vec::new();
     let mut budgets: HashMap<OperationChain, Vec<ApplicableBudget>> = HashMap::new();
+    let mut cache = PrepareCache::default();
     for input in inputs {
         let result = match input {
             Err(message) => Err((None, "invalid_event".to_owned(), message)),
-            Ok(input) => match prepare(db, org, &input, allowed_project, now).await {
+            Ok(input) => match prepare(db, org, &input, allowed_project, now, &mut cache).await {
                 Ok(event) => Ok(event),
                 Err(EngineError::Database(e)) => return Err(EngineError::Database(e)),
                 Err(e) => Err((Some(input.event_id.clone()), super::error_code(&e).to_owned(), e.to_string())),
@@ -162,20 +189,20 @@ pub async fn record_usage(
     }
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
     let txn = super::begin_write(db).await?;
-    let mut written = Vec::with_capacity(prepared.len());
-    for event in &prepared {
-        let inserted = apply(&txn, org.id, tz, event, &budgets[&event.chain], now).await?;
-        written.push(if inserted {
-            RecordOutcome::Accepted {
+    let inserted = apply_batch(&txn, org.id, tz, &prepared, |chain| &budgets[chain], now).await?;
+    txn.commit().await?;
+    let written: Vec<RecordOutcome> = prepared
+        .iter()
+        .zip(inserted)
+        .map(|(event, new)| match new {
+            true => RecordOutcome::Accepted {
                 event_id: event.event_id.clone(),
                 cost: event.cost,
                 pricing: event.pricing.to_owned(),
-            }
-        } else {
-            RecordOutcome::Duplicate { event_id: event.event_id.clone() }
-        });
-    }
-    txn.commit().await?;
+            },
+            false => RecordOutcome::Duplicate { event_id: event.event_id.clone() },
+        })
+        .collect();
     let mut written = written.into_iter();
     Ok(outcomes
         .into_iter()
@@ -193,60 +220,13 @@ pub async fn apply(
     budgets: &[ApplicableBudget],
     now: DateTime<Utc>,
 ) -> Result<bool, EngineError> {
-    let usage = Usage::new(event.cost, event.input_tokens + event.output_tokens, event.operations);
-    let columns = to_columns(&usage)?;
-    let chain = register_new_user(txn, event.chain, event.new_user.as_deref(), now).await?;
-    let row = usage_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        org_id: Set(org_id),
-        event_id: Set(event.event_id.clone()),
-        occurred_at: Set(event.occurred_at),
-        user_id: Set(chain.user),
-        team_id: Set(chain.team),
-        project_id: Set(chain.project),
-        category_id: Set(chain.category),
-        provider: Set(event.provider.clone()),
-        model: Set(event.model.clone()),
-        input_tokens: Set(event.input_tokens),
-        output_tokens: Set(event.output_tokens),
-        cost: Set(columns[0]),
-        currency: Set(event.currency.to_string()),
-        operations: Set(event.operations),
-        pricing: Set(event.pricing.to_owned()),
-        reservation_id: Set(event.reservation_id),
-        recorded_at: Set(now),
-    };
-    let inserted = usage_event::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([usage_event::Column::OrgId, usage_event::Column::EventId]).do_nothing().to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    if inserted == 0 {
-        return Ok(false);
-    }
-    let windows = lock_windows(txn, budgets, event.occurred_at, tz).await?;
-    let ids: Vec<Uuid> = budgets.iter().map(|b| b.model.id).collect();
-    let overrides = active_overrides(txn, &ids, now).await?;
-    for (budget, locked) in budgets.iter().zip(&windows) {
-        let mut after = window_usage(&locked.counter, overrides.get(&budget.model.id).copied().unwrap_or_default());
-        after.spent = after.spent + usage;
-        let over = budget.rules.limits.iter().any(|l| l.status(after.committed().get(l.kind)) == Status::OverBudget);
-        let crossed = (over && locked.counter.hard_crossed_at.is_none()).then_some(now);
-        adjust(txn, budget.model.id, locked.window.start, columns, ZERO, crossed).await?;
-        let before = spent_and_reserved(&locked.counter).0;
-        raise_crossings(txn, budget, locked.window, tz, before, before + usage, now).await?;
-        if locked.window.end <= now {
-            flag_if_closed(txn, org_id, budget.model.id, locked.window.start, event, columns[0], now).await?;
-        }
-    }
-    add_to_daily(txn, org_id, tz, &chain, event, columns[0]).await?;
-    Ok(true)
+    let written = apply_batch(txn, org_id, tz, std::slice::from_ref(event), |_| budgets, now).await?;
+    Ok(written[0])
 }
 
 /// Usage for a window that was already closed changes its counter, never its snapshot: it is
 /// flagged in the budget's history so reports show it as a late adjustment.
-async fn flag_if_closed(
+pub(super) async fn flag_if_closed(
     txn: &impl ConnectionTrait,
     org_id: Uuid,
     budget_id: Uuid,
@@ -271,57 +251,4 @@ async fn flag_if_closed(
         "tokens": event.input_tokens + event.output_tokens, "operations": event.operations,
     });
     super::events::record(txn, org_id, Some(budget_id), "late_adjustment", Some(window_start), detail, now).await
-}
-
-async fn add_to_daily(
-    txn: &impl ConnectionTrait,
-    org_id: Uuid,
-    tz: Tz,
-    chain: &OperationChain,
-    event: &PreparedEvent,
-    cost: i64,
-) -> Result<(), EngineError> {
-    use daily_usage::Column as C;
-    let row = daily_usage::ActiveModel {
-        org_id: Set(org_id),
-        day: Set(event.occurred_at.with_timezone(&tz).date_naive()),
-        team_id: Set(chain.team),
-        project_id: Set(chain.project),
-        user_id: Set(chain.user),
-        category_id: Set(chain.category),
-        provider: Set(event.provider.clone()),
-        model: Set(event.model.clone()),
-        cost: Set(cost),
-        input_tokens: Set(event.input_tokens),
-        output_tokens: Set(event.output_tokens),
-        operations: Set(event.operations),
-        events: Set(1),
-    };
-    let add = |column: C, name: &str| {
-        (column, Expr::col((daily_usage::Entity, column)).add(Expr::cust(format!("excluded.{name}"))))
-    };
-    daily_usage::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([
-                C::OrgId,
-                C::Day,
-                C::TeamId,
-                C::ProjectId,
-                C::UserId,
-                C::CategoryId,
-                C::Provider,
-                C::Model,
-            ])
-            .values([
-                add(C::Cost, "cost"),
-                add(C::InputTokens, "input_tokens"),
-                add(C::OutputTokens, "output_tokens"),
-                add(C::Operations, "operations"),
-                add(C::Events, "events"),
-            ])
-            .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
 }

@@ -11,7 +11,7 @@ use tollgate_domain::{Currency, OperationChain};
 use uuid::Uuid;
 
 /// Who does what: the identifying fields every check and usage event carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OperationInput {
     pub user: String,
     pub project: String,
@@ -21,6 +21,7 @@ pub struct OperationInput {
     pub provider: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Resolved {
     pub org: organization::Model,
     /// `chain.user` is nil while `new_user` is set: the user is registered when the write commits.

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tollgate_domain::{LimitKind, OperationChain, Status, Usage, Window};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -151,4 +152,41 @@ pub async fn current_report(
     let (spent, reserved) = counter.as_ref().map(spent_and_reserved).unwrap_or_default();
     let extra = active_overrides(db, &[budget.model.id], now).await?.get(&budget.model.id).copied().unwrap_or_default();
     Ok(report(&budget, window, spent, reserved, extra))
+}
+
+/// The current reports of many budgets (a list page) in three queries however many there are.
+pub async fn current_reports(
+    db: &impl ConnectionTrait,
+    models: Vec<budget::Model>,
+    timezone: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetReport>, EngineError> {
+    let tz: Tz = timezone.parse().unwrap_or(Tz::UTC);
+    let budgets = models.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+    let windows: Vec<Window> = budgets.iter().map(|b| b.period.window_at(now, tz)).collect();
+    let ids: Vec<Uuid> = budgets.iter().map(|b| b.model.id).collect();
+    let starts: std::collections::BTreeSet<DateTime<Utc>> = windows.iter().map(|w| w.start).collect();
+    let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = budget_counter::Entity::find()
+            .filter(budget_counter::Column::BudgetId.is_in(chunk.iter().copied()))
+            .filter(budget_counter::Column::WindowStart.is_in(starts.iter().copied()))
+            .all(db)
+            .await?;
+        counters.extend(rows.into_iter().map(|c| ((c.budget_id, c.window_start), c)));
+    }
+    let mut overrides = HashMap::new();
+    for chunk in ids.chunks(500) {
+        overrides.extend(active_overrides(db, chunk, now).await?);
+    }
+    Ok(budgets
+        .iter()
+        .zip(windows)
+        .map(|(budget, window)| {
+            let counter = counters.get(&(budget.model.id, window.start));
+            let (spent, reserved) = counter.map(spent_and_reserved).unwrap_or_default();
+            let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
+            report(budget, window, spent, reserved, extra)
+        })
+        .collect())
 }

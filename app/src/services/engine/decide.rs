@@ -1,0 +1,195 @@
+//! Deciding prepared checks inside one write transaction: lock every counter they touch once, judge
+//! each check in arrival order against the counters as the earlier checks of the batch left them,
+//! then write the reservations, holds and counter changes together.
+//!
+//! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
+//! decisions as running them one after another, with one lock and one commit for all.
+
+use super::counters::{active_overrides, adjust, lock_counters, to_columns, window_usage, Columns, ZERO};
+use super::reserve::{CheckOutcome, PreparedCheck};
+use super::resolve::register_new_user;
+use super::status::report;
+use super::{events, EngineError};
+use crate::entities::{budget_counter, reservation, reservation_hold};
+use crate::services::alerts::{raise, Audience, NewAlert};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use std::collections::{BTreeMap, HashMap};
+use tollgate_domain::enforcement::combine;
+use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window};
+use uuid::Uuid;
+
+/// Rows per multi-row insert, well under both databases' limits on bound values.
+const CHUNK: usize = 200;
+
+/// What the batch adds to one counter row.
+#[derive(Default)]
+struct CounterChange {
+    reserved: Usage,
+    hard_crossed_at: Option<DateTime<Utc>>,
+}
+
+pub async fn decide_checks(
+    txn: &impl ConnectionTrait,
+    checks: Vec<PreparedCheck>,
+) -> Result<Vec<CheckOutcome>, EngineError> {
+    let windows: Vec<Vec<Window>> =
+        checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
+    let pairs: Vec<(Uuid, Window)> = checks
+        .iter()
+        .zip(&windows)
+        .flat_map(|(c, ws)| c.budgets.iter().map(|b| b.model.id).zip(ws.iter().copied()))
+        .collect();
+    let mut counters = lock_counters(txn, &pairs).await?;
+    let mut ids: Vec<Uuid> = pairs.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let latest = checks.iter().map(|c| c.now).max().unwrap_or_default();
+    let overrides = active_overrides(txn, &ids, latest).await?;
+
+    let mut changes: BTreeMap<(Uuid, DateTime<Utc>), CounterChange> = BTreeMap::new();
+    let (mut reservations, mut holds) = (Vec::new(), Vec::new());
+    let mut outcomes = Vec::with_capacity(checks.len());
+    let mut users: HashMap<(Uuid, String), Uuid> = HashMap::new();
+    for (check, windows) in checks.iter().zip(&windows) {
+        let chain = match &check.new_user {
+            Some(handle) => match users.get(&(check.org.id, handle.clone())) {
+                Some(id) => tollgate_domain::OperationChain { user: *id, ..check.chain },
+                None => {
+                    let chain = register_new_user(txn, check.chain, Some(handle), check.now).await?;
+                    users.insert((check.org.id, handle.clone()), chain.user);
+                    chain
+                }
+            },
+            None => check.chain,
+        };
+        let counter_of = |counters: &HashMap<(Uuid, DateTime<Utc>), budget_counter::Model>, id: Uuid, w: &Window| {
+            counters.get(&(id, w.start)).cloned().ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {id}")))
+        };
+        let request = CheckRequest { amount: check.estimate, critical: check.critical, now: check.now };
+        let mut verdicts = Vec::with_capacity(check.budgets.len());
+        for (budget, window) in check.budgets.iter().zip(windows) {
+            let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
+            let counter = counter_of(&counters, budget.model.id, window)?;
+            verdicts.push(evaluate(&budget.rules, &window_usage(&counter, extra), &request));
+        }
+        let (decision, decided_by) = combine(&verdicts);
+        let reserving = decision != Decision::Deny && check.reserve;
+
+        let mut reservation_id = None;
+        if reserving {
+            let id = Uuid::now_v7();
+            let estimate = to_columns(&check.estimate)?;
+            reservations.push(reservation::ActiveModel {
+                id: Set(id),
+                org_id: Set(check.org.id),
+                user_id: Set(chain.user),
+                project_id: Set(chain.project),
+                category_id: Set(chain.category),
+                model: Set(check.operation.model.clone()),
+                cost: Set(estimate[0]),
+                tokens: Set(estimate[1]),
+                operations: Set(estimate[2]),
+                state: Set("active".into()),
+                critical: Set(check.critical),
+                created_at: Set(check.now),
+                expires_at: Set(check.expires_at),
+            });
+            for (verdict, window) in verdicts.iter().zip(windows) {
+                holds.push(reservation_hold::ActiveModel {
+                    reservation_id: Set(id),
+                    budget_id: Set(verdict.budget_id),
+                    window_start: Set(window.start),
+                });
+                let key = (verdict.budget_id, window.start);
+                let counter = counters.get_mut(&key).expect("locked above");
+                let change = changes.entry(key).or_default();
+                let [cost, tokens, operations] = estimate;
+                counter.cost_reserved += cost;
+                counter.tokens_reserved += tokens;
+                counter.operations_reserved += operations;
+                change.reserved = change.reserved + check.estimate;
+                if verdict.crosses_hard && counter.hard_crossed_at.is_none() {
+                    counter.hard_crossed_at = Some(check.now);
+                    change.hard_crossed_at = Some(check.now);
+                }
+                if verdict.uses_reserve {
+                    reserve_used(txn, check, verdict, window, id).await?;
+                }
+            }
+            reservation_id = Some(id);
+        }
+        if let (Decision::Deny, Some(budget_id)) = (decision, decided_by) {
+            let window_start =
+                check.budgets.iter().zip(windows).find(|(b, _)| b.model.id == budget_id).map(|(_, w)| w.start);
+            let reasons: Vec<String> =
+                verdicts.iter().filter(|v| v.budget_id == budget_id).flat_map(|v| v.reasons.clone()).collect();
+            let detail = serde_json::json!({ "user": check.operation.user, "project": check.operation.project,
+                                             "reasons": reasons });
+            events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
+        }
+        let mut reports = Vec::with_capacity(check.budgets.len());
+        for (budget, window) in check.budgets.iter().zip(windows) {
+            let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
+            let usage = window_usage(&counter_of(&counters, budget.model.id, window)?, extra);
+            reports.push(report(budget, *window, usage.spent, usage.reserved, usage.overrides));
+        }
+        outcomes.push(CheckOutcome {
+            decision,
+            reservation_id,
+            expires_at: reservation_id.map(|_| check.expires_at),
+            decided_by,
+            reasons: verdicts.into_iter().flat_map(|v| v.reasons).collect(),
+            estimate: check.estimate,
+            budgets: reports,
+            request_more: decided_by
+                .filter(|_| decision == Decision::Deny)
+                .map(|id| format!("/api/v1/budgets/{id}/requests")),
+        });
+    }
+
+    for chunk in reservations.chunks(CHUNK) {
+        reservation::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    for chunk in holds.chunks(CHUNK) {
+        reservation_hold::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
+    for ((budget_id, start), change) in changes {
+        let reserved: Columns = to_columns(&change.reserved)?;
+        adjust(txn, budget_id, start, ZERO, reserved, change.hard_crossed_at).await?;
+    }
+    Ok(outcomes)
+}
+
+/// A critical call admitted beyond the hard level from the emergency reserve: audited and alerted.
+async fn reserve_used(
+    txn: &impl ConnectionTrait,
+    check: &PreparedCheck,
+    verdict: &tollgate_domain::enforcement::BudgetVerdict,
+    window: &Window,
+    reservation_id: Uuid,
+) -> Result<(), EngineError> {
+    let detail = serde_json::json!({ "reservation_id": reservation_id, "reasons": verdict.reasons });
+    let org_id = check.org.id;
+    events::record(txn, org_id, Some(verdict.budget_id), "emergency_reserve_used", Some(window.start), detail.clone(), check.now)
+        .await?;
+    let budget = &check.budgets.iter().find(|b| b.model.id == verdict.budget_id).expect("verdict of a budget").model;
+    let new = NewAlert {
+        org_id,
+        budget: Some(budget),
+        kind: "reserve_used",
+        limit_kind: None,
+        threshold: None,
+        window_start: Some(window.start),
+        dedup_key: format!("reserve:{}:{reservation_id}", budget.id),
+        severity: "critical",
+        title: format!("{}: emergency reserve used by a critical call", budget.name),
+        body: format!(
+            "A critical call of {} (project {}) was admitted beyond the hard level from the emergency reserve.",
+            check.operation.user, check.operation.project
+        ),
+        detail,
+    };
+    raise(txn, new, Audience::Budget, check.now).await?;
+    Ok(())
+}
