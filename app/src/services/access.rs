@@ -58,14 +58,23 @@ pub async fn may_see(db: &impl ConnectionTrait, account: &Account, model: &budge
     }
     let kind = kind_of(model)?;
     let owners = owning_teams(db, kind, model.scope_id).await?;
+    let works_on = kind == ScopeKind::Project
+        && project_member::Entity::find_by_id((model.scope_id, account.id)).one(db).await?.is_some();
+    Ok(sees(account, kind, model.scope_id, &owners, works_on))
+}
+
+/// The rule of `may_see`, given the scope's owning teams and whether the account works on the
+/// scope's project.
+pub fn sees(account: &Account, kind: ScopeKind, scope_id: Uuid, owners: &[Uuid], works_on_project: bool) -> bool {
+    if account.has(Role::Admin) {
+        return true;
+    }
     let on_my_team = owners.iter().any(|t| account.teams.contains(t));
-    Ok(match kind {
+    match kind {
         ScopeKind::Organization => true,
         ScopeKind::Team => on_my_team,
-        ScopeKind::Project => {
-            on_my_team || project_member::Entity::find_by_id((model.scope_id, account.id)).one(db).await?.is_some()
-        }
+        ScopeKind::Project => on_my_team || works_on_project,
         // A person's own budget is theirs and their leads' to see, not their colleagues'.
-        ScopeKind::User => model.scope_id == account.id || account.actor().may_manage_budget(&owners),
-    })
+        ScopeKind::User => scope_id == account.id || account.actor().may_manage_budget(owners),
+    }
 }

@@ -18,6 +18,11 @@ pub async fn view(db: &impl ConnectionTrait, model: budget::Model) -> Result<Bud
         Some(id) => category::Entity::find_by_id(id).one(db).await?.map(|c| c.name),
         None => None,
     };
+    view_with_category(model, category)
+}
+
+/// The view of a budget whose category name the caller already knows.
+pub fn view_with_category(model: budget::Model, category: Option<String>) -> Result<BudgetView, EngineError> {
     let kind: ScopeKind = model.scope_kind.parse().map_err(EngineError::InvalidInput)?;
     let input = BudgetInput {
         name: model.name.clone(),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod api_keys;
+pub mod budget_list;
 pub mod budgets;
 pub mod digests;
 pub mod directory;

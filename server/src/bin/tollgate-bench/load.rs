@@ -31,6 +31,18 @@ impl Measured {
         )
     }
 
+    /// Percentiles of sequential query timings.
+    pub fn query_summary(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} runs",
+            ms(self.percentile(0.50)),
+            ms(self.percentile(0.99)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+            self.latencies.len()
+        )
+    }
+
     pub fn summary(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
@@ -59,11 +71,16 @@ where
             let period = rate.map(|r| Duration::from_secs_f64(clients as f64 / f64::from(r.max(1))));
             let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64(worker as f64 / clients as f64));
             while start.elapsed() < length {
-                if let Some(period) = period {
-                    tokio::time::sleep_until(next.into()).await;
-                    next += period;
-                }
-                let sent = Instant::now();
+                // At a fixed rate a request's latency counts from when it was due, so a slow answer
+                // that delays the next requests shows in their latencies too (no coordinated omission).
+                let sent = match period {
+                    Some(period) => {
+                        tokio::time::sleep_until(next.into()).await;
+                        next += period;
+                        next - period
+                    }
+                    None => Instant::now(),
+                };
                 match request(&client).send().await {
                     Ok(response) if response.status().is_success() => {
                         let _ = response.bytes().await;

@@ -5,10 +5,12 @@
 //! `cargo run --release -p server --bin tollgate-bench -- --database sqlite --rate 1000 --seconds 10`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario alerts --database postgres`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario ingest --database sqlite --clients 4`
+//! `cargo run --release -p server --bin tollgate-bench -- --scenario queries --database sqlite --events 10000000`
 
 mod alert_latency;
 mod ingest;
 mod load;
+mod queries;
 mod setup;
 
 use clap::Parser;
@@ -16,8 +18,9 @@ use std::time::Duration;
 
 #[derive(Parser)]
 struct Args {
-    /// `check` (check-and-reserve throughput and latency), `alerts` (crossing to webhook latency) or
-    /// `ingest` (events per second through the batch API, and peak memory).
+    /// `check` (check-and-reserve throughput and latency), `alerts` (crossing to webhook latency),
+    /// `ingest` (events per second through the batch API, and peak memory) or `queries` (status and
+    /// dashboard queries with 1,000 budgets and `--events` usage events).
     #[arg(long, default_value = "check")]
     scenario: String,
     /// `sqlite` (a temporary file) or `postgres` (a temporary database on 127.0.0.1:5432).
@@ -37,6 +40,12 @@ struct Args {
     /// Events per batch in the ingest scenario (the API takes up to 1,000).
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// Usage events written before the queries scenario measures.
+    #[arg(long, default_value_t = 10_000_000)]
+    events: usize,
+    /// Timed runs of each query in the queries scenario (the budget list runs a tenth as often).
+    #[arg(long, default_value_t = 1000)]
+    samples: usize,
 }
 
 #[tokio::main]
@@ -62,6 +71,13 @@ async fn main() -> anyhow::Result<()> {
             if let Some(peak) = ingest::peak_rss_mib() {
                 println!("peak RSS of the process (server and load clients): {peak:.0} MiB");
             }
+        }
+        "queries" => {
+            let times = queries::measure(&database, args.events, args.samples).await?;
+            let db = &args.database;
+            println!("{db}: status of a person's budgets over HTTP: {}", times.status.query_summary());
+            println!("{db}: organization overview (30 days): {}", times.overview.query_summary());
+            println!("{db}: budget list of an admin (1,000 budgets): {}", times.budget_list.query_summary());
         }
         _ => check_and_reserve(&args, &database).await?,
     }
