@@ -80,8 +80,11 @@ pub async fn visible_budgets(
         .collect();
     let mut visible = Vec::new();
     let mut manageable = Vec::new();
-    for model in
-        budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).order_by_asc(budget::Column::Name).all(db).await?
+    for model in budget::Entity::find()
+        .filter(budget::Column::OrgId.eq(org.id))
+        .order_by_asc(budget::Column::Name)
+        .all(db)
+        .await?
     {
         let kind: ScopeKind = model.scope_kind.parse().map_err(AppError::internal)?;
         let owners = ownership.owners(kind, model.scope_id);

@@ -169,7 +169,11 @@ async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
     txn.commit().await.unwrap();
     let decisions: Vec<bool> = outcomes.iter().map(|o| o.reservation_id.is_some()).collect();
     assert_eq!(decisions, [vec![true; 7], vec![false; 5]].concat());
-    assert_eq!(outcomes[6].budgets[0].limits[0].reserved, Decimal::from(7), "the 7th sees the six before it and itself");
+    assert_eq!(
+        outcomes[6].budgets[0].limits[0].reserved,
+        Decimal::from(7),
+        "the 7th sees the six before it and itself"
+    );
     let counter = budget_counter::Entity::find().filter(budget_counter::Column::BudgetId.eq(budget)).one(&app.db);
     assert_eq!(counter.await.unwrap().unwrap().cost_reserved, 7_000_000_000);
     assert_eq!(reservation::Entity::find().count(&app.db).await.unwrap(), 7);

@@ -63,13 +63,18 @@ async fn write_batches(db: DatabaseConnection, mut receiver: mpsc::UnboundedRece
                 }
             }
             (Err(error), None) => {
-                let _ = replies.into_iter().next().map(|reply| reply.send(Err(error)));
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(error));
+                }
             }
         }
     }
 }
 
-async fn decide_and_commit(db: &DatabaseConnection, checks: Vec<PreparedCheck>) -> Result<Vec<CheckOutcome>, EngineError> {
+async fn decide_and_commit(
+    db: &DatabaseConnection,
+    checks: Vec<PreparedCheck>,
+) -> Result<Vec<CheckOutcome>, EngineError> {
     let txn = begin_write(db).await?;
     let outcomes = decide_checks(&txn, checks).await?;
     txn.commit().await?;

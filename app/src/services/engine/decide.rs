@@ -171,8 +171,16 @@ async fn reserve_used(
 ) -> Result<(), EngineError> {
     let detail = serde_json::json!({ "reservation_id": reservation_id, "reasons": verdict.reasons });
     let org_id = check.org.id;
-    events::record(txn, org_id, Some(verdict.budget_id), "emergency_reserve_used", Some(window.start), detail.clone(), check.now)
-        .await?;
+    events::record(
+        txn,
+        org_id,
+        Some(verdict.budget_id),
+        "emergency_reserve_used",
+        Some(window.start),
+        detail.clone(),
+        check.now,
+    )
+    .await?;
     let budget = &check.budgets.iter().find(|b| b.model.id == verdict.budget_id).expect("verdict of a budget").model;
     let new = NewAlert {
         org_id,

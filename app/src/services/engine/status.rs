@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use tollgate_domain::{LimitKind, OperationChain, Status, Usage, Window};
 use std::collections::HashMap;
+use tollgate_domain::{LimitKind, OperationChain, Status, Usage, Window};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

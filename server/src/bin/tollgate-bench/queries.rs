@@ -161,8 +161,13 @@ async fn write_usage(
     events: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let categories: Vec<Uuid> =
-        category::Entity::find().filter(category::Column::OrgId.eq(org_id)).all(db).await?.iter().map(|c| c.id).collect();
+    let categories: Vec<Uuid> = category::Entity::find()
+        .filter(category::Column::OrgId.eq(org_id))
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| c.id)
+        .collect();
     let month = Period::Monthly.window_at(now, chrono_tz::UTC);
     let mut rng = StdRng::seed_from_u64(42);
     let mut daily: BTreeMap<(NaiveDate, usize, usize, &str), [i64; 5]> = BTreeMap::new();
