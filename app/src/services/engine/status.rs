@@ -124,19 +124,8 @@ pub async fn status(
         user: user_id.unwrap_or(Uuid::nil()),
         category: category_id.unwrap_or(Uuid::nil()),
     };
-    let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
     let budgets = applicable(db, &chain).await?;
-    let ids: Vec<Uuid> = budgets.iter().map(|b| b.model.id).collect();
-    let overrides = active_overrides(db, &ids, now).await?;
-    let mut reports = Vec::with_capacity(budgets.len());
-    for budget in &budgets {
-        let window = budget.period.window_at(now, tz);
-        let counter = budget_counter::Entity::find_by_id((budget.model.id, window.start)).one(db).await?;
-        let (spent, reserved) = counter.as_ref().map(spent_and_reserved).unwrap_or_default();
-        let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
-        reports.push(report(budget, window, spent, reserved, extra));
-    }
-    Ok(reports)
+    reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
 }
 
 /// One budget's report for the window containing `now` (the budget pages and the request queue).
@@ -146,27 +135,33 @@ pub async fn current_report(
     timezone: &str,
     now: DateTime<Utc>,
 ) -> Result<BudgetReport, EngineError> {
-    let budget = to_domain(model)?;
-    let window = budget.period.window_at(now, timezone.parse().unwrap_or(Tz::UTC));
-    let counter = budget_counter::Entity::find_by_id((budget.model.id, window.start)).one(db).await?;
-    let (spent, reserved) = counter.as_ref().map(spent_and_reserved).unwrap_or_default();
-    let extra = active_overrides(db, &[budget.model.id], now).await?.get(&budget.model.id).copied().unwrap_or_default();
-    Ok(report(&budget, window, spent, reserved, extra))
+    Ok(current_reports(db, vec![model], timezone, now).await?.remove(0))
 }
 
-/// The current reports of many budgets (a list page) in three queries however many there are.
+/// The current reports of many budgets (a list page) in a few queries however many there are.
 pub async fn current_reports(
     db: &impl ConnectionTrait,
     models: Vec<budget::Model>,
     timezone: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<BudgetReport>, EngineError> {
-    let tz: Tz = timezone.parse().unwrap_or(Tz::UTC);
     let budgets = models.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
+    reports_at(db, &budgets, timezone.parse().unwrap_or(Tz::UTC), now).await
+}
+
+/// The reports of these budgets for their windows at `now`: counters and overrides read in one
+/// query each (per 500 budgets).
+async fn reports_at(
+    db: &impl ConnectionTrait,
+    budgets: &[ApplicableBudget],
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetReport>, EngineError> {
     let windows: Vec<Window> = budgets.iter().map(|b| b.period.window_at(now, tz)).collect();
     let ids: Vec<Uuid> = budgets.iter().map(|b| b.model.id).collect();
     let starts: std::collections::BTreeSet<DateTime<Utc>> = windows.iter().map(|w| w.start).collect();
     let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> = HashMap::new();
+    let mut overrides = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows = budget_counter::Entity::find()
             .filter(budget_counter::Column::BudgetId.is_in(chunk.iter().copied()))
@@ -174,9 +169,6 @@ pub async fn current_reports(
             .all(db)
             .await?;
         counters.extend(rows.into_iter().map(|c| ((c.budget_id, c.window_start), c)));
-    }
-    let mut overrides = HashMap::new();
-    for chunk in ids.chunks(500) {
         overrides.extend(active_overrides(db, chunk, now).await?);
     }
     Ok(budgets
