@@ -101,7 +101,9 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
     // Budget vs actual: the daily chatbot budget's Nov 18 closes at 30 against 25, then a late
     // event for that day shows as an adjustment.
     app.clock.set(at(11, 19, 1));
-    assert!(close_due(&app.db, app.clock_now()).await.unwrap() >= 1);
+    // The window-closing job runs on wall time too and may get there first; either way it closes
+    // once (the late-adjustment flag below shows it closed).
+    close_due(&app.db, app.clock_now()).await.unwrap();
     usage(&app, &fixture, "chat-late", at(11, 18, 23), "chatbot", "gpt-4o", "5").await;
     let flagged = budget_event::Entity::find()
         .filter(budget_event::Column::BudgetId.eq(daily_id))
