@@ -15,6 +15,7 @@ mod m20261129_000010_preferences_and_templates;
 mod m20261129_000011_jobs_and_digests;
 mod m20261129_000012_project_values;
 mod m20261129_000013_shared_projects;
+mod m20261129_000014_daily_rollups;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_jobs_and_digests::Migration),
             Box::new(m20261129_000012_project_values::Migration),
             Box::new(m20261129_000013_shared_projects::Migration),
+            Box::new(m20261129_000014_daily_rollups::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@ pub mod budget_override;
 pub mod budget_request;
 pub mod budget_template;
 pub mod category;
+pub mod daily_model_usage;
+pub mod daily_project_usage;
 pub mod daily_usage;
 pub mod delivery_attempt;
 pub mod digest_send;

@@ -1,6 +1,7 @@
-//! Loads the organization overview from the daily aggregates (never from the ledger).
+//! Loads the organization overview from the daily roll-ups per project and per model (never from
+//! the ledger, nor from the finer `daily_usage`, which holds hundreds of rows per day).
 
-use crate::entities::{budget, daily_usage, organization, project, team};
+use crate::entities::{budget, daily_model_usage, daily_project_usage, organization, project, team};
 use crate::pages::overview::{OrgOverview, Overview, SpendRow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -36,36 +37,40 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
     let today = now.with_timezone(&tz).date_naive();
     let first_day = today - Duration::days(i64::from(days) - 1);
 
-    let in_range = || {
-        daily_usage::Entity::find()
+    let per_model_in = |from: NaiveDate| {
+        daily_model_usage::Entity::find()
             .select_only()
-            .filter(daily_usage::Column::OrgId.eq(org.id))
-            .filter(daily_usage::Column::Day.gte(first_day))
-            .filter(daily_usage::Column::Day.lte(today))
+            .filter(daily_model_usage::Column::OrgId.eq(org.id))
+            .filter(daily_model_usage::Column::Day.gte(from))
+            .filter(daily_model_usage::Column::Day.lte(today))
     };
-    let per_day: Vec<(NaiveDate, i64, i64)> = in_range()
-        .column(daily_usage::Column::Day)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .column_as(sum_i64(daily_usage::Column::InputTokens), "input")
-        .column_as(sum_i64(daily_usage::Column::OutputTokens), "output")
-        .group_by(daily_usage::Column::Day)
+    let per_day: Vec<(NaiveDate, i64, i64)> = per_model_in(first_day)
+        .column(daily_model_usage::Column::Day)
+        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+        .column_as(sum_i64(daily_model_usage::Column::InputTokens), "input")
+        .column_as(sum_i64(daily_model_usage::Column::OutputTokens), "output")
+        .group_by(daily_model_usage::Column::Day)
         .into_tuple::<(NaiveDate, i64, i64, i64)>()
         .all(db)
         .await?
         .into_iter()
         .map(|(day, cost, input, output)| (day, cost, input + output))
         .collect();
-    let per_project: Vec<(Uuid, i64)> = in_range()
-        .column(daily_usage::Column::ProjectId)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .group_by(daily_usage::Column::ProjectId)
+    let per_project: Vec<(Uuid, i64)> = daily_project_usage::Entity::find()
+        .select_only()
+        .filter(daily_project_usage::Column::OrgId.eq(org.id))
+        .filter(daily_project_usage::Column::Day.gte(first_day))
+        .filter(daily_project_usage::Column::Day.lte(today))
+        .column(daily_project_usage::Column::ProjectId)
+        .column_as(sum_i64(daily_project_usage::Column::Cost), "cost")
+        .group_by(daily_project_usage::Column::ProjectId)
         .into_tuple()
         .all(db)
         .await?;
-    let per_model: Vec<(String, i64)> = in_range()
-        .column(daily_usage::Column::Model)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .group_by(daily_usage::Column::Model)
+    let per_model: Vec<(String, i64)> = per_model_in(first_day)
+        .column(daily_model_usage::Column::Model)
+        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+        .group_by(daily_model_usage::Column::Model)
         .into_tuple()
         .all(db)
         .await?;
@@ -78,12 +83,8 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
     let series = fill_days(first_day, today, &per_day);
     let forecast = month_forecast(&series, today);
     let month_start = today.with_day(1).unwrap_or(today);
-    let month_to_date: Option<i64> = daily_usage::Entity::find()
-        .select_only()
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .filter(daily_usage::Column::OrgId.eq(org.id))
-        .filter(daily_usage::Column::Day.gte(month_start))
-        .filter(daily_usage::Column::Day.lte(today))
+    let month_to_date: Option<i64> = per_model_in(month_start)
+        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
         .into_tuple()
         .one(db)
         .await?

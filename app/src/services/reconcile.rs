@@ -1,9 +1,12 @@
-//! Reconciliation: recompute budget counters and daily aggregates from the ledger and open
-//! reservations, and report every stored figure that differs.
+//! Reconciliation: recompute budget counters, daily aggregates and their roll-ups from the ledger
+//! and open reservations, and report every stored figure that differs.
 
 use super::engine::budgets::{to_domain, ApplicableBudget};
 use super::engine::EngineError;
-use crate::entities::{budget, budget_counter, daily_usage, organization, reservation, reservation_hold, usage_event};
+use crate::entities::{
+    budget, budget_counter, daily_model_usage, daily_project_usage, daily_usage, organization, reservation,
+    reservation_hold, usage_event,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -116,6 +119,7 @@ async fn reconcile_org(db: &impl ConnectionTrait, org: &organization::Model) -> 
         let key = format!("budget {budget_id} window {} (no counter row)", start.to_rfc3339());
         differences.push(Difference { table: "budget_counters", key, stored: [0; 6], expected });
     }
+    differences.extend(compare_rollups(db, org.id, &days).await?);
     for d in daily_usage::Entity::find().filter(daily_usage::Column::OrgId.eq(org.id)).all(db).await? {
         let stored = [d.cost, d.input_tokens, d.output_tokens, d.operations, d.events, 0];
         let key = (d.org_id, d.day, d.team_id, d.project_id, d.user_id, d.category_id, d.provider, d.model);
@@ -137,4 +141,44 @@ async fn reconcile_org(db: &impl ConnectionTrait, org: &organization::Model) -> 
 
 fn describe(key: &DayKey) -> String {
     format!("{} project {} user {} model {}/{}", key.1, key.3, key.4, key.6, key.7)
+}
+
+/// Compares the roll-ups per day × project and per day × model with sums of the expected daily rows.
+async fn compare_rollups(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    days: &BTreeMap<DayKey, [i64; 6]>,
+) -> Result<Vec<Difference>, EngineError> {
+    let mut expected: BTreeMap<(&'static str, String), [i64; 6]> = BTreeMap::new();
+    for ((_, day, _, project, _, _, provider, model), sums) in days {
+        for key in [
+            ("daily_project_usage", format!("{day} project {project}")),
+            ("daily_model_usage", format!("{day} model {provider}/{model}")),
+        ] {
+            let total = expected.entry(key).or_default();
+            for (total, add) in total.iter_mut().zip(sums) {
+                *total += add;
+            }
+        }
+    }
+    let mut stored: Vec<((&'static str, String), [i64; 6])> = Vec::new();
+    for r in daily_project_usage::Entity::find().filter(daily_project_usage::Column::OrgId.eq(org_id)).all(db).await? {
+        let key = ("daily_project_usage", format!("{} project {}", r.day, r.project_id));
+        stored.push((key, [r.cost, r.input_tokens, r.output_tokens, r.operations, r.events, 0]));
+    }
+    for r in daily_model_usage::Entity::find().filter(daily_model_usage::Column::OrgId.eq(org_id)).all(db).await? {
+        let key = ("daily_model_usage", format!("{} model {}/{}", r.day, r.provider, r.model));
+        stored.push((key, [r.cost, r.input_tokens, r.output_tokens, r.operations, r.events, 0]));
+    }
+    let mut differences = Vec::new();
+    for ((table, key), stored) in stored {
+        let expected = expected.remove(&(table, key.clone())).unwrap_or_default();
+        if stored != expected {
+            differences.push(Difference { table, key, stored, expected });
+        }
+    }
+    for ((table, key), expected) in expected {
+        differences.push(Difference { table, key: format!("{key} (no row)"), stored: [0; 6], expected });
+    }
+    Ok(differences)
 }

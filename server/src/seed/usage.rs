@@ -1,7 +1,8 @@
 //! Demo usage: deterministic events over past days, written with their daily aggregates and window counters.
 
 use super::plan::People;
-use app::entities::{budget, budget_counter, daily_usage, organization, usage_event};
+use app::entities::{budget, budget_counter, organization, usage_event};
+use app::services::engine::aggregates::DailySums;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -181,29 +182,11 @@ pub async fn insert(
     for chunk in rows.chunks(500) {
         usage_event::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
-    let day_rows: Vec<daily_usage::ActiveModel> = days
-        .into_iter()
-        .map(|((day, team, project, user, category, provider, model), [cost, input, output, ops, count])| {
-            daily_usage::ActiveModel {
-                org_id: Set(org.id),
-                day: Set(day),
-                team_id: Set(team),
-                project_id: Set(project),
-                user_id: Set(user),
-                category_id: Set(category),
-                provider: Set(provider.into()),
-                model: Set(model.into()),
-                cost: Set(cost),
-                input_tokens: Set(input),
-                output_tokens: Set(output),
-                operations: Set(ops),
-                events: Set(count),
-            }
-        })
-        .collect();
-    for chunk in day_rows.chunks(500) {
-        daily_usage::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
+    let mut daily = DailySums::default();
+    for ((day, team, project, user, category, provider, model), sums) in days {
+        daily.add((day, team, project, user, category, provider.into(), model.into()), sums);
     }
+    daily.write(txn, org.id).await?;
     let counter_rows: Vec<budget_counter::ActiveModel> = counters
         .into_iter()
         .map(|((budget_id, start), totals)| budget_counter::ActiveModel {

@@ -25,5 +25,6 @@ mod reallocation;
 mod reconcile;
 mod report_advice;
 mod reports;
+mod rollup_migration;
 mod skeleton;
 mod wizard_templates;

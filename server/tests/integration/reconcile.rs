@@ -1,9 +1,9 @@
-//! Reconciliation on SQLite and PostgreSQL: after real traffic the stored counters and aggregates
-//! equal what the ledger implies, and any tampering is reported.
+//! Reconciliation on SQLite and PostgreSQL: after real traffic the stored counters, aggregates and
+//! roll-ups equal what the ledger implies, and any tampering is reported.
 
 use crate::common;
 
-use app::entities::{budget_counter, daily_usage};
+use app::entities::{budget_counter, daily_model_usage, daily_usage};
 use app::services::{api_keys, organizations, reconcile::reconcile};
 use chrono::Duration;
 use common::{spawn_app, start_time, Backend};
@@ -61,8 +61,26 @@ async fn figures_match_the_ledger_until_tampered(backend: Backend) {
         .await
         .unwrap();
 
+    let model_day = daily_model_usage::Entity::find()
+        .filter(daily_model_usage::Column::Model.eq("mistral-small"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a roll-up row of the ingested model");
+    daily_model_usage::Entity::update_many()
+        .col_expr(daily_model_usage::Column::Cost, Expr::col(daily_model_usage::Column::Cost).add(5))
+        .filter(daily_model_usage::Column::Day.eq(model_day.day))
+        .filter(daily_model_usage::Column::Model.eq("mistral-small"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
     let found = reconcile(&app.db).await.unwrap();
-    assert_eq!(found.len(), 2, "{found:#?}");
+    // The deleted daily row is missing from the finer table only: its roll-ups still hold it.
+    assert_eq!(found.len(), 3, "{found:#?}");
+    let model_diff = found.iter().find(|d| d.table == "daily_model_usage").unwrap();
+    assert_eq!(model_diff.stored[0], model_diff.expected[0] + 5);
+    assert_eq!(model_diff.stored[4], model_diff.expected[4], "only the cost was tampered with");
     let counter_diff = found.iter().find(|d| d.table == "budget_counters").unwrap();
     assert_eq!(counter_diff.stored[0], counter_diff.expected[0] + 1);
     let day_diff = found.iter().find(|d| d.table == "daily_usage").unwrap();

@@ -1,19 +1,20 @@
 //! Writing recorded usage in bulk, inside one write transaction: the ledger rows in multi-row
-//! inserts, one counter update per budget window touched, one aggregate upsert per day and key.
+//! inserts, one counter update per budget window touched, one upsert per aggregate row touched.
 //!
 //! The figures are exactly those of writing the events one by one: deltas are summed per counter
 //! and per aggregate row, crossings are judged from each window's total before and after.
 
+use super::aggregates::DailySums;
 use super::budgets::ApplicableBudget;
 use super::counters::{adjust, lock_counters, spent_and_reserved, to_columns, ZERO};
 use super::record::{flag_if_closed, PreparedEvent};
 use super::resolve::register_new_user;
 use super::EngineError;
-use crate::entities::{daily_usage, usage_event};
+use crate::entities::usage_event;
 use crate::services::alerts::crossings::raise_crossings;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::{OperationChain, Status, Usage, Window};
@@ -31,8 +32,6 @@ struct WindowDelta<'a> {
     late: Vec<usize>,
 }
 
-type DailyKey = (NaiveDate, Uuid, Uuid, Uuid, Uuid, String, String);
-
 /// Writes the events; returns for each whether it was new (false: its event id was already known,
 /// or appeared earlier in the same batch).
 pub async fn apply_batch<'a>(
@@ -47,7 +46,7 @@ pub async fn apply_batch<'a>(
     let inserted = insert_ledger(txn, org_id, events, &chains, now).await?;
 
     let mut deltas: BTreeMap<(Uuid, DateTime<Utc>), WindowDelta> = BTreeMap::new();
-    let mut daily: BTreeMap<DailyKey, [i64; 5]> = BTreeMap::new();
+    let mut daily = DailySums::default();
     for (i, event) in events.iter().enumerate().filter(|(i, _)| inserted[*i]) {
         let usage = Usage::new(event.cost, event.input_tokens + event.output_tokens, event.operations);
         let cost = to_columns(&usage)?[0];
@@ -68,10 +67,7 @@ pub async fn apply_batch<'a>(
         let day = event.occurred_at.with_timezone(&tz).date_naive();
         let key =
             (day, chain.team, chain.project, chain.user, chain.category, event.provider.clone(), event.model.clone());
-        let sums = daily.entry(key).or_default();
-        for (sum, add) in sums.iter_mut().zip([cost, event.input_tokens, event.output_tokens, event.operations, 1]) {
-            *sum += add;
-        }
+        daily.add(key, [cost, event.input_tokens, event.output_tokens, event.operations, 1]);
     }
 
     let pairs: Vec<(Uuid, Window)> = deltas.values().map(|d| (d.budget.model.id, d.window)).collect();
@@ -92,7 +88,7 @@ pub async fn apply_batch<'a>(
             flag_if_closed(txn, org_id, *budget_id, *start, &events[i], cost, now).await?;
         }
     }
-    add_to_daily(txn, org_id, daily).await?;
+    daily.write(txn, org_id).await?;
     Ok(inserted)
 }
 
@@ -175,62 +171,4 @@ async fn insert_ledger(
         }
     }
     Ok(inserted)
-}
-
-/// Adds the batch's sums to the daily aggregates, one row per day and key.
-async fn add_to_daily(
-    txn: &impl ConnectionTrait,
-    org_id: Uuid,
-    daily: BTreeMap<DailyKey, [i64; 5]>,
-) -> Result<(), EngineError> {
-    use daily_usage::Column as C;
-    let rows: Vec<daily_usage::ActiveModel> = daily
-        .into_iter()
-        .map(|((day, team, project, user, category, provider, model), [cost, input, output, operations, events])| {
-            daily_usage::ActiveModel {
-                org_id: Set(org_id),
-                day: Set(day),
-                team_id: Set(team),
-                project_id: Set(project),
-                user_id: Set(user),
-                category_id: Set(category),
-                provider: Set(provider),
-                model: Set(model),
-                cost: Set(cost),
-                input_tokens: Set(input),
-                output_tokens: Set(output),
-                operations: Set(operations),
-                events: Set(events),
-            }
-        })
-        .collect();
-    let add = |column: C, name: &str| {
-        (column, Expr::col((daily_usage::Entity, column)).add(Expr::cust(format!("excluded.{name}"))))
-    };
-    for chunk in rows.chunks(CHUNK) {
-        daily_usage::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::columns([
-                    C::OrgId,
-                    C::Day,
-                    C::TeamId,
-                    C::ProjectId,
-                    C::UserId,
-                    C::CategoryId,
-                    C::Provider,
-                    C::Model,
-                ])
-                .values([
-                    add(C::Cost, "cost"),
-                    add(C::InputTokens, "input_tokens"),
-                    add(C::OutputTokens, "output_tokens"),
-                    add(C::Operations, "operations"),
-                    add(C::Events, "events"),
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
 }

@@ -5,6 +5,7 @@
 //! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
 //! of instances see each other's reservations and can never admit past a hard level together.
 
+pub mod aggregates;
 mod batch;
 pub mod budgets;
 mod combiner;

@@ -2,7 +2,7 @@
 //! producing, and ROI = (value − cost) / cost.
 
 use super::{day_range, Context};
-use crate::entities::{daily_usage, project, project_value};
+use crate::entities::{daily_project_usage, project, project_value};
 use crate::errors::AppError;
 use crate::queries::sum_i64;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
@@ -33,16 +33,16 @@ pub(super) async fn run(
     }
     let (from, to) = day_range(&mut query, ctx.today)?;
     let (first_month, last_month) = (month_of(from), month_of(to));
-    let usage: Vec<(Uuid, NaiveDate, i64)> = daily_usage::Entity::find()
+    let usage: Vec<(Uuid, NaiveDate, i64)> = daily_project_usage::Entity::find()
         .select_only()
-        .column(daily_usage::Column::ProjectId)
-        .column(daily_usage::Column::Day)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .filter(daily_usage::Column::OrgId.eq(ctx.org.id))
-        .filter(daily_usage::Column::Day.gte(first_month))
-        .filter(daily_usage::Column::Day.lte(to))
-        .group_by(daily_usage::Column::ProjectId)
-        .group_by(daily_usage::Column::Day)
+        .column(daily_project_usage::Column::ProjectId)
+        .column(daily_project_usage::Column::Day)
+        .column_as(sum_i64(daily_project_usage::Column::Cost), "cost")
+        .filter(daily_project_usage::Column::OrgId.eq(ctx.org.id))
+        .filter(daily_project_usage::Column::Day.gte(first_month))
+        .filter(daily_project_usage::Column::Day.lte(to))
+        .group_by(daily_project_usage::Column::ProjectId)
+        .group_by(daily_project_usage::Column::Day)
         .into_tuple()
         .all(db)
         .await?;

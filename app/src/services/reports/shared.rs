@@ -1,7 +1,7 @@
 //! Shared-cost attribution for the allocation report: how much of the range's cost each project
 //! (or team) gives away or receives under the organization's shared projects.
 
-use crate::entities::{daily_usage, project};
+use crate::entities::{daily_project_usage, project};
 use crate::errors::AppError;
 use crate::queries::sum_i64;
 use crate::services::shared_costs::splits;
@@ -29,14 +29,14 @@ pub(super) async fn attributed(
     if splits.is_empty() {
         return Ok(HashMap::new());
     }
-    let per_project: Vec<(Uuid, i64)> = daily_usage::Entity::find()
+    let per_project: Vec<(Uuid, i64)> = daily_project_usage::Entity::find()
         .select_only()
-        .column(daily_usage::Column::ProjectId)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .filter(daily_usage::Column::OrgId.eq(org_id))
-        .filter(daily_usage::Column::Day.gte(from))
-        .filter(daily_usage::Column::Day.lte(to))
-        .group_by(daily_usage::Column::ProjectId)
+        .column(daily_project_usage::Column::ProjectId)
+        .column_as(sum_i64(daily_project_usage::Column::Cost), "cost")
+        .filter(daily_project_usage::Column::OrgId.eq(org_id))
+        .filter(daily_project_usage::Column::Day.gte(from))
+        .filter(daily_project_usage::Column::Day.lte(to))
+        .group_by(daily_project_usage::Column::ProjectId)
         .into_tuple()
         .all(db)
         .await?;

@@ -2,7 +2,7 @@
 //! average and a comparison with the period of the same length before.
 
 use super::{day_range, options, Context};
-use crate::entities::daily_usage;
+use crate::entities::daily_model_usage;
 use crate::errors::AppError;
 use crate::queries::sum_i64;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
@@ -27,17 +27,17 @@ async fn per_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, Point>, AppError> {
-    let rows: Vec<(NaiveDate, i64, i64, i64, i64)> = daily_usage::Entity::find()
+    let rows: Vec<(NaiveDate, i64, i64, i64, i64)> = daily_model_usage::Entity::find()
         .select_only()
-        .column(daily_usage::Column::Day)
-        .column_as(sum_i64(daily_usage::Column::Cost), "cost")
-        .column_as(sum_i64(daily_usage::Column::InputTokens), "input")
-        .column_as(sum_i64(daily_usage::Column::OutputTokens), "output")
-        .column_as(sum_i64(daily_usage::Column::Operations), "operations")
-        .filter(daily_usage::Column::OrgId.eq(ctx.org.id))
-        .filter(daily_usage::Column::Day.gte(from))
-        .filter(daily_usage::Column::Day.lte(to))
-        .group_by(daily_usage::Column::Day)
+        .column(daily_model_usage::Column::Day)
+        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+        .column_as(sum_i64(daily_model_usage::Column::InputTokens), "input")
+        .column_as(sum_i64(daily_model_usage::Column::OutputTokens), "output")
+        .column_as(sum_i64(daily_model_usage::Column::Operations), "operations")
+        .filter(daily_model_usage::Column::OrgId.eq(ctx.org.id))
+        .filter(daily_model_usage::Column::Day.gte(from))
+        .filter(daily_model_usage::Column::Day.lte(to))
+        .group_by(daily_model_usage::Column::Day)
         .into_tuple()
         .all(db)
         .await?;

@@ -4,8 +4,9 @@
 
 use crate::load::Measured;
 use crate::setup::{self, BenchDatabase};
-use app::entities::{budget_counter, category, daily_usage, usage_event};
+use app::entities::{budget_counter, category, usage_event};
 use app::services::directory::{self, Change, NewProject, NewUser};
+use app::services::engine::aggregates::DailySums;
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -225,31 +226,14 @@ async fn write_usage(
         txn.commit().await?;
     }
     let txn = db.begin().await?;
-    let aggregates: Vec<_> = daily
-        .into_iter()
-        .map(|((day, who, category, model), [cost, input, output, operations, count])| {
-            let person = &people[who];
-            let provider = MODELS.iter().find(|m| m.1 == model).map_or("", |m| m.0);
-            daily_usage::ActiveModel {
-                org_id: Set(org_id),
-                day: Set(day),
-                team_id: Set(person.team),
-                project_id: Set(person.project),
-                user_id: Set(person.id),
-                category_id: Set(categories[category]),
-                provider: Set(provider.into()),
-                model: Set(model.into()),
-                cost: Set(cost),
-                input_tokens: Set(input),
-                output_tokens: Set(output),
-                operations: Set(operations),
-                events: Set(count),
-            }
-        })
-        .collect();
-    for chunk in aggregates.chunks(CHUNK) {
-        daily_usage::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    let mut aggregates = DailySums::default();
+    for ((day, who, category, model), sums) in daily {
+        let person = &people[who];
+        let provider = MODELS.iter().find(|m| m.1 == model).map_or("", |m| m.0);
+        let key = (day, person.team, person.project, person.id, categories[category], provider.into(), model.into());
+        aggregates.add(key, sums);
     }
+    aggregates.write(&txn, org_id).await?;
     let rows: Vec<_> = counters
         .into_iter()
         .map(|(budget_id, [cost, tokens, operations])| budget_counter::ActiveModel {
