@@ -16,6 +16,7 @@ mod m20261129_000011_jobs_and_digests;
 mod m20261129_000012_project_values;
 mod m20261129_000013_shared_projects;
 mod m20261129_000014_daily_rollups;
+mod m20261129_000015_config_version;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_project_values::Migration),
             Box::new(m20261129_000013_shared_projects::Migration),
             Box::new(m20261129_000014_daily_rollups::Migration),
+            Box::new(m20261129_000015_config_version::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod budget_override;
 pub mod budget_request;
 pub mod budget_template;
 pub mod category;
+pub mod config_version;
 pub mod daily_model_usage;
 pub mod daily_project_usage;
 pub mod daily_usage;

@@ -36,8 +36,7 @@ pub async fn check(
     ApiClient(client): ApiClient,
     ApiJson(input): ApiJson<CheckInput>,
 ) -> Result<Json<CheckOutcome>, ApiError> {
-    let prepared = engine::prepare_check(&state.db, &client.org, input, client.project_id, state.clock.now()).await?;
-    Ok(Json(state.checks.check(prepared).await?))
+    Ok(Json(state.checks.check(&client.org, input, client.project_id, state.clock.now()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/reservations/{id}/settle", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), request_body = SettleInput, responses((status = 200, body = SettleOutcome), (status = 404, body = ErrorBody), (status = 409, description = "Already settled or released", body = ErrorBody), (status = 410, description = "Expired and released", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]

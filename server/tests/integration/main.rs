@@ -9,6 +9,7 @@ mod alerts;
 mod approvals;
 mod budget_access;
 mod budget_list;
+mod check_config;
 mod cli;
 mod crash;
 mod digests;

@@ -40,6 +40,17 @@ pub async fn decide_checks(
         .zip(&windows)
         .flat_map(|(c, ws)| c.budgets.iter().map(|b| b.model.id).zip(ws.iter().copied()))
         .collect();
+    // People seen for the first time are registered before any counter is locked: registering
+    // bumps the configuration version (a row lock on PostgreSQL), which configuration changes take
+    // before counters too; the same order everywhere means no deadlock.
+    let mut users: HashMap<(Uuid, String), Uuid> = HashMap::new();
+    for check in &checks {
+        if let Some(handle) = &check.new_user {
+            if let std::collections::hash_map::Entry::Vacant(entry) = users.entry((check.org.id, handle.clone())) {
+                entry.insert(register_new_user(txn, check.chain, Some(handle), check.now).await?.user);
+            }
+        }
+    }
     let mut counters = lock_counters(txn, &pairs).await?;
     let mut ids: Vec<Uuid> = pairs.iter().map(|(id, _)| *id).collect();
     ids.sort_unstable();
@@ -50,23 +61,17 @@ pub async fn decide_checks(
     let mut changes: BTreeMap<(Uuid, DateTime<Utc>), CounterChange> = BTreeMap::new();
     let (mut reservations, mut holds) = (Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
-    let mut users: HashMap<(Uuid, String), Uuid> = HashMap::new();
     for (check, windows) in checks.iter().zip(&windows) {
         let chain = match &check.new_user {
-            Some(handle) => match users.get(&(check.org.id, handle.clone())) {
-                Some(id) => tollgate_domain::OperationChain { user: *id, ..check.chain },
-                None => {
-                    let chain = register_new_user(txn, check.chain, Some(handle), check.now).await?;
-                    users.insert((check.org.id, handle.clone()), chain.user);
-                    chain
-                }
-            },
+            Some(handle) => {
+                tollgate_domain::OperationChain { user: users[&(check.org.id, handle.clone())], ..check.chain }
+            }
             None => check.chain,
         };
         let counter_of = |counters: &HashMap<(Uuid, DateTime<Utc>), budget_counter::Model>, id: Uuid, w: &Window| {
             counters.get(&(id, w.start)).cloned().ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {id}")))
         };
-        let request = CheckRequest { amount: check.estimate, critical: check.critical, now: check.now };
+        let request = CheckRequest { amount: check.estimate, critical: check.input.critical, now: check.now };
         let mut verdicts = Vec::with_capacity(check.budgets.len());
         for (budget, window) in check.budgets.iter().zip(windows) {
             let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
@@ -74,7 +79,7 @@ pub async fn decide_checks(
             verdicts.push(evaluate(&budget.rules, &window_usage(&counter, extra), &request));
         }
         let (decision, decided_by) = combine(&verdicts);
-        let reserving = decision != Decision::Deny && check.reserve;
+        let reserving = decision != Decision::Deny && check.input.reserve;
 
         let mut reservation_id = None;
         if reserving {
@@ -86,12 +91,12 @@ pub async fn decide_checks(
                 user_id: Set(chain.user),
                 project_id: Set(chain.project),
                 category_id: Set(chain.category),
-                model: Set(check.operation.model.clone()),
+                model: Set(check.input.operation.model.clone()),
                 cost: Set(estimate[0]),
                 tokens: Set(estimate[1]),
                 operations: Set(estimate[2]),
                 state: Set("active".into()),
-                critical: Set(check.critical),
+                critical: Set(check.input.critical),
                 created_at: Set(check.now),
                 expires_at: Set(check.expires_at),
             });
@@ -124,7 +129,7 @@ pub async fn decide_checks(
                 check.budgets.iter().zip(windows).find(|(b, _)| b.model.id == budget_id).map(|(_, w)| w.start);
             let reasons: Vec<String> =
                 verdicts.iter().filter(|v| v.budget_id == budget_id).flat_map(|v| v.reasons.clone()).collect();
-            let detail = serde_json::json!({ "user": check.operation.user, "project": check.operation.project,
+            let detail = serde_json::json!({ "user": check.input.operation.user, "project": check.input.operation.project,
                                              "reasons": reasons });
             events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
         }
@@ -194,7 +199,7 @@ async fn reserve_used(
         title: format!("{}: emergency reserve used by a critical call", budget.name),
         body: format!(
             "A critical call of {} (project {}) was admitted beyond the hard level from the emergency reserve.",
-            check.operation.user, check.operation.project
+            check.input.operation.user, check.input.operation.project
         ),
         detail,
     };

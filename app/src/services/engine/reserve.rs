@@ -1,10 +1,11 @@
-//! Check-and-reserve: validate and price an operation, then decide it against every applicable
-//! budget and hold its estimate (`decide`).
+//! Check-and-reserve: validate and price an operation (from the configuration cache or fresh),
+//! then decide it against every applicable budget and hold its estimate (`decide`).
 
-use super::budgets::{applicable, ApplicableBudget};
+use super::budgets::ApplicableBudget;
+use super::config_cache::{ConfigCache, Lookup};
 use super::counters::to_columns;
 use super::decide::decide_checks;
-use super::resolve::{check_currency, cost_of, resolve, OperationInput};
+use super::resolve::{check_currency, OperationInput};
 use super::status::BudgetReport;
 use super::EngineError;
 use crate::entities::organization;
@@ -13,6 +14,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
+use tollgate_domain::money::round_for_storage;
 use tollgate_domain::{Decision, OperationChain, Usage};
 use uuid::Uuid;
 
@@ -62,11 +64,12 @@ pub struct CheckOutcome {
 #[derive(Clone)]
 pub struct PreparedCheck {
     pub org: organization::Model,
-    pub operation: OperationInput,
+    pub input: CheckInput,
+    pub allowed_project: Option<Uuid>,
+    /// The configuration version its lookups were cached at (`None`: read fresh, not cached).
+    pub config_version: Option<i64>,
     pub chain: OperationChain,
     pub new_user: Option<String>,
-    pub critical: bool,
-    pub reserve: bool,
     pub estimate: Usage,
     pub budgets: Vec<ApplicableBudget>,
     pub tz: Tz,
@@ -98,6 +101,33 @@ pub async fn prepare_check(
     allowed_project: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PreparedCheck, EngineError> {
+    let ttl = validate(&input)?;
+    let lookup = Lookup::load(db, org, &input.operation, allowed_project).await?;
+    finish(org, &input, allowed_project, (&lookup, None), ttl, now)
+}
+
+/// `prepare_check` with the lookups taken from the process's configuration cache; the check
+/// carries the version they are valid at, so the batch transaction can tell whether they still are.
+pub async fn prepare_cached_check(
+    cache: &ConfigCache,
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    input: CheckInput,
+    allowed_project: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<PreparedCheck, EngineError> {
+    let ttl = validate(&input)?;
+    let (lookup, version) = cache.lookup(db, org, &input.operation, allowed_project).await?;
+    match finish(org, &input, allowed_project, (&lookup, Some(version)), ttl, now) {
+        Ok(prepared) => Ok(prepared),
+        // A refusal may rest on configuration changed since it was cached (a price added, say):
+        // refuse only on fresh reads.
+        Err(_) => prepare_check(db, org, input, allowed_project, now).await,
+    }
+}
+
+/// Checks the input's own fields; returns the reservation's time to live in seconds.
+fn validate(input: &CheckInput) -> Result<i64, EngineError> {
     let ttl = input.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
     if !(1..=MAX_TTL_SECONDS).contains(&ttl) {
         return Err(EngineError::InvalidInput(format!("ttl_seconds must be between 1 and {MAX_TTL_SECONDS}")));
@@ -113,24 +143,43 @@ pub async fn prepare_check(
             "give an estimate: estimated_input_tokens, max_output_tokens and/or estimated_cost".into(),
         ));
     }
-    let resolved = resolve(db, org, &input.operation, allowed_project).await?;
-    check_currency(&resolved, input.currency.as_deref())?;
-    let (cost, _) =
-        cost_of(db, &resolved, &input.operation.model, input.estimated_cost, input_tokens, output_tokens, now).await?;
+    Ok(ttl)
+}
+
+/// Prices the estimate from the lookups: the explicit cost when given, else the catalog price in
+/// force now (an unpriced model is an error or the project's fallback, never zero).
+fn finish(
+    org: &organization::Model,
+    input: &CheckInput,
+    allowed_project: Option<Uuid>,
+    (lookup, config_version): (&Lookup, Option<i64>),
+    ttl: i64,
+    now: DateTime<Utc>,
+) -> Result<PreparedCheck, EngineError> {
+    let resolved = &lookup.resolved;
+    check_currency(resolved, input.currency.as_deref())?;
+    let input_tokens = input.estimated_input_tokens.unwrap_or(0);
+    let output_tokens = input.max_output_tokens.unwrap_or(0);
+    let cost = match input.estimated_cost {
+        Some(cost) => round_for_storage(cost),
+        None => {
+            let (price, _) = lookup.prices.at(resolved, &input.operation.model, now)?;
+            price.cost(input_tokens as u64, output_tokens as u64)
+        }
+    };
     let estimate = Usage::new(cost, input_tokens + output_tokens, 1);
     to_columns(&estimate)?;
-    let budgets = applicable(db, &resolved.chain).await?;
     Ok(PreparedCheck {
         org: org.clone(),
-        operation: input.operation,
         chain: resolved.chain,
-        new_user: resolved.new_user,
-        critical: input.critical,
-        reserve: input.reserve,
+        new_user: resolved.new_user.clone(),
+        budgets: lookup.budgets.clone(),
         estimate,
-        budgets,
         tz: org.timezone.parse().unwrap_or(Tz::UTC),
         now,
         expires_at: now + Duration::seconds(ttl),
+        input: input.clone(),
+        allowed_project,
+        config_version,
     })
 }

@@ -142,29 +142,61 @@ pub async fn price_at(
     model: &str,
     at: DateTime<Utc>,
 ) -> Result<(Price, &'static str), EngineError> {
-    use tollgate_domain::preferences::UnpricedPolicy;
-    let row = price::Entity::find()
+    let row = prices(resolved, model).filter(price::Column::EffectiveFrom.lte(at)).one(db).await?;
+    match row {
+        Some(row) => catalog_price(resolved, &row),
+        None => {
+            let policy =
+                crate::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await?;
+            unpriced(resolved, model, policy)
+        }
+    }
+}
+
+/// Every catalog price of a model, newest first, with the project's policy for when none is in
+/// force: what `price_at` reads, loaded once for a cache.
+#[derive(Debug, Clone)]
+pub struct PriceList {
+    rows: Vec<price::Model>,
+    policy: tollgate_domain::preferences::UnpricedPolicy,
+}
+
+impl PriceList {
+    pub async fn load(db: &impl ConnectionTrait, resolved: &Resolved, model: &str) -> Result<Self, EngineError> {
+        let rows = prices(resolved, model).all(db).await?;
+        let policy = crate::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await?;
+        Ok(PriceList { rows, policy })
+    }
+
+    /// The same answer as `price_at` at `at`.
+    pub fn at(
+        &self,
+        resolved: &Resolved,
+        model: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Price, &'static str), EngineError> {
+        match self.rows.iter().find(|row| row.effective_from <= at) {
+            Some(row) => catalog_price(resolved, row),
+            None => unpriced(resolved, model, self.policy),
+        }
+    }
+}
+
+fn prices(resolved: &Resolved, model: &str) -> sea_orm::Select<price::Entity> {
+    price::Entity::find()
         .filter(price::Column::OrgId.eq(resolved.org.id))
         .filter(price::Column::Model.eq(model))
         .filter(price::Column::Provider.eq(resolved.provider.as_str()))
-        .filter(price::Column::EffectiveFrom.lte(at))
         .order_by_desc(price::Column::EffectiveFrom)
-        .one(db)
-        .await?;
-    let Some(row) = row else {
-        return match crate::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await? {
-            UnpricedPolicy::Fallback(per_mtok) => Ok((
-                Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency },
-                "fallback",
-            )),
-            UnpricedPolicy::Reject => {
-                Err(EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })
-            }
-        };
-    };
+}
+
+fn catalog_price(resolved: &Resolved, row: &price::Model) -> Result<(Price, &'static str), EngineError> {
     let currency = Currency::parse(&row.currency)?;
     if currency != resolved.currency {
-        return Err(EngineError::CurrencyMismatch { expected: resolved.currency.to_string(), given: row.currency });
+        return Err(EngineError::CurrencyMismatch {
+            expected: resolved.currency.to_string(),
+            given: row.currency.clone(),
+        });
     }
     let price = Price {
         input_per_mtok: from_storage(row.input_per_mtok),
@@ -172,6 +204,22 @@ pub async fn price_at(
         currency,
     };
     Ok((price, "catalog"))
+}
+
+fn unpriced(
+    resolved: &Resolved,
+    model: &str,
+    policy: tollgate_domain::preferences::UnpricedPolicy,
+) -> Result<(Price, &'static str), EngineError> {
+    use tollgate_domain::preferences::UnpricedPolicy;
+    match policy {
+        UnpricedPolicy::Fallback(per_mtok) => {
+            Ok((Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency }, "fallback"))
+        }
+        UnpricedPolicy::Reject => {
+            Err(EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })
+        }
+    }
 }
 
 /// The chain of an existing reservation (its names were resolved when it was made).

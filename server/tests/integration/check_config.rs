@@ -1,0 +1,90 @@
+//! Check-and-reserve answers from each process's configuration cache. On SQLite and PostgreSQL, a
+//! change written straight to the database (as another instance or an operator would write it)
+//! is honoured by the very next check: budget levels, prices and archived projects.
+
+use crate::common;
+
+use app::entities::{budget, price, project};
+use chrono::Duration;
+use common::fixtures::{add_budget, organization, BudgetSpec};
+use common::{spawn_app, Backend};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{json, Value};
+use std::str::FromStr;
+use tollgate_domain::money::to_storage;
+use uuid::Uuid;
+
+fn check(estimate: Value) -> Value {
+    let mut body = json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                           "ttl_seconds": 86_400 });
+    body.as_object_mut().unwrap().extend(estimate.as_object().unwrap().clone());
+    body
+}
+
+/// Whole dollars in storage units.
+fn units(dollars: i64) -> i64 {
+    to_storage(Decimal::from(dollars)).unwrap()
+}
+
+fn estimated_cost(outcome: &Value) -> Decimal {
+    Decimal::from_str(outcome["estimate"]["cost"].as_str().expect("a decimal string")).unwrap()
+}
+
+async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let budget_id = add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
+    let by_tokens = check(json!({ "estimated_input_tokens": 1_000_000 }));
+
+    let (status, first) = app.post_json(&fx.key, "/api/v1/check", by_tokens.clone()).await;
+    assert_eq!((status, first["decision"].as_str()), (200, Some("allow")), "{first}");
+    assert_eq!(estimated_cost(&first), Decimal::from_str("2.5").unwrap(), "catalog price of gpt-4o");
+
+    // The hard level is lowered below what is already reserved, not through this process.
+    budget::Entity::update_many()
+        .col_expr(budget::Column::CostHard, Expr::value(units(2)))
+        .filter(budget::Column::Id.eq(budget_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (_, second) = app.post_json(&fx.key, "/api/v1/check", by_tokens.clone()).await;
+    assert_eq!(second["decision"], "deny", "the lowered level applies at once: {second}");
+
+    // A new catalog price takes effect for the next estimate.
+    budget::Entity::update_many()
+        .col_expr(budget::Column::CostHard, Expr::value(units(100)))
+        .filter(budget::Column::Id.eq(budget_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    price::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        org_id: Set(fx.org_id),
+        provider: Set("openai".into()),
+        model: Set("gpt-4o".into()),
+        input_per_mtok: Set(units(5)),
+        output_per_mtok: Set(units(20)),
+        currency: Set("USD".into()),
+        effective_from: Set(app.clock_now() - Duration::seconds(1)),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let (_, third) = app.post_json(&fx.key, "/api/v1/check", by_tokens.clone()).await;
+    assert_eq!(third["decision"], "allow", "{third}");
+    assert_eq!(estimated_cost(&third), Decimal::from(5), "the new price is used: {third}");
+
+    // An archived project takes no more checks.
+    project::Entity::update_many()
+        .col_expr(project::Column::ArchivedAt, Expr::value(app.clock_now()))
+        .filter(project::Column::Id.eq(fx.project_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (status, fourth) = app.post_json(&fx.key, "/api/v1/check", by_tokens).await;
+    assert_eq!(status, 422, "{fourth}");
+    assert_eq!(fourth["error"]["code"], "unknown_project", "{fourth}");
+}
+on_both_databases!(check_config, changes_made_elsewhere_apply_to_the_next_check);
