@@ -4,7 +4,9 @@ use crate::entities::{api_key, organization};
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -71,13 +73,21 @@ pub async fn authenticate(
     let Some(prefix) = presented.strip_prefix("tg_").and_then(|rest| rest.split_once('_')).map(|(p, _)| p) else {
         return Ok(None);
     };
-    let Some(key) = api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).one(db).await? else {
-        return Ok(None);
-    };
+    // The key and its organization in one read: every API request makes it.
+    let of_org = api_key::Entity::belongs_to(organization::Entity)
+        .from(api_key::Column::OrgId)
+        .to(organization::Column::Id)
+        .into();
+    let found = api_key::Entity::find()
+        .select_also(organization::Entity)
+        .join(JoinType::InnerJoin, of_org)
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .one(db)
+        .await?;
+    let Some((key, Some(org))) = found else { return Ok(None) };
     if key.revoked_at.is_some() || !constant_time_eq(hash(presented).as_bytes(), key.secret_hash.as_bytes()) {
         return Ok(None);
     }
-    let Some(org) = organization::Entity::find_by_id(key.org_id).one(db).await? else { return Ok(None) };
     // Last use is informational: write it at most once a minute, not on every request.
     if key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
         api_key::Entity::update_many()
