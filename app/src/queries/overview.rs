@@ -44,52 +44,48 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
             .filter(daily_model_usage::Column::Day.gte(from))
             .filter(daily_model_usage::Column::Day.lte(today))
     };
-    let per_day: Vec<(NaiveDate, i64, i64)> = per_model_in(first_day)
-        .column(daily_model_usage::Column::Day)
-        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
-        .column_as(sum_i64(daily_model_usage::Column::InputTokens), "input")
-        .column_as(sum_i64(daily_model_usage::Column::OutputTokens), "output")
-        .group_by(daily_model_usage::Column::Day)
-        .into_tuple::<(NaiveDate, i64, i64, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(day, cost, input, output)| (day, cost, input + output))
-        .collect();
-    let per_project: Vec<(Uuid, i64)> = daily_project_usage::Entity::find()
-        .select_only()
-        .filter(daily_project_usage::Column::OrgId.eq(org.id))
-        .filter(daily_project_usage::Column::Day.gte(first_day))
-        .filter(daily_project_usage::Column::Day.lte(today))
-        .column(daily_project_usage::Column::ProjectId)
-        .column_as(sum_i64(daily_project_usage::Column::Cost), "cost")
-        .group_by(daily_project_usage::Column::ProjectId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let per_model: Vec<(String, i64)> = per_model_in(first_day)
-        .column(daily_model_usage::Column::Model)
-        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
-        .group_by(daily_model_usage::Column::Model)
-        .into_tuple()
-        .all(db)
-        .await?;
-
-    let projects = project::Entity::find().filter(project::Column::OrgId.eq(org.id)).all(db).await?;
+    let month_start = today.with_day(1).unwrap_or(today);
+    // Independent reads, run at once (SQLite serves reads from several connections).
+    let (per_day, per_project, per_model, month_to_date, projects, teams, budgets) = tokio::try_join!(
+        per_model_in(first_day)
+            .column(daily_model_usage::Column::Day)
+            .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+            .column_as(sum_i64(daily_model_usage::Column::InputTokens), "input")
+            .column_as(sum_i64(daily_model_usage::Column::OutputTokens), "output")
+            .group_by(daily_model_usage::Column::Day)
+            .into_tuple::<(NaiveDate, i64, i64, i64)>()
+            .all(db),
+        daily_project_usage::Entity::find()
+            .select_only()
+            .filter(daily_project_usage::Column::OrgId.eq(org.id))
+            .filter(daily_project_usage::Column::Day.gte(first_day))
+            .filter(daily_project_usage::Column::Day.lte(today))
+            .column(daily_project_usage::Column::ProjectId)
+            .column_as(sum_i64(daily_project_usage::Column::Cost), "cost")
+            .group_by(daily_project_usage::Column::ProjectId)
+            .into_tuple::<(Uuid, i64)>()
+            .all(db),
+        per_model_in(first_day)
+            .column(daily_model_usage::Column::Model)
+            .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+            .group_by(daily_model_usage::Column::Model)
+            .into_tuple::<(String, i64)>()
+            .all(db),
+        per_model_in(month_start)
+            .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
+            .into_tuple::<Option<i64>>()
+            .one(db),
+        project::Entity::find().filter(project::Column::OrgId.eq(org.id)).all(db),
+        team::Entity::find().filter(team::Column::OrgId.eq(org.id)).count(db),
+        budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).count(db),
+    )?;
+    let per_day: Vec<(NaiveDate, i64, i64)> =
+        per_day.into_iter().map(|(day, cost, input, output)| (day, cost, input + output)).collect();
     let project_names: HashMap<Uuid, String> = projects.iter().map(|p| (p.id, p.name.clone())).collect();
-    let teams = team::Entity::find().filter(team::Column::OrgId.eq(org.id)).count(db).await?;
-    let budgets = budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).count(db).await?;
 
     let series = fill_days(first_day, today, &per_day);
     let forecast = month_forecast(&series, today);
-    let month_start = today.with_day(1).unwrap_or(today);
-    let month_to_date: Option<i64> = per_model_in(month_start)
-        .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
-        .into_tuple()
-        .one(db)
-        .await?
-        .flatten();
-    let month_to_date = from_storage(month_to_date.unwrap_or(0));
+    let month_to_date = from_storage(month_to_date.flatten().unwrap_or(0));
     Ok(Overview {
         organization: Some(OrgOverview {
             chart: crate::charts::daily_spend(&series, &forecast, &org.currency),
