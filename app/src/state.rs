@@ -12,6 +12,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Check-and-reserve requests of this process, decided in batches (group commit).
     pub checks: crate::services::engine::CheckCombiner,
+    /// This process's cache of read-mostly configuration (`engine::config_cache`).
+    pub config: Arc<crate::services::engine::ConfigCache>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -2,7 +2,7 @@
 
 use crate::channels::Channels;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
-use app::services::engine::CheckCombiner;
+use app::services::engine::{CheckCombiner, ConfigCache};
 use app::state::AppState;
 use app::{shell, App};
 use axum::{routing::get, Router};
@@ -32,8 +32,10 @@ impl Application {
         let db = database::connect(&settings.database_url()).await?;
         database::migrate(&db).await?;
         let listener = TcpListener::bind(settings.addr).await?;
-        let checks = CheckCombiner::start(db.clone());
-        let state = AppState { db, clock, leptos_options: leptos_options(settings, listener.local_addr()?)?, checks };
+        let config = Arc::new(ConfigCache::default());
+        let checks = CheckCombiner::start(db.clone(), config.clone());
+        let leptos_options = leptos_options(settings, listener.local_addr()?)?;
+        let state = AppState { db, clock, leptos_options, checks, config };
         let router = router(state.clone(), settings.web());
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         let public_url =

@@ -110,7 +110,8 @@ pub async fn status(
     ApiClient(client): ApiClient,
     Query(query): Query<StatusQuery>,
 ) -> Result<Json<StatusBody>, ApiError> {
-    let budgets = engine::status(
+    let budgets = engine::status_cached(
+        &state.config,
         &state.db,
         &client.org,
         &query.project,

@@ -1,6 +1,6 @@
 //! Check-and-reserve answers from each process's configuration cache. On SQLite and PostgreSQL, a
 //! change written straight to the database (as another instance or an operator would write it)
-//! is honoured by the very next check: budget levels, prices and archived projects.
+//! is honoured by the very next check (budget levels, prices, archived projects) and status query.
 
 use crate::common;
 
@@ -28,6 +28,13 @@ fn units(dollars: i64) -> i64 {
     to_storage(Decimal::from(dollars)).unwrap()
 }
 
+/// The hard cost level the status query reports for the project's budget.
+async fn reported_hard(app: &common::TestApp, key: &str) -> Decimal {
+    let (status, body) = app.get_json(key, "/api/v1/status?project=chatbot&user=ada@acme.example&category=llm").await;
+    assert_eq!(status, 200, "{body}");
+    Decimal::from_str(body["budgets"][0]["limits"][0]["hard"].as_str().expect("a decimal string")).unwrap()
+}
+
 fn estimated_cost(outcome: &Value) -> Decimal {
     Decimal::from_str(outcome["estimate"]["cost"].as_str().expect("a decimal string")).unwrap()
 }
@@ -41,6 +48,7 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
     let (status, first) = app.post_json(&fx.key, "/api/v1/check", by_tokens.clone()).await;
     assert_eq!((status, first["decision"].as_str()), (200, Some("allow")), "{first}");
     assert_eq!(estimated_cost(&first), Decimal::from_str("2.5").unwrap(), "catalog price of gpt-4o");
+    assert_eq!(reported_hard(&app, &fx.key).await, Decimal::from(10));
 
     // The hard level is lowered below what is already reserved, not through this process.
     budget::Entity::update_many()
@@ -51,6 +59,7 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
         .unwrap();
     let (_, second) = app.post_json(&fx.key, "/api/v1/check", by_tokens.clone()).await;
     assert_eq!(second["decision"], "deny", "the lowered level applies at once: {second}");
+    assert_eq!(reported_hard(&app, &fx.key).await, Decimal::from(2), "and the status query reports it");
 
     // A new catalog price takes effect for the next estimate.
     budget::Entity::update_many()

@@ -34,10 +34,9 @@ pub struct CheckCombiner {
 }
 
 impl CheckCombiner {
-    /// Starts the writer task on the current Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    /// Starts the writer task on the current Tokio runtime; checks are prepared from `cache`.
+    pub fn start(db: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        let cache = Arc::new(ConfigCache::default());
         tokio::spawn(write_batches(db.clone(), cache.clone(), receiver));
         CheckCombiner { db, cache, queue }
     }

@@ -1,16 +1,19 @@
-//! A per-process cache of what check-and-reserve looks up before deciding (project, category, user,
-//! prices, applicable budgets), tagged with the configuration version it was read at.
+//! A per-process cache of what check-and-reserve and the status query look up (project, category,
+//! person, prices, applicable budgets), tagged with the configuration version it was read at.
 //!
 //! Database triggers bump the version on every change to those tables, whoever makes it. The batch
-//! transaction reads the version (`observe`); checks prepared at an older one are prepared again
-//! inside it, so a decision never rests on configuration older than the transaction's.
+//! transaction of checks reads the version (`observe`); checks prepared at an older one are prepared
+//! again inside it, so a decision never rests on configuration older than the transaction's. A
+//! status query reads the version first and uses only entries read at that version.
 
 use super::budgets::{applicable, ApplicableBudget};
 use super::resolve::{resolve, OperationInput, PriceList, Resolved};
+use super::status::status_budgets;
 use super::EngineError;
 use crate::entities::{config_version, organization};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use uuid::Uuid;
 
@@ -39,7 +42,10 @@ impl Lookup {
     }
 }
 
-type Key = (Uuid, OperationInput, Option<Uuid>);
+/// Organization, operation, the key's project restriction.
+type CheckKey = (Uuid, OperationInput, Option<Uuid>);
+/// Organization, project slug, person's handle, category name.
+type StatusKey = (Uuid, String, Option<String>, Option<String>);
 
 #[derive(Default)]
 pub struct ConfigCache {
@@ -49,7 +55,26 @@ pub struct ConfigCache {
 #[derive(Default)]
 struct State {
     version: Option<i64>,
-    entries: HashMap<Key, Arc<Lookup>>,
+    checks: HashMap<CheckKey, Arc<Lookup>>,
+    statuses: HashMap<StatusKey, Arc<Vec<ApplicableBudget>>>,
+}
+
+impl State {
+    /// Moves to a newer version, forgetting everything read before it.
+    fn advance(&mut self, version: i64) {
+        if self.version.is_none_or(|known| known < version) {
+            self.checks.clear();
+            self.statuses.clear();
+            self.version = Some(version);
+        }
+    }
+}
+
+fn remember<K: Hash + Eq, V>(entries: &mut HashMap<K, V>, key: K, value: V) {
+    if entries.len() >= CAPACITY {
+        entries.clear();
+    }
+    entries.insert(key, value);
 }
 
 impl ConfigCache {
@@ -65,7 +90,7 @@ impl ConfigCache {
         let key = (org.id, operation.clone(), allowed_project);
         let known = {
             let state = self.state();
-            if let (Some(version), Some(hit)) = (state.version, state.entries.get(&key)) {
+            if let (Some(version), Some(hit)) = (state.version, state.checks.get(&key)) {
                 return Ok((hit.clone(), version));
             }
             state.version
@@ -77,23 +102,43 @@ impl ConfigCache {
         };
         let lookup = Arc::new(Lookup::load(db, org, operation, allowed_project).await?);
         let mut state = self.state();
-        state.version.get_or_insert(version);
+        state.advance(version);
         if state.version == Some(version) {
-            if state.entries.len() >= CAPACITY {
-                state.entries.clear();
-            }
-            state.entries.insert(key, lookup.clone());
+            remember(&mut state.checks, key, lookup.clone());
         }
         Ok((lookup, version))
     }
 
-    /// Takes note of the version a write transaction read; a different one empties the cache.
-    pub fn observe(&self, version: i64) {
-        let mut state = self.state();
-        if state.version != Some(version) {
-            state.entries.clear();
-            state.version = Some(version);
+    /// The budgets a status query reports on, as fresh as a read made now: the version is read
+    /// first, and cached budgets are used only if they were read at that very version.
+    pub async fn status_budgets(
+        &self,
+        db: &impl ConnectionTrait,
+        org: &organization::Model,
+        project_slug: &str,
+        user_handle: Option<&str>,
+        category_name: Option<&str>,
+    ) -> Result<Arc<Vec<ApplicableBudget>>, EngineError> {
+        let version = current_version(db).await?;
+        let key = (org.id, project_slug.to_owned(), user_handle.map(str::to_owned), category_name.map(str::to_owned));
+        {
+            let mut state = self.state();
+            state.advance(version);
+            if let Some(hit) = state.statuses.get(&key).filter(|_| state.version == Some(version)) {
+                return Ok(hit.clone());
+            }
         }
+        let budgets = Arc::new(status_budgets(db, org, project_slug, user_handle, category_name).await?);
+        let mut state = self.state();
+        if state.version == Some(version) {
+            remember(&mut state.statuses, key, budgets.clone());
+        }
+        Ok(budgets)
+    }
+
+    /// Takes note of the version a write transaction read; a newer one empties the cache.
+    pub fn observe(&self, version: i64) {
+        self.state().advance(version);
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

@@ -22,12 +22,13 @@ mod status;
 mod write_txn;
 
 pub use combiner::CheckCombiner;
+pub use config_cache::ConfigCache;
 pub use decide::decide_checks;
 pub use record::{record_usage, RecordOutcome, UsageInput};
 pub use reserve::{check_and_reserve, prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;
 pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
-pub use status::{current_report, current_reports, status, BudgetReport, LimitReport};
+pub use status::{current_report, current_reports, status, status_cached, BudgetReport, LimitReport};
 pub use write_txn::{begin_write, WriteTxn};
 
 use sea_orm::DbErr;

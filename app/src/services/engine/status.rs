@@ -1,6 +1,7 @@
 //! Per-budget reports of a window (levels, spent, reserved, remaining, status) and the status query.
 
 use super::budgets::{applicable, to_domain, ApplicableBudget};
+use super::config_cache::ConfigCache;
 use super::counters::{active_overrides, spent_and_reserved};
 use super::EngineError;
 use crate::entities::{budget, budget_counter, organization, project, user};
@@ -97,6 +98,33 @@ pub async fn status(
     category_name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<BudgetReport>, EngineError> {
+    let budgets = status_budgets(db, org, project_slug, user_handle, category_name).await?;
+    reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
+}
+
+/// `status` with the budgets taken from the configuration cache when it holds them at the current
+/// configuration version (the counters are always read).
+pub async fn status_cached(
+    cache: &ConfigCache,
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    project_slug: &str,
+    user_handle: Option<&str>,
+    category_name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetReport>, EngineError> {
+    let budgets = cache.status_budgets(db, org, project_slug, user_handle, category_name).await?;
+    reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
+}
+
+/// The enabled budgets on the chain of a project, and optionally a person and a category.
+pub(super) async fn status_budgets(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    project_slug: &str,
+    user_handle: Option<&str>,
+    category_name: Option<&str>,
+) -> Result<Vec<ApplicableBudget>, EngineError> {
     let project = project::Entity::find()
         .filter(project::Column::OrgId.eq(org.id))
         .filter(project::Column::Slug.eq(project_slug))
@@ -124,8 +152,7 @@ pub async fn status(
         user: user_id.unwrap_or(Uuid::nil()),
         category: category_id.unwrap_or(Uuid::nil()),
     };
-    let budgets = applicable(db, &chain).await?;
-    reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
+    applicable(db, &chain).await
 }
 
 /// One budget's report for the window containing `now` (the budget pages and the request queue).
