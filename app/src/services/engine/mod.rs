@@ -25,10 +25,10 @@ pub use combiner::CheckCombiner;
 pub use config_cache::ConfigCache;
 pub use decide::decide_checks;
 pub use record::{record_usage, RecordOutcome, UsageInput};
-pub use reserve::{check_and_reserve, prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
+pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;
 pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
-pub use status::{current_report, current_reports, status, status_cached, BudgetReport, LimitReport};
+pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport};
 pub use write_txn::{begin_write, WriteTxn};
 
 use sea_orm::DbErr;

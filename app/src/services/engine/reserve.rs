@@ -4,7 +4,6 @@
 use super::budgets::ApplicableBudget;
 use super::config_cache::{ConfigCache, Lookup};
 use super::counters::to_columns;
-use super::decide::decide_checks;
 use super::resolve::{check_currency, OperationInput};
 use super::status::BudgetReport;
 use super::EngineError;
@@ -12,7 +11,7 @@ use crate::entities::organization;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use tollgate_domain::money::round_for_storage;
 use tollgate_domain::{Decision, OperationChain, Usage};
@@ -75,22 +74,6 @@ pub struct PreparedCheck {
     pub tz: Tz,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-}
-
-/// Checks one operation in a transaction of its own (the API batches concurrent checks through
-/// `CheckCombiner`, which decides them the same way).
-pub async fn check_and_reserve(
-    db: &DatabaseConnection,
-    org: &organization::Model,
-    input: CheckInput,
-    allowed_project: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<CheckOutcome, EngineError> {
-    let prepared = prepare_check(db, org, input, allowed_project, now).await?;
-    let txn = super::begin_write(db).await?;
-    let outcome = decide_checks(&txn, vec![prepared]).await?.pop().expect("one outcome per check");
-    txn.commit().await?;
-    Ok(outcome)
 }
 
 /// Validates a check and looks up everything it needs without writing.

@@ -88,22 +88,9 @@ pub fn report(
     }
 }
 
-/// The current status of the budgets that apply to a project (and optionally a user and category).
-/// Read-only: unknown users are not registered here.
-pub async fn status(
-    db: &impl ConnectionTrait,
-    org: &organization::Model,
-    project_slug: &str,
-    user_handle: Option<&str>,
-    category_name: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Vec<BudgetReport>, EngineError> {
-    let budgets = status_budgets(db, org, project_slug, user_handle, category_name).await?;
-    reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
-}
-
-/// `status` with the budgets taken from the configuration cache when it holds them at the current
-/// configuration version (the counters are always read).
+/// The current status of the budgets that apply to a project (and optionally a user and category),
+/// with the budgets from the configuration cache when it holds them at the current configuration
+/// version (the counters are always read). Read-only: unknown users are not registered here.
 pub async fn status_cached(
     cache: &ConfigCache,
     db: &impl ConnectionTrait,
