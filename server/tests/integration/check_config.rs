@@ -1,10 +1,11 @@
 //! Check-and-reserve answers from each process's configuration cache. On SQLite and PostgreSQL, a
 //! change written straight to the database (as another instance or an operator would write it)
-//! is honoured by the very next check (budget levels, prices, archived projects) and status query.
+//! is honoured by the very next check (budget levels, prices, the organization's currency, archived
+//! projects) and status query.
 
 use crate::common;
 
-use app::entities::{budget, price, project};
+use app::entities::{budget, organization, price, project};
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend};
@@ -85,6 +86,22 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
     assert_eq!(third["decision"], "allow", "{third}");
     assert_eq!(estimated_cost(&third), Decimal::from(5), "the new price is used: {third}");
 
+    // The organization's currency changes: the key cached with the organization as it was must not
+    // let a check in dollars through.
+    let set_currency = |currency: &'static str| {
+        organization::Entity::update_many()
+            .col_expr(organization::Column::Currency, Expr::value(currency))
+            .filter(organization::Column::Id.eq(fx.org_id))
+            .exec(&app.db)
+    };
+    set_currency("EUR").await.unwrap();
+    let in_dollars = check(json!({ "estimated_cost": "1", "currency": "USD" }));
+    let (status, refused) = app.post_json(&fx.key, "/api/v1/check", in_dollars.clone()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("currency_mismatch")), "{refused}");
+    set_currency("USD").await.unwrap();
+    let (_, allowed) = app.post_json(&fx.key, "/api/v1/check", in_dollars).await;
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
+
     // An archived project takes no more checks.
     project::Entity::update_many()
         .col_expr(project::Column::ArchivedAt, Expr::value(app.clock_now()))
@@ -97,3 +114,14 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
     assert_eq!(fourth["error"]["code"], "unknown_project", "{fourth}");
 }
 on_both_databases!(check_config, changes_made_elsewhere_apply_to_the_next_check);
+
+/// Without the query planner stability guarantee SQLite compiles again, on every run, each
+/// statement with a bound `LIMIT ?` (every SeaORM `.one()`); `.cargo/config.toml` turns it on.
+#[tokio::test]
+async fn the_bundled_sqlite_keeps_its_query_plans() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app(Backend::Sqlite).await;
+    let sql = "SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used";
+    let row = app.db.query_one_raw(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<i32>("", "used").unwrap(), 1);
+}
