@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub async fn create(
         org_id: Set(org_id),
         name: Set(name.trim().to_owned()),
         prefix: Set(prefix),
-        secret_hash: Set(hash(&secret)),
+        secret_hash: Set(secret_hash(&secret)),
         permission: Set(permission.as_str().to_owned()),
         project_id: Set(project_id),
         created_at: Set(now),
@@ -73,31 +74,59 @@ pub async fn authenticate(
     let Some(prefix) = presented.strip_prefix("tg_").and_then(|rest| rest.split_once('_')).map(|(p, _)| p) else {
         return Ok(None);
     };
-    // The key and its organization in one read: every API request makes it.
-    let of_org = api_key::Entity::belongs_to(organization::Entity)
-        .from(api_key::Column::OrgId)
-        .to(organization::Column::Id)
-        .into();
-    let found = api_key::Entity::find()
-        .select_also(organization::Entity)
-        .join(JoinType::InnerJoin, of_org)
-        .filter(api_key::Column::Prefix.eq(prefix))
-        .one(db)
-        .await?;
+    let found = with_organization().filter(api_key::Column::Prefix.eq(prefix)).one(db).await?;
     let Some((key, Some(org))) = found else { return Ok(None) };
-    if key.revoked_at.is_some() || !constant_time_eq(hash(presented).as_bytes(), key.secret_hash.as_bytes()) {
+    if key.revoked_at.is_some() || !constant_time_eq(secret_hash(presented).as_bytes(), key.secret_hash.as_bytes()) {
         return Ok(None);
     }
-    // Last use is informational: write it at most once a minute, not on every request.
-    if key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+    touch(db, [&key], now).await?;
+    let permission = if key.permission == "admin" { Permission::Admin } else { Permission::Ingest };
+    Ok(Some(Authenticated { key_id: key.id, org, permission, project_id: key.project_id }))
+}
+
+/// The live keys among `ids`, each with its organization as stored now: what a batch of checks
+/// authenticated from the process's cache verifies inside its transaction. Revoked and deleted
+/// keys are missing from the answer. Last use is noted, as `authenticate` does.
+pub async fn live_keys(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, organization::Model>, DbErr> {
+    let found = with_organization()
+        .filter(api_key::Column::Id.is_in(ids.iter().copied()))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .all(db)
+        .await?;
+    touch(db, found.iter().map(|(key, _)| key), now).await?;
+    Ok(found.into_iter().filter_map(|(key, org)| Some((key.id, org?))).collect())
+}
+
+/// The key and its organization in one read: every API request makes it.
+fn with_organization() -> sea_orm::SelectTwo<api_key::Entity, organization::Entity> {
+    let of_org =
+        api_key::Entity::belongs_to(organization::Entity).from(api_key::Column::OrgId).to(organization::Column::Id);
+    api_key::Entity::find().select_also(organization::Entity).join(JoinType::InnerJoin, of_org.into())
+}
+
+/// Last use is informational: it is written at most once a minute per key, not on every request.
+async fn touch<'a>(
+    db: &impl ConnectionTrait,
+    keys: impl IntoIterator<Item = &'a api_key::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let stale: Vec<Uuid> = keys
+        .into_iter()
+        .filter(|key| key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)))
+        .map(|key| key.id)
+        .collect();
+    if !stale.is_empty() {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-            .filter(api_key::Column::Id.eq(key.id))
+            .filter(api_key::Column::Id.is_in(stale))
             .exec(db)
             .await?;
     }
-    let permission = if key.permission == "admin" { Permission::Admin } else { Permission::Ingest };
-    Ok(Some(Authenticated { key_id: key.id, org, permission, project_id: key.project_id }))
+    Ok(())
 }
 
 pub async fn revoke(db: &impl ConnectionTrait, org_id: Uuid, key_id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
@@ -122,7 +151,8 @@ pub async fn revoke_by_prefix(db: &impl ConnectionTrait, prefix: &str, now: Date
     Ok(result.rows_affected == 1)
 }
 
-fn hash(secret: &str) -> String {
+/// The stored form of a secret (hex SHA-256); also what the process's key cache is keyed by.
+pub fn secret_hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -136,7 +166,7 @@ mod tests {
 
     #[test]
     fn hashes_are_hex_sha256_and_comparison_is_exact() {
-        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(secret_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"sama"));
         assert!(!constant_time_eq(b"short", b"longer"));

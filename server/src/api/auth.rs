@@ -5,6 +5,7 @@ use app::services::api_keys::{self, Authenticated, Permission};
 use app::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, StatusCode};
+use std::sync::Arc;
 
 /// The calling service, authenticated by its API key.
 pub struct ApiClient(pub Authenticated);
@@ -13,18 +14,36 @@ impl FromRequestParts<AppState> for ApiClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthorized)?;
-        match api_keys::authenticate(&state.db, presented, state.clock.now()).await? {
+        match api_keys::authenticate(&state.db, bearer(parts)?, state.clock.now()).await? {
             Some(client) => Ok(ApiClient(client)),
             None => Err(ApiError::unauthorized()),
         }
     }
+}
+
+/// The calling service for check-and-reserve, its key taken from the process's cache when known;
+/// the engine reads the key again in the transaction that decides the check.
+pub struct CachedApiClient(pub Arc<Authenticated>);
+
+impl FromRequestParts<AppState> for CachedApiClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match state.config.authenticate(&state.db, bearer(parts)?, state.clock.now()).await? {
+            Some(client) => Ok(CachedApiClient(client)),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(ApiError::unauthorized)
 }
 
 impl ApiClient {

@@ -66,6 +66,7 @@ impl From<EngineError> for ApiError {
             EngineError::ReservationExpired(..) => StatusCode::GONE,
             EngineError::ReservationClosed(..) => StatusCode::CONFLICT,
             EngineError::ProjectNotAllowed(_) => StatusCode::FORBIDDEN,
+            EngineError::KeyRevoked => StatusCode::UNAUTHORIZED,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, error_code(&error), error.to_string())

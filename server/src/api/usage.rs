@@ -1,6 +1,6 @@
 //! Usage endpoints: check-and-reserve, settle, release, record usage, status.
 
-use super::auth::ApiClient;
+use super::auth::{ApiClient, CachedApiClient};
 use super::error::ErrorBody;
 use super::error::{ApiError, ApiJson};
 use app::services::engine::BudgetReport;
@@ -33,10 +33,10 @@ pub struct StatusBody {
 #[utoipa::path(post, path = "/api/v1/check", tag = "usage", request_body = CheckInput, responses((status = 200, description = "Decision, reservation and every applicable budget", body = CheckOutcome), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn check(
     State(state): State<AppState>,
-    ApiClient(client): ApiClient,
+    CachedApiClient(client): CachedApiClient,
     ApiJson(input): ApiJson<CheckInput>,
 ) -> Result<Json<CheckOutcome>, ApiError> {
-    Ok(Json(state.checks.check(&client.org, input, client.project_id, state.clock.now()).await?))
+    Ok(Json(state.checks.check(&client, input, state.clock.now()).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/reservations/{id}/settle", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), request_body = SettleInput, responses((status = 200, body = SettleOutcome), (status = 404, body = ErrorBody), (status = 409, description = "Already settled or released", body = ErrorBody), (status = 410, description = "Expired and released", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]

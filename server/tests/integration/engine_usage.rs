@@ -227,8 +227,18 @@ async fn unknown_missing_and_revoked_keys_get_401(backend: Backend) {
         api_keys::create(&app.db, fx.org_id, "temp", api_keys::Permission::Ingest, None, app.clock_now())
             .await
             .unwrap();
+    assert_eq!(app.post_json(&secret, "/api/v1/check", body.clone()).await.0, 200, "the key is now cached");
+    let reserved = reservation::Entity::find().count(&app.db).await.unwrap();
+    // Revoked as another instance would revoke it: straight in the database.
     assert!(api_keys::revoke(&app.db, fx.org_id, key.id, app.clock_now()).await.unwrap());
-    assert_eq!(app.post_json(&secret, "/api/v1/check", body).await.0, 401);
+    let (status, refused) = app.post_json(&secret, "/api/v1/check", body.clone()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("unauthorized")), "{refused}");
+    let mut probe = body.clone();
+    probe["project"] = json!("no-such-project");
+    assert_eq!(app.post_json(&secret, "/api/v1/check", probe).await.0, 401, "no answer about the configuration");
+    assert_eq!(app.post_json(&secret, "/api/v1/check", body.clone()).await.0, 401);
+    assert_eq!(reservation::Entity::find().count(&app.db).await.unwrap(), reserved, "nothing reserved");
+    assert_eq!(app.post_json(&fx.key, "/api/v1/check", body).await.0, 200, "other keys are unaffected");
 }
 on_both_databases!(api_keys_auth, unknown_missing_and_revoked_keys_get_401);
 

@@ -12,7 +12,7 @@ use super::config_cache::{current_version, ConfigCache};
 use super::decide::decide_checks;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::EngineError;
-use crate::entities::organization;
+use crate::services::api_keys::{live_keys, Authenticated};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
@@ -24,13 +24,15 @@ const MAX_BATCH: usize = 128;
 
 type Answer = Result<CheckOutcome, EngineError>;
 type Reply = oneshot::Sender<Answer>;
+/// A check and the API key that asked for it.
+type Queued = (Uuid, PreparedCheck);
 
 /// The queue in front of the engine's check writer; cheap to clone.
 #[derive(Clone)]
 pub struct CheckCombiner {
     db: DatabaseConnection,
     cache: Arc<ConfigCache>,
-    queue: mpsc::UnboundedSender<(PreparedCheck, Reply)>,
+    queue: mpsc::UnboundedSender<(Queued, Reply)>,
 }
 
 impl CheckCombiner {
@@ -41,18 +43,36 @@ impl CheckCombiner {
         CheckCombiner { db, cache, queue }
     }
 
-    /// Checks an operation and reserves its estimate: prepared here from the cache, decided in the
-    /// next batch, answered once that batch committed.
-    pub async fn check(
-        &self,
-        org: &organization::Model,
-        input: CheckInput,
-        allowed_project: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Answer {
-        let prepared = prepare_cached_check(&self.cache, &self.db, org, input, allowed_project, now).await?;
+    /// Checks an operation and reserves its estimate for the client's key (which may come from the
+    /// cache: it is verified again in the batch): prepared here from the cache, decided in the next
+    /// batch, answered once that batch committed.
+    pub async fn check(&self, client: &Authenticated, input: CheckInput, now: DateTime<Utc>) -> Answer {
+        let cached = prepare_cached_check(&self.cache, &self.db, &client.org, &input, client.project_id, now).await;
+        let prepared = match cached {
+            Ok(prepared) => prepared,
+            // A refusal may rest on a key cached before it was revoked or its organization changed:
+            // refuse only on the key as stored now.
+            Err(error) => {
+                let live = live_keys(&self.db, &[client.key_id], now).await?;
+                match live.get(&client.key_id) {
+                    None => {
+                        self.cache.forget_key(client.key_id);
+                        return Err(if matches!(error, EngineError::Database(_)) {
+                            error
+                        } else {
+                            EngineError::KeyRevoked
+                        });
+                    }
+                    Some(org) if *org != client.org => {
+                        self.cache.forget_key(client.key_id);
+                        prepare_check(&self.db, org, &input, client.project_id, now).await?
+                    }
+                    Some(_) => return Err(error),
+                }
+            }
+        };
         let (reply, answer) = oneshot::channel();
-        self.queue.send((prepared, reply)).map_err(|_| stopped())?;
+        self.queue.send(((client.key_id, prepared), reply)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -64,28 +84,29 @@ fn stopped() -> EngineError {
 async fn write_batches(
     db: DatabaseConnection,
     cache: Arc<ConfigCache>,
-    mut receiver: mpsc::UnboundedReceiver<(PreparedCheck, Reply)>,
+    mut receiver: mpsc::UnboundedReceiver<(Queued, Reply)>,
 ) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
-        let alone = (checks.len() > 1).then(|| checks.clone());
-        match (decide_and_commit(&db, &cache, checks).await, alone) {
-            (Ok(answers), _) => {
+        match decide_and_commit(&db, &cache, &checks).await {
+            Ok(answers) => {
                 for (reply, answer) in replies.into_iter().zip(answers) {
                     let _ = reply.send(answer);
                 }
             }
             // Nothing of the batch was written: decide each check on its own, so that one check
             // that cannot be written fails alone.
-            (Err(error), Some(checks)) => {
+            Err(error) if checks.len() > 1 => {
                 tracing::warn!(%error, checks = checks.len(), "a batch of checks failed; deciding them one by one");
-                for (check, reply) in checks.into_iter().zip(replies) {
-                    let answer = decide_and_commit(&db, &cache, vec![check]).await.and_then(|mut one| one.remove(0));
+                for (check, reply) in checks.iter().zip(replies) {
+                    let answer = decide_and_commit(&db, &cache, std::slice::from_ref(check))
+                        .await
+                        .and_then(|mut one| one.remove(0));
                     let _ = reply.send(answer);
                 }
             }
-            (Err(error), None) => {
+            Err(error) => {
                 if let Some(reply) = replies.into_iter().next() {
                     let _ = reply.send(Err(error));
                 }
@@ -94,34 +115,48 @@ async fn write_batches(
     }
 }
 
-/// Decides the checks in one transaction; a check whose configuration changed since it was
-/// prepared is prepared again inside it, and fails alone if it no longer passes.
+/// Decides the checks in one transaction. Their keys are read again: a revoked key's check is
+/// refused. A check whose configuration or organization changed since it was prepared is prepared
+/// again inside the transaction, and fails alone if it no longer passes.
 async fn decide_and_commit(
     db: &DatabaseConnection,
     cache: &ConfigCache,
-    checks: Vec<PreparedCheck>,
+    checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     let txn = begin_write(db).await?;
     let version = current_version(&txn).await?;
     cache.observe(version);
+    let mut key_ids: Vec<Uuid> = checks.iter().map(|(key, _)| *key).collect();
+    key_ids.sort_unstable();
+    key_ids.dedup();
+    let latest = checks.iter().map(|(_, check)| check.now).max().unwrap_or_default();
+    let live = live_keys(&txn, &key_ids, latest).await?;
+
     let mut answers: Vec<Option<Answer>> = Vec::with_capacity(checks.len());
-    let mut current = Vec::with_capacity(checks.len());
-    for check in checks {
-        if check.config_version == Some(version) {
-            current.push(check);
-            answers.push(None);
-            continue;
-        }
-        let PreparedCheck { org, input, allowed_project, now, .. } = check;
-        match prepare_check(&txn, &org, input, allowed_project, now).await {
-            Ok(fresh) => {
-                current.push(fresh);
-                answers.push(None);
+    let mut prepared_again: Vec<Option<PreparedCheck>> = Vec::with_capacity(checks.len());
+    for (key, check) in checks {
+        let (answer, again) = match live.get(key) {
+            None => {
+                cache.forget_key(*key);
+                (Some(Err(EngineError::KeyRevoked)), None)
             }
-            Err(error) => answers.push(Some(Err(error))),
-        }
+            Some(org) if check.config_version == Some(version) && *org == check.org => (None, None),
+            Some(org) => match prepare_check(&txn, org, &check.input, check.allowed_project, check.now).await {
+                Ok(fresh) => (None, Some(fresh)),
+                Err(error) => (Some(Err(error)), None),
+            },
+        };
+        answers.push(answer);
+        prepared_again.push(again);
     }
-    let mut decided = decide_checks(&txn, current).await?.into_iter();
+    let current: Vec<&PreparedCheck> = checks
+        .iter()
+        .zip(&prepared_again)
+        .zip(&answers)
+        .filter(|(_, answer)| answer.is_none())
+        .map(|(((_, check), again), _)| again.as_ref().unwrap_or(check))
+        .collect();
+    let mut decided = decide_checks(&txn, &current).await?.into_iter();
     txn.commit().await?;
     Ok(answers.into_iter().map(|answer| answer.unwrap_or_else(|| decided.next().ok_or_else(stopped))).collect())
 }

@@ -1,16 +1,20 @@
-//! A per-process cache of what check-and-reserve and the status query look up (project, category,
-//! person, prices, applicable budgets), tagged with the configuration version it was read at.
+//! A per-process cache of what check-and-reserve and the status query look up (API key, project,
+//! category, person, prices, applicable budgets), tagged with the configuration version it was read at.
 //!
 //! Database triggers bump the version on every change to those tables, whoever makes it. The batch
 //! transaction of checks reads the version (`observe`); checks prepared at an older one are prepared
 //! again inside it, so a decision never rests on configuration older than the transaction's. A
-//! status query reads the version first and uses only entries read at that version.
+//! status query reads the version first and uses only entries read at that version. API keys are
+//! not versioned: the batch transaction reads every key of its checks again (`api_keys::live_keys`),
+//! so a revoked key's check is refused once the revocation has committed.
 
 use super::budgets::{applicable, ApplicableBudget};
 use super::resolve::{resolve, OperationInput, PriceList, Resolved};
 use super::status::status_budgets;
 use super::EngineError;
 use crate::entities::{config_version, organization};
+use crate::services::api_keys::{self, secret_hash, Authenticated};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -57,6 +61,8 @@ struct State {
     version: Option<i64>,
     checks: HashMap<CheckKey, Arc<Lookup>>,
     statuses: HashMap<StatusKey, Arc<Vec<ApplicableBudget>>>,
+    /// By the hash of the presented secret.
+    keys: HashMap<String, Arc<Authenticated>>,
 }
 
 impl State {
@@ -65,6 +71,7 @@ impl State {
         if self.version.is_none_or(|known| known < version) {
             self.checks.clear();
             self.statuses.clear();
+            self.keys.clear();
             self.version = Some(version);
         }
     }
@@ -90,8 +97,11 @@ impl ConfigCache {
         let key = (org.id, operation.clone(), allowed_project);
         let known = {
             let state = self.state();
+            // An entry read for the organization as it was (a key cached before a change) is no hit.
             if let (Some(version), Some(hit)) = (state.version, state.checks.get(&key)) {
-                return Ok((hit.clone(), version));
+                if hit.resolved.org == *org {
+                    return Ok((hit.clone(), version));
+                }
             }
             state.version
         };
@@ -134,6 +144,36 @@ impl ConfigCache {
             remember(&mut state.statuses, key, budgets.clone());
         }
         Ok(budgets)
+    }
+
+    /// The key a presented secret authenticates, from the cache or read now (unknown and revoked
+    /// keys are not cached). Only for check-and-reserve: its batch transaction verifies the key again.
+    pub async fn authenticate(
+        &self,
+        db: &impl ConnectionTrait,
+        presented: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Arc<Authenticated>>, DbErr> {
+        let hash = secret_hash(presented);
+        let known = {
+            let state = self.state();
+            if let Some(hit) = state.keys.get(&hash) {
+                return Ok(Some(hit.clone()));
+            }
+            state.version
+        };
+        let Some(client) = api_keys::authenticate(db, presented, now).await? else { return Ok(None) };
+        let client = Arc::new(client);
+        let mut state = self.state();
+        if state.version == known {
+            remember(&mut state.keys, hash, client.clone());
+        }
+        Ok(Some(client))
+    }
+
+    /// Drops a key found revoked.
+    pub fn forget_key(&self, key_id: Uuid) {
+        self.state().keys.retain(|_, client| client.key_id != key_id);
     }
 
     /// Takes note of the version a write transaction read; a newer one empties the cache.

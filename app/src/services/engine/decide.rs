@@ -31,7 +31,7 @@ struct CounterChange {
 
 pub async fn decide_checks(
     txn: &impl ConnectionTrait,
-    checks: Vec<PreparedCheck>,
+    checks: &[&PreparedCheck],
 ) -> Result<Vec<CheckOutcome>, EngineError> {
     let windows: Vec<Vec<Window>> =
         checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
@@ -44,7 +44,7 @@ pub async fn decide_checks(
     // bumps the configuration version (a row lock on PostgreSQL), which configuration changes take
     // before counters too; the same order everywhere means no deadlock.
     let mut users: HashMap<(Uuid, String), Uuid> = HashMap::new();
-    for check in &checks {
+    for check in checks {
         if let Some(handle) = &check.new_user {
             if let std::collections::hash_map::Entry::Vacant(entry) = users.entry((check.org.id, handle.clone())) {
                 entry.insert(register_new_user(txn, check.chain, Some(handle), check.now).await?.user);

@@ -53,6 +53,8 @@ pub enum EngineError {
     ReservationExpired(uuid::Uuid, chrono::DateTime<chrono::Utc>),
     #[error("reservation {0} is already {1}")]
     ReservationClosed(uuid::Uuid, String),
+    #[error("a valid API key is required: this one has been revoked")]
+    KeyRevoked,
     #[error("this API key may only be used for project '{0}'")]
     ProjectNotAllowed(String),
     #[error(transparent)]
@@ -82,6 +84,7 @@ pub fn error_code(error: &EngineError) -> &'static str {
         EngineError::ReservationExpired(..) => "reservation_expired",
         EngineError::ReservationClosed(..) => "reservation_closed",
         EngineError::ProjectNotAllowed(_) => "project_not_allowed",
+        EngineError::KeyRevoked => "unauthorized",
         EngineError::Database(_) => "internal",
     }
 }

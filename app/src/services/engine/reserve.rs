@@ -80,13 +80,13 @@ pub struct PreparedCheck {
 pub async fn prepare_check(
     db: &impl ConnectionTrait,
     org: &organization::Model,
-    input: CheckInput,
+    input: &CheckInput,
     allowed_project: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PreparedCheck, EngineError> {
-    let ttl = validate(&input)?;
+    let ttl = validate(input)?;
     let lookup = Lookup::load(db, org, &input.operation, allowed_project).await?;
-    finish(org, &input, allowed_project, (&lookup, None), ttl, now)
+    finish(org, input, allowed_project, (&lookup, None), ttl, now)
 }
 
 /// `prepare_check` with the lookups taken from the process's configuration cache; the check
@@ -95,13 +95,13 @@ pub async fn prepare_cached_check(
     cache: &ConfigCache,
     db: &impl ConnectionTrait,
     org: &organization::Model,
-    input: CheckInput,
+    input: &CheckInput,
     allowed_project: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<PreparedCheck, EngineError> {
-    let ttl = validate(&input)?;
+    let ttl = validate(input)?;
     let (lookup, version) = cache.lookup(db, org, &input.operation, allowed_project).await?;
-    match finish(org, &input, allowed_project, (&lookup, Some(version)), ttl, now) {
+    match finish(org, input, allowed_project, (&lookup, Some(version)), ttl, now) {
         Ok(prepared) => Ok(prepared),
         // A refusal may rest on configuration changed since it was cached (a price added, say):
         // refuse only on fresh reads.
