@@ -1,9 +1,13 @@
 //! Connects to SQLite (default) or PostgreSQL and applies pending migrations.
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use std::time::Duration;
 
+/// How often this process copies SQLite's write-ahead log into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Connects; on SQLite also starts this process's WAL checkpointer (see `checkpoint_wal`).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
@@ -16,11 +20,32 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                .pragma("wal_autocheckpoint", "0")
         });
-    } else {
-        options.max_connections(16);
+        let db = Database::connect(options).await?;
+        tokio::spawn(checkpoint_wal(db.clone()));
+        return Ok(db);
     }
+    options.max_connections(16);
     Ok(Database::connect(options).await?)
+}
+
+/// SQLite's automatic checkpoint runs inside whichever commit fills the log past 1,000 pages: that
+/// commit (a whole batch of checks) then waits for the copy and two fsyncs, several milliseconds.
+/// Commits here only append to the log, and this task checkpoints it once a second. PASSIVE never
+/// waits for readers or writers; what it cannot copy yet it copies next time.
+async fn checkpoint_wal(db: DatabaseConnection) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if db.get_sqlite_connection_pool().is_closed() {
+            return;
+        }
+        if let Err(error) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(%error, "could not checkpoint the SQLite write-ahead log");
+        }
+    }
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

@@ -1,10 +1,15 @@
 //! Job leases in the database: a scheduled run happens once across all instances sharing it, an
 //! admin can ask for a run now, and each run leaves its duration, outcome and progress behind.
+//!
+//! Lease writes are write transactions (`begin_write`): on SQLite they queue behind the process's
+//! other writers instead of meeting a held lock, which would make a check-and-reserve batch that
+//! arrives meanwhile sleep in SQLite's busy handler.
 
 use crate::entities::job_run::{self, Column as C};
+use crate::services::engine::begin_write;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// Every scheduled job: its name, title and what it does, for the jobs page.
 pub const JOBS: [(&str, &str, &str); 8] = [
@@ -60,7 +65,7 @@ pub async fn register(db: &impl ConnectionTrait, name: &str, every: Duration) ->
 /// Takes the job's lease when a run is due (its next run time has come, or an admin asked for one)
 /// and nobody holds it; the next scheduled run moves one interval on. True when this holder runs it.
 pub async fn try_acquire(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     name: &str,
     holder: &str,
     every: Duration,
@@ -74,6 +79,7 @@ pub async fn try_acquire(
     if !is_due || job.lease_until.is_some_and(|t| t >= now) {
         return Ok(false);
     }
+    let txn = begin_write(db).await?;
     let taken = job_run::Entity::update_many()
         .col_expr(C::LeaseHolder, Expr::value(holder))
         .col_expr(C::LeaseUntil, Expr::value(now + LEASE))
@@ -83,32 +89,34 @@ pub async fn try_acquire(
         .filter(C::Name.eq(name))
         .filter(due())
         .filter(free())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(taken.rows_affected == 1)
 }
 
 /// What a running job tells the jobs page ("12 of 40 budgets"); it also extends the lease.
 pub async fn report_progress(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     name: &str,
     holder: &str,
     progress: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
     job_run::Entity::update_many()
         .col_expr(C::Progress, Expr::value(progress))
         .col_expr(C::LeaseUntil, Expr::value(now + LEASE))
         .filter(C::Name.eq(name))
         .filter(C::LeaseHolder.eq(holder))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    txn.commit().await
 }
 
 /// Records a finished run and gives the lease back.
 pub async fn finish(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     name: &str,
     holder: &str,
     outcome: Result<String, String>,
@@ -119,6 +127,7 @@ pub async fn finish(
         Ok(text) => (true, text),
         Err(text) => (false, text),
     };
+    let txn = begin_write(db).await?;
     job_run::Entity::update_many()
         .col_expr(C::LeaseHolder, Expr::value(Option::<String>::None))
         .col_expr(C::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -132,9 +141,9 @@ pub async fn finish(
         .col_expr(C::Runs, Expr::col(C::Runs).add(1))
         .filter(C::Name.eq(name))
         .filter(C::LeaseHolder.eq(holder))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    txn.commit().await
 }
 
 /// Asks for a run as soon as an instance is free to take it; false for an unknown job.

@@ -28,4 +28,5 @@ mod report_advice;
 mod reports;
 mod rollup_migration;
 mod skeleton;
+mod sqlite_wal;
 mod wizard_templates;
