@@ -31,6 +31,10 @@ struct Args {
     rate: u32,
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Seconds of the fixed-rate load run right after the server starts, reported apart from the
+    /// measured runs (connections being opened, the jobs' first runs).
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
     /// Concurrent keep-alive clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -91,6 +95,14 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let key = org.key;
     let check =
         move |client: &reqwest::Client| client.post(format!("{base}/api/v1/check")).bearer_auth(&key).json(&body);
+    let warmup = load::run(&check, args.clients, Duration::from_secs(args.warmup), Some(args.rate)).await;
+    println!(
+        "{}: check-and-reserve at {} req/s, first {} s after start-up: {}",
+        args.database,
+        args.rate,
+        args.warmup,
+        warmup.summary()
+    );
     let length = Duration::from_secs(args.seconds);
     let paced = load::run(&check, args.clients, length, Some(args.rate)).await;
     println!("{}: check-and-reserve at {} req/s target: {}", args.database, args.rate, paced.summary());
