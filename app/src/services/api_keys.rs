@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::fmt::Write;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +154,11 @@ pub async fn revoke_by_prefix(db: &impl ConnectionTrait, prefix: &str, now: Date
 
 /// The stored form of a secret (hex SHA-256); also what the process's key cache is keyed by.
 pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    // Every check request hashes its key: write the hex digits into one buffer.
+    Sha256::digest(secret.as_bytes()).iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -15,6 +15,7 @@ use super::EngineError;
 use crate::services::api_keys::{live_keys, Authenticated};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
+use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -47,33 +48,38 @@ impl CheckCombiner {
     /// cache: it is verified again in the batch): prepared here from the cache, decided in the next
     /// batch, answered once that batch committed.
     pub async fn check(&self, client: &Authenticated, input: CheckInput, now: DateTime<Utc>) -> Answer {
-        let cached = prepare_cached_check(&self.cache, &self.db, &client.org, &input, client.project_id, now).await;
-        let prepared = match cached {
-            Ok(prepared) => prepared,
-            // A refusal may rest on a key cached before it was revoked or its organization changed:
-            // refuse only on the key as stored now.
-            Err(error) => {
-                let live = live_keys(&self.db, &[client.key_id], now).await?;
-                match live.get(&client.key_id) {
-                    None => {
-                        self.cache.forget_key(client.key_id);
-                        return Err(if matches!(error, EngineError::Database(_)) {
-                            error
-                        } else {
-                            EngineError::KeyRevoked
-                        });
-                    }
-                    Some(org) if *org != client.org => {
-                        self.cache.forget_key(client.key_id);
-                        prepare_check(&self.db, org, &input, client.project_id, now).await?
-                    }
-                    Some(_) => return Err(error),
-                }
-            }
-        };
+        let prepared =
+            match prepare_cached_check(&self.cache, &self.db, &client.org, &input, client.project_id, now).await {
+                Ok(prepared) => prepared,
+                Err(error @ EngineError::Database(_)) => return Err(error),
+                Err(refusal) => self.prepare_on_stored_key(client, &input, now, refusal).await?,
+            };
         let (reply, answer) = oneshot::channel();
         self.queue.send(((client.key_id, prepared), reply)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// A refusal may rest on a key cached before it was revoked or its organization changed: it
+    /// stands only if the key as stored now is live and of the same organization.
+    async fn prepare_on_stored_key(
+        &self,
+        client: &Authenticated,
+        input: &CheckInput,
+        now: DateTime<Utc>,
+        refusal: EngineError,
+    ) -> Result<PreparedCheck, EngineError> {
+        let live = live_keys(&self.db, &[client.key_id], now).await?;
+        match live.get(&client.key_id) {
+            Some(org) if *org == client.org => Err(refusal),
+            Some(org) => {
+                self.cache.forget_key(client.key_id);
+                prepare_check(&self.db, org, input, client.project_id, now).await
+            }
+            None => {
+                self.cache.forget_key(client.key_id);
+                Err(EngineError::KeyRevoked)
+            }
+        }
     }
 }
 
@@ -132,31 +138,19 @@ async fn decide_and_commit(
     let latest = checks.iter().map(|(_, check)| check.now).max().unwrap_or_default();
     let live = live_keys(&txn, &key_ids, latest).await?;
 
-    let mut answers: Vec<Option<Answer>> = Vec::with_capacity(checks.len());
-    let mut prepared_again: Vec<Option<PreparedCheck>> = Vec::with_capacity(checks.len());
+    let mut ready: Vec<Result<Cow<PreparedCheck>, EngineError>> = Vec::with_capacity(checks.len());
     for (key, check) in checks {
-        let (answer, again) = match live.get(key) {
+        ready.push(match live.get(key) {
             None => {
                 cache.forget_key(*key);
-                (Some(Err(EngineError::KeyRevoked)), None)
+                Err(EngineError::KeyRevoked)
             }
-            Some(org) if check.config_version == Some(version) && *org == check.org => (None, None),
-            Some(org) => match prepare_check(&txn, org, &check.input, check.allowed_project, check.now).await {
-                Ok(fresh) => (None, Some(fresh)),
-                Err(error) => (Some(Err(error)), None),
-            },
-        };
-        answers.push(answer);
-        prepared_again.push(again);
+            Some(org) if check.config_version == Some(version) && *org == check.org => Ok(Cow::Borrowed(check)),
+            Some(org) => prepare_check(&txn, org, &check.input, check.allowed_project, check.now).await.map(Cow::Owned),
+        });
     }
-    let current: Vec<&PreparedCheck> = checks
-        .iter()
-        .zip(&prepared_again)
-        .zip(&answers)
-        .filter(|(_, answer)| answer.is_none())
-        .map(|(((_, check), again), _)| again.as_ref().unwrap_or(check))
-        .collect();
+    let current: Vec<&PreparedCheck> = ready.iter().filter_map(|check| check.as_deref().ok()).collect();
     let mut decided = decide_checks(&txn, &current).await?.into_iter();
     txn.commit().await?;
-    Ok(answers.into_iter().map(|answer| answer.unwrap_or_else(|| decided.next().ok_or_else(stopped))).collect())
+    Ok(ready.into_iter().map(|check| check.and_then(|_| decided.next().ok_or_else(stopped))).collect())
 }
