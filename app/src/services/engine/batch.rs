@@ -1,12 +1,12 @@
 //! Writing recorded usage in bulk, inside one write transaction: the ledger rows in multi-row
-//! inserts, one counter update per budget window touched, one upsert per aggregate row touched.
+//! inserts, one counter update for all budget windows touched, one upsert per aggregate row touched.
 //!
 //! The figures are exactly those of writing the events one by one: deltas are summed per counter
 //! and per aggregate row, crossings are judged from each window's total before and after.
 
 use super::aggregates::DailySums;
 use super::budgets::ApplicableBudget;
-use super::counters::{adjust, lock_counters, spent_and_reserved, to_columns, ZERO};
+use super::counters::{lock_counters, spent_and_reserved, to_columns, CounterChanges, ZERO};
 use super::record::{flag_if_closed, PreparedEvent};
 use super::resolve::register_new_user;
 use super::EngineError;
@@ -72,6 +72,8 @@ pub async fn apply_batch<'a>(
 
     let pairs: Vec<(Uuid, Window)> = deltas.values().map(|d| (d.budget.model.id, d.window)).collect();
     let mut counters = lock_counters(txn, &pairs).await?;
+    let mut changes = CounterChanges::default();
+    let mut totals = Vec::with_capacity(deltas.len());
     for ((budget_id, start), delta) in &deltas {
         let counter = counters
             .remove(&(*budget_id, *start))
@@ -80,8 +82,15 @@ pub async fn apply_batch<'a>(
         let after = before + delta.usage;
         let over =
             delta.budget.rules.limits.iter().any(|l| l.status((after + reserved).get(l.kind)) == Status::OverBudget);
-        let crossed = (over && counter.hard_crossed_at.is_none()).then_some(now);
-        adjust(txn, *budget_id, *start, to_columns(&delta.usage)?, ZERO, crossed).await?;
+        changes.add(*budget_id, *start, to_columns(&delta.usage)?, ZERO);
+        if over && counter.hard_crossed_at.is_none() {
+            changes.mark_hard_crossed(*budget_id, *start, now);
+        }
+        totals.push((before, after));
+    }
+    // Written before the crossings are raised: their forecasts read the counters.
+    changes.write(txn).await?;
+    for (((budget_id, start), delta), (before, after)) in deltas.iter().zip(totals) {
         raise_crossings(txn, delta.budget, delta.window, tz, before, after, now).await?;
         for &i in &delta.late {
             let cost = to_columns(&Usage::new(events[i].cost, 0, 0))?[0];

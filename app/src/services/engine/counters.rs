@@ -6,12 +6,17 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use std::collections::HashMap;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, OnConflict, Query, TableRef, ValueTuple};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::{Usage, Window, WindowUsage};
 use uuid::Uuid;
+
+/// Counter rows per multi-row update: nine bound values each, well under both databases' limits.
+const CHUNK: usize = 200;
 
 /// Amounts as stored: [cost in billionths, tokens, operations].
 pub type Columns = [i64; 3];
@@ -112,43 +117,99 @@ pub fn window_usage(counter: &budget_counter::Model, overrides: Usage) -> Window
     WindowUsage { spent, reserved, overrides, hard_crossed_at: counter.hard_crossed_at }
 }
 
-/// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row.
-pub async fn adjust(
-    txn: &impl ConnectionTrait,
-    budget_id: Uuid,
-    window_start: DateTime<Utc>,
+/// Changes to counter rows, summed per row and written together in one statement.
+#[derive(Default)]
+pub struct CounterChanges(BTreeMap<(Uuid, DateTime<Utc>), CounterChange>);
+
+#[derive(Default)]
+struct CounterChange {
     spent: Columns,
     reserved: Columns,
     hard_crossed_at: Option<DateTime<Utc>>,
-) -> Result<(), EngineError> {
-    adjust_all(txn, &[(budget_id, window_start)], spent, reserved, hard_crossed_at).await
 }
 
-/// Adjusts several counter rows by the same amounts in one statement. On PostgreSQL the rows must
-/// already be locked (`lock_windows`): an update of several rows locks them in no fixed order.
-pub async fn adjust_all(
-    txn: &impl ConnectionTrait,
-    windows: &[(Uuid, DateTime<Utc>)],
-    spent: Columns,
-    reserved: Columns,
-    hard_crossed_at: Option<DateTime<Utc>>,
-) -> Result<(), EngineError> {
-    use budget_counter::Column as C;
-    if windows.is_empty() {
-        return Ok(());
+impl CounterChanges {
+    /// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row.
+    pub fn add(&mut self, budget_id: Uuid, window_start: DateTime<Utc>, spent: Columns, reserved: Columns) {
+        let change = self.0.entry((budget_id, window_start)).or_default();
+        for i in 0..3 {
+            change.spent[i] += spent[i];
+            change.reserved[i] += reserved[i];
+        }
     }
-    let mut update = budget_counter::Entity::update_many()
-        .col_expr(C::CostSpent, Expr::col(C::CostSpent).add(spent[0]))
-        .col_expr(C::TokensSpent, Expr::col(C::TokensSpent).add(spent[1]))
-        .col_expr(C::OperationsSpent, Expr::col(C::OperationsSpent).add(spent[2]))
-        .col_expr(C::CostReserved, Expr::col(C::CostReserved).add(reserved[0]))
-        .col_expr(C::TokensReserved, Expr::col(C::TokensReserved).add(reserved[1]))
-        .col_expr(C::OperationsReserved, Expr::col(C::OperationsReserved).add(reserved[2]));
-    if let Some(at) = hard_crossed_at {
-        update = update.col_expr(C::HardCrossedAt, Expr::col(C::HardCrossedAt).if_null(at));
+
+    /// Notes when the row's window first went over its hard level; a time already stored stays.
+    pub fn mark_hard_crossed(&mut self, budget_id: Uuid, window_start: DateTime<Utc>, at: DateTime<Utc>) {
+        self.0.entry((budget_id, window_start)).or_default().hard_crossed_at.get_or_insert(at);
     }
-    update.filter(these_windows(windows.iter().copied())).exec(txn).await?;
-    Ok(())
+
+    /// Locks the changed rows in (budget, window start) order, then writes them: for callers that
+    /// have not locked them with `lock_counters`. Only PostgreSQL needs the lock; SQLite's write
+    /// transaction already holds the database's single write lock.
+    pub async fn lock_and_write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
+        use budget_counter::Column as C;
+        if txn.get_database_backend() == DbBackend::Postgres && self.0.len() > 1 {
+            budget_counter::Entity::find()
+                .filter(these_windows(self.0.keys().copied()))
+                .order_by_asc(C::BudgetId)
+                .order_by_asc(C::WindowStart)
+                .lock_exclusive()
+                .all(txn)
+                .await?;
+        }
+        self.write(txn).await
+    }
+
+    /// Writes every change with one `UPDATE … FROM (VALUES …)` per chunk of rows. On PostgreSQL the
+    /// rows must already be locked (`lock_counters`): an update of several rows locks them in no
+    /// fixed order.
+    pub async fn write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
+        use budget_counter::Column as C;
+        let rows: Vec<ValueTuple> = self
+            .0
+            .into_iter()
+            .map(|((budget_id, start), c)| {
+                let [cost, tokens, operations] = c.spent;
+                let [cost_reserved, tokens_reserved, operations_reserved] = c.reserved;
+                ValueTuple::Many(vec![
+                    budget_id.into(),
+                    start.into(),
+                    cost.into(),
+                    tokens.into(),
+                    operations.into(),
+                    cost_reserved.into(),
+                    tokens_reserved.into(),
+                    operations_reserved.into(),
+                    c.hard_crossed_at.into(),
+                ])
+            })
+            .collect();
+        // Both databases name the columns of a VALUES list column1, column2, …
+        let changed = |n: usize| Expr::col((Alias::new("changes"), Alias::new(format!("column{n}"))));
+        let stored = |column: C| Expr::col((budget_counter::Entity, column));
+        for chunk in rows.chunks(CHUNK) {
+            let mut update = Query::update();
+            update
+                .table(budget_counter::Entity)
+                .from(TableRef::ValuesList(chunk.to_vec(), Alias::new("changes").into_iden()))
+                .and_where(stored(C::BudgetId).equals((Alias::new("changes"), Alias::new("column1"))))
+                .and_where(stored(C::WindowStart).equals((Alias::new("changes"), Alias::new("column2"))));
+            let amounts = [
+                C::CostSpent,
+                C::TokensSpent,
+                C::OperationsSpent,
+                C::CostReserved,
+                C::TokensReserved,
+                C::OperationsReserved,
+            ];
+            for (n, column) in amounts.into_iter().enumerate() {
+                update.value(column, stored(column).add(changed(n + 3)));
+            }
+            update.value(C::HardCrossedAt, Expr::expr(Func::coalesce([stored(C::HardCrossedAt), changed(9)])));
+            txn.execute(&update).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Sum of each budget's overrides active at `now`.

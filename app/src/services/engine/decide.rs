@@ -5,7 +5,7 @@
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
 
-use super::counters::{active_overrides, adjust, lock_counters, to_columns, window_usage, Columns, ZERO};
+use super::counters::{active_overrides, lock_counters, to_columns, window_usage, CounterChanges, ZERO};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
@@ -14,20 +14,13 @@ use crate::entities::{budget_counter, reservation, reservation_hold};
 use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use tollgate_domain::enforcement::combine;
-use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window};
+use tollgate_domain::{evaluate, CheckRequest, Decision, Window};
 use uuid::Uuid;
 
 /// Rows per multi-row insert, well under both databases' limits on bound values.
 const CHUNK: usize = 200;
-
-/// What the batch adds to one counter row.
-#[derive(Default)]
-struct CounterChange {
-    reserved: Usage,
-    hard_crossed_at: Option<DateTime<Utc>>,
-}
 
 pub async fn decide_checks(
     txn: &impl ConnectionTrait,
@@ -58,7 +51,7 @@ pub async fn decide_checks(
     let latest = checks.iter().map(|c| c.now).max().unwrap_or_default();
     let overrides = active_overrides(txn, &ids, latest).await?;
 
-    let mut changes: BTreeMap<(Uuid, DateTime<Utc>), CounterChange> = BTreeMap::new();
+    let mut changes = CounterChanges::default();
     let (mut reservations, mut holds) = (Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
     for (check, windows) in checks.iter().zip(&windows) {
@@ -106,17 +99,15 @@ pub async fn decide_checks(
                     budget_id: Set(verdict.budget_id),
                     window_start: Set(window.start),
                 });
-                let key = (verdict.budget_id, window.start);
-                let counter = counters.get_mut(&key).expect("locked above");
-                let change = changes.entry(key).or_default();
+                let counter = counters.get_mut(&(verdict.budget_id, window.start)).expect("locked above");
                 let [cost, tokens, operations] = estimate;
                 counter.cost_reserved += cost;
                 counter.tokens_reserved += tokens;
                 counter.operations_reserved += operations;
-                change.reserved = change.reserved + check.estimate;
+                changes.add(verdict.budget_id, window.start, ZERO, estimate);
                 if verdict.crosses_hard && counter.hard_crossed_at.is_none() {
                     counter.hard_crossed_at = Some(check.now);
-                    change.hard_crossed_at = Some(check.now);
+                    changes.mark_hard_crossed(verdict.budget_id, window.start, check.now);
                 }
                 if verdict.uses_reserve {
                     reserve_used(txn, check, verdict, window, id).await?;
@@ -159,10 +150,7 @@ pub async fn decide_checks(
     for chunk in holds.chunks(CHUNK) {
         reservation_hold::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
     }
-    for ((budget_id, start), change) in changes {
-        let reserved: Columns = to_columns(&change.reserved)?;
-        adjust(txn, budget_id, start, ZERO, reserved, change.hard_crossed_at).await?;
-    }
+    changes.write(txn).await?;
     Ok(outcomes)
 }
 

@@ -1,7 +1,7 @@
 //! Ending a reservation: settle it with actual usage, release it, or let the sweeper expire it.
 
 use super::budgets::applicable;
-use super::counters::{adjust, negate, ZERO};
+use super::counters::{negate, CounterChanges, ZERO};
 use super::record::{apply, PreparedEvent};
 use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};
@@ -198,8 +198,10 @@ async fn release_holds(
         .all(txn)
         .await?;
     let amounts = negate([held.cost, held.tokens, held.operations]);
+    let mut changes = CounterChanges::default();
     for hold in &holds {
-        adjust(txn, hold.budget_id, hold.window_start, ZERO, amounts, None).await?;
+        changes.add(hold.budget_id, hold.window_start, ZERO, amounts);
     }
+    changes.lock_and_write(txn).await?;
     Ok(holds)
 }
