@@ -24,11 +24,12 @@ pub async fn measure(
     length: Duration,
     batch_size: usize,
 ) -> anyhow::Result<Ingested> {
-    let app = database.server().await?;
+    let server = setup::ServerRuntime::new()?;
+    let app = server.build(database).await?;
     let org = setup::organization(&app).await?;
     setup::four_budget_chain(&app, &org).await?;
     let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
+    server.serve(app);
     let next_id = Arc::new(AtomicU64::new(0));
     let key = org.key;
     let post = move |client: &reqwest::Client| {

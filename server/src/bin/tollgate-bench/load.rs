@@ -71,13 +71,20 @@ where
             let period = rate.map(|r| Duration::from_secs_f64(clients as f64 / f64::from(r.max(1))));
             let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64(worker as f64 / clients as f64));
             while start.elapsed() < length {
-                // At a fixed rate a request's latency counts from when it was due, so a slow answer
-                // that delays the next requests shows in their latencies too (no coordinated omission).
+                // At a fixed rate a request that is sent late because an answer was slow counts from
+                // when it was due, so a slow answer shows in the latencies of the requests it delayed
+                // (no coordinated omission). One sent on time counts from when it left: Tokio's timer
+                // fires up to a millisecond after the due time, which says nothing of the server.
                 let sent = match period {
                     Some(period) => {
-                        tokio::time::sleep_until(next.into()).await;
+                        let due = next;
                         next += period;
-                        next - period
+                        if Instant::now() < due {
+                            tokio::time::sleep_until(due.into()).await;
+                            Instant::now()
+                        } else {
+                            due
+                        }
                     }
                     None => Instant::now(),
                 };

@@ -83,12 +83,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyhow::Result<()> {
-    let app = database.server().await?;
+    let server = setup::ServerRuntime::new()?;
+    let app = server.build(database).await?;
     let org = setup::organization(&app).await?;
     setup::four_budget_chain(&app, &org).await?;
     let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-    let trivial = setup::trivial_server().await?;
+    server.serve(app);
+    let trivial = server.trivial_server().await?;
 
     let body = serde_json::json!({ "user": "bench-user", "project": "bench", "category": "llm", "model": "gpt-4o-mini",
                                    "estimated_input_tokens": 1000, "max_output_tokens": 200, "ttl_seconds": 3600 });
@@ -109,6 +110,8 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let full = load::run(&check, args.clients, length, None).await;
     println!("{}: check-and-reserve at full speed, {} clients: {}", args.database, args.clients, full.summary());
     let ceiling_request = move |client: &reqwest::Client| client.post(format!("{trivial}/")).body("{}");
+    let floor = load::run(&ceiling_request, args.clients, length, Some(args.rate)).await;
+    println!("trivial axum handler at {} req/s target (the measuring floor): {}", args.rate, floor.summary());
     let ceiling = load::run(&ceiling_request, args.clients, length, None).await;
     println!("trivial axum handler at full speed, {} clients: {}", args.clients, ceiling.summary());
     println!("throughput ratio check/trivial: {:.1} %", 100.0 * full.rate() / ceiling.rate());

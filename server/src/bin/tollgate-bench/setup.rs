@@ -43,7 +43,11 @@ impl BenchDatabase {
 
     /// A server with the production defaults for its jobs (the alert dispatcher polls every 250 ms).
     pub async fn server(&self) -> anyhow::Result<Application> {
-        let settings = Settings {
+        Application::build(&self.settings()?, Arc::new(SystemClock), Mailer::recording()).await
+    }
+
+    fn settings(&self) -> anyhow::Result<Settings> {
+        Ok(Settings {
             database_url: Some(self.url.clone()),
             data_dir: self.dir.path().to_path_buf(),
             addr: "127.0.0.1:0".parse()?,
@@ -57,8 +61,46 @@ impl BenchDatabase {
             dispatch_interval_ms: 250,
             forecast_interval_secs: 300,
             public_url: None,
-        };
-        Application::build(&settings, Arc::new(SystemClock), Mailer::recording()).await
+        })
+    }
+}
+
+/// The server side of a load run on its own Tokio runtime, as a separately started server would
+/// have: its tasks do not wait in the load generator's run queues (both still share the 2 cores).
+pub struct ServerRuntime(Option<tokio::runtime::Runtime>);
+
+impl ServerRuntime {
+    pub fn new() -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().thread_name("server").enable_all().build()?;
+        Ok(ServerRuntime(Some(runtime)))
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.0.as_ref().expect("running until dropped").handle()
+    }
+
+    /// Builds Tollgate on this runtime (its pools, its check writer); `serve` starts it.
+    pub async fn build(&self, database: &BenchDatabase) -> anyhow::Result<Application> {
+        let settings = database.settings()?;
+        let build = async move { Application::build(&settings, Arc::new(SystemClock), Mailer::recording()).await };
+        self.handle().spawn(build).await?
+    }
+
+    pub fn serve(&self, app: Application) {
+        self.handle().spawn(app.run_until_stopped());
+    }
+
+    /// A trivial axum handler on this runtime: the ceiling and the floor of what the machine serves.
+    pub async fn trivial_server(&self) -> anyhow::Result<String> {
+        self.handle().spawn(trivial_server()).await?
+    }
+}
+
+impl Drop for ServerRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -143,7 +185,7 @@ pub async fn four_budget_chain(app: &Application, org: &BenchOrg) -> anyhow::Res
     Ok(())
 }
 
-pub async fn trivial_server() -> anyhow::Result<String> {
+async fn trivial_server() -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let router = axum::Router::new().route("/", axum::routing::post(|| async { "{\"ok\":true}" }));
