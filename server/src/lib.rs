@@ -1,5 +1,8 @@
 //! Tollgate's server: start-up, configuration, database, HTTP routes, commands and mail.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod channels;
 pub mod cli;
