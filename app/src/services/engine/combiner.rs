@@ -4,8 +4,8 @@
 //! Checks are prepared from the process's configuration cache; the batch transaction reads the
 //! configuration version and prepares again, inside itself, any check whose lookups are older.
 //! Every caller is answered only after the transaction holding its decision committed, so an
-//! answered reservation survives a crash. Across instances sharing PostgreSQL each instance's batch
-//! locks the counters it touches, so the batches of different instances still serialize.
+//! answered reservation survives a crash. On PostgreSQL every batch, of this instance's writers or
+//! of other instances, locks the counters it touches, so batches sharing counters serialize.
 
 use super::begin_write;
 use super::config_cache::{current_version, ConfigCache};
@@ -14,10 +14,10 @@ use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutco
 use super::EngineError;
 use crate::services::api_keys::{live_keys, Authenticated};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use std::borrow::Cow;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
 /// Checks decided in one transaction at most; more wait for the next.
@@ -27,6 +27,7 @@ type Answer = Result<CheckOutcome, EngineError>;
 type Reply = oneshot::Sender<Answer>;
 /// A check and the API key that asked for it.
 type Queued = (Uuid, PreparedCheck);
+type Receiver = mpsc::UnboundedReceiver<(Queued, Reply)>;
 
 /// The queue in front of the engine's check writer; cheap to clone.
 #[derive(Clone)]
@@ -37,10 +38,18 @@ pub struct CheckCombiner {
 }
 
 impl CheckCombiner {
-    /// Starts the writer task on the current Tokio runtime; checks are prepared from `cache`.
+    /// Starts the writer tasks on the current Tokio runtime; checks are prepared from `cache`.
+    ///
+    /// PostgreSQL gets two writers: while one holds the counters' row locks, the next begins its
+    /// transaction and reads the keys and version, then waits on the locks, as another instance's
+    /// batch would. SQLite's writers would only queue at its single write lock, so it gets one.
     pub fn start(db: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(write_batches(db.clone(), cache.clone(), receiver));
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let writers = if db.get_database_backend() == DbBackend::Postgres { 2 } else { 1 };
+        for _ in 0..writers {
+            tokio::spawn(write_batches(db.clone(), cache.clone(), receiver.clone()));
+        }
         CheckCombiner { db, cache, queue }
     }
 
@@ -87,13 +96,9 @@ fn stopped() -> EngineError {
     EngineError::Database(DbErr::Custom("the check writer has stopped".into()))
 }
 
-async fn write_batches(
-    db: DatabaseConnection,
-    cache: Arc<ConfigCache>,
-    mut receiver: mpsc::UnboundedReceiver<(Queued, Reply)>,
-) {
+async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver: Arc<Mutex<Receiver>>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+    while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
         match decide_and_commit(&db, &cache, &checks).await {
             Ok(answers) => {
