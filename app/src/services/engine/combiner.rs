@@ -45,7 +45,7 @@ impl CheckCombiner {
     /// batch would. SQLite's writers would only queue at its single write lock, so it gets one.
     pub fn start(db: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        let receiver = Arc::new(Mutex::new(receiver));
         let writers = if db.get_database_backend() == DbBackend::Postgres { 2 } else { 1 };
         for _ in 0..writers {
             tokio::spawn(write_batches(db.clone(), cache.clone(), receiver.clone()));

@@ -165,50 +165,49 @@ impl CounterChanges {
     /// fixed order.
     pub async fn write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
         use budget_counter::Column as C;
-        let rows: Vec<ValueTuple> = self
-            .0
-            .into_iter()
-            .map(|((budget_id, start), c)| {
-                let [cost, tokens, operations] = c.spent;
-                let [cost_reserved, tokens_reserved, operations_reserved] = c.reserved;
-                ValueTuple::Many(vec![
-                    budget_id.into(),
-                    start.into(),
-                    cost.into(),
-                    tokens.into(),
-                    operations.into(),
-                    cost_reserved.into(),
-                    tokens_reserved.into(),
-                    operations_reserved.into(),
-                    c.hard_crossed_at.into(),
-                ])
-            })
-            .collect();
+        const AMOUNTS: [C; 6] = [
+            C::CostSpent,
+            C::TokensSpent,
+            C::OperationsSpent,
+            C::CostReserved,
+            C::TokensReserved,
+            C::OperationsReserved,
+        ];
         // Both databases name the columns of a VALUES list column1, column2, …
         let changed = |n: usize| Expr::col((Alias::new("changes"), Alias::new(format!("column{n}"))));
         let stored = |column: C| Expr::col((budget_counter::Entity, column));
-        for chunk in rows.chunks(CHUNK) {
+        let mut rows = self.0.into_iter().map(|((budget_id, start), c)| {
+            let [cost, tokens, operations] = c.spent;
+            let [cost_reserved, tokens_reserved, operations_reserved] = c.reserved;
+            ValueTuple::Many(vec![
+                budget_id.into(),
+                start.into(),
+                cost.into(),
+                tokens.into(),
+                operations.into(),
+                cost_reserved.into(),
+                tokens_reserved.into(),
+                operations_reserved.into(),
+                c.hard_crossed_at.into(),
+            ])
+        });
+        loop {
+            let chunk: Vec<ValueTuple> = rows.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
             let mut update = Query::update();
             update
                 .table(budget_counter::Entity)
-                .from(TableRef::ValuesList(chunk.to_vec(), Alias::new("changes").into_iden()))
-                .and_where(stored(C::BudgetId).equals((Alias::new("changes"), Alias::new("column1"))))
-                .and_where(stored(C::WindowStart).equals((Alias::new("changes"), Alias::new("column2"))));
-            let amounts = [
-                C::CostSpent,
-                C::TokensSpent,
-                C::OperationsSpent,
-                C::CostReserved,
-                C::TokensReserved,
-                C::OperationsReserved,
-            ];
-            for (n, column) in amounts.into_iter().enumerate() {
+                .from(TableRef::ValuesList(chunk, Alias::new("changes").into_iden()))
+                .and_where(stored(C::BudgetId).eq(changed(1)))
+                .and_where(stored(C::WindowStart).eq(changed(2)));
+            for (n, column) in AMOUNTS.into_iter().enumerate() {
                 update.value(column, stored(column).add(changed(n + 3)));
             }
             update.value(C::HardCrossedAt, Expr::expr(Func::coalesce([stored(C::HardCrossedAt), changed(9)])));
             txn.execute(&update).await?;
         }
-        Ok(())
     }
 }
 
