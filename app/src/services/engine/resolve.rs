@@ -1,9 +1,11 @@
 //! Resolves an operation's names (user, project, category, model) to its chain, currency and price.
 
 use super::EngineError;
-use crate::entities::{category, organization, price, project, user};
+use crate::entities::{category, config_version, organization, price, project, user};
 use chrono::{DateTime, Utc};
-use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::pricing::Price;
@@ -106,6 +108,10 @@ async fn ensure_user(
     if let Some(found) = find().one(db).await? {
         return Ok(found.id);
     }
+    // Registering bumps the configuration version (a trigger, after the row is in the index). Its
+    // row lock is taken first, so a transaction waiting for it never holds another new person's
+    // index entry: two batches registering the same people in different orders cannot deadlock.
+    config_version::Entity::find_by_id(1).lock_exclusive().one(db).await?;
     // Two first sightings at once: the unique (org, handle) index keeps one, both read it back.
     let new_user = user::ActiveModel {
         id: Set(Uuid::now_v7()),
