@@ -92,6 +92,17 @@ impl Push {
 }
 
 /// Claims due hooks that have events waiting (a compare-and-set per hook).
+/// Whether any hook is due and has events to push (reads only: the job's check before its lease).
+pub async fn any_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    for hook in event_hook::Entity::find().filter(due(now)).all(db).await? {
+        let after = hook.cursor.parse::<Cursor>().ok();
+        if !feed::page(db, hook.org_id, None, after, 1, now).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 pub async fn claim_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<Push>, DbErr> {
     let mut pushes = Vec::new();
     for hook in event_hook::Entity::find().filter(due(now)).all(db).await? {

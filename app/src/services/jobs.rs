@@ -62,9 +62,40 @@ pub async fn register(db: &impl ConnectionTrait, name: &str, every: Duration) ->
     Ok(())
 }
 
-/// Takes the job's lease when a run is due (its next run time has come, or an admin asked for one)
-/// and nobody holds it; the next scheduled run moves one interval on. True when this holder runs it.
+/// A job with nothing to do is still run, and recorded, this often: the jobs page shows it alive.
+pub const IDLE_RECORD: Duration = Duration::minutes(1);
+
+/// The job's row when a run is due (its next run time has come, or an admin asked for one) and
+/// nobody holds its lease; a read, so the many ticks that find nothing due take no write lock.
+pub async fn due(db: &impl ConnectionTrait, name: &str, now: DateTime<Utc>) -> Result<Option<job_run::Model>, DbErr> {
+    let Some(job) = job_run::Entity::find_by_id(name).one(db).await? else { return Ok(None) };
+    let is_due = job.next_run_at.is_none_or(|t| t <= now) || job.trigger_requested_at.is_some();
+    Ok((is_due && job.lease_until.is_none_or(|t| t < now)).then_some(job))
+}
+
+/// Whether a due run may be skipped when the job found it has nothing to do: not when an admin
+/// asked for it, nor when the job has not been recorded for `IDLE_RECORD`.
+pub fn may_skip_when_idle(job: &job_run::Model, now: DateTime<Utc>) -> bool {
+    job.trigger_requested_at.is_none() && job.last_finished_at.is_some_and(|t| now - t < IDLE_RECORD)
+}
+
+/// Takes the job's lease when a run is due and nobody holds it; the next scheduled run moves one
+/// interval on. True when this holder runs it.
 pub async fn try_acquire(
+    db: &DatabaseConnection,
+    name: &str,
+    holder: &str,
+    every: Duration,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    match due(db, name, now).await? {
+        Some(_) => take_lease(db, name, holder, every, now).await,
+        None => Ok(false),
+    }
+}
+
+/// The write half of `try_acquire`, after `due` found the run due: whoever writes first wins.
+pub async fn take_lease(
     db: &DatabaseConnection,
     name: &str,
     holder: &str,
@@ -73,12 +104,6 @@ pub async fn try_acquire(
 ) -> Result<bool, DbErr> {
     let due = || C::NextRunAt.is_null().or(C::NextRunAt.lte(now)).or(C::TriggerRequestedAt.is_not_null());
     let free = || C::LeaseUntil.is_null().or(C::LeaseUntil.lt(now));
-    // A read first: most ticks find nothing due and should not take a write lock.
-    let Some(job) = job_run::Entity::find_by_id(name).one(db).await? else { return Ok(false) };
-    let is_due = job.next_run_at.is_none_or(|t| t <= now) || job.trigger_requested_at.is_some();
-    if !is_due || job.lease_until.is_some_and(|t| t >= now) {
-        return Ok(false);
-    }
     let txn = begin_write(db).await?;
     let taken = job_run::Entity::update_many()
         .col_expr(C::LeaseHolder, Expr::value(holder))

@@ -18,6 +18,17 @@ const CATCH_UP: usize = 3;
 
 /// Closes every ended window not closed yet; returns how many this call closed.
 pub async fn close_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let mut closed = 0;
+    for (model, window) in due_windows(db, now).await? {
+        if close(db, &model, window, now).await? {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// The ended windows not closed yet, with their budgets (reads only).
+pub async fn due_windows(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<(budget::Model, Window)>, DbErr> {
     let budgets = budget::Entity::find().filter(budget::Column::State.ne("archived")).all(db).await?;
     let zones = super::organizations::time_zones(db).await?;
     let mut due = Vec::new();
@@ -35,13 +46,7 @@ pub async fn close_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<us
         .into_iter()
         .map(|c| (c.budget_id, c.window_start))
         .collect();
-    let mut closed = 0;
-    for (model, window) in due {
-        if !done.contains(&(model.id, window.start)) && close(db, &model, window, now).await? {
-            closed += 1;
-        }
-    }
-    Ok(closed)
+    Ok(due.into_iter().filter(|(model, window)| !done.contains(&(model.id, window.start))).collect())
 }
 
 /// The ended windows that began after the budget existed, oldest first.

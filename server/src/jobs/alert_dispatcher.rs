@@ -1,7 +1,7 @@
 //! Drains the alert outbox: claims due messages, sends them, records each attempt (retry, backoff, dead letter).
 
 use crate::channels::Channels;
-use app::services::alerts::outbox::{claim_due, record_attempt};
+use app::services::alerts::outbox::{any_due, claim_due, record_attempt};
 use app::state::AppState;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -10,7 +10,8 @@ use tokio::task::JoinSet;
 const BATCH: u64 = 32;
 
 pub async fn run(state: AppState, channels: Channels, interval: Duration) {
-    super::runner::every(state, "alert_dispatcher", interval, move |state, _| {
+    let pending = |state: AppState| async move { any_due(&state.db, state.clock.now()).await };
+    super::runner::every(state, "alert_dispatcher", interval, pending, move |state, _| {
         let channels = channels.clone();
         async move {
             super::runner::counted(

@@ -4,7 +4,10 @@
 
 use super::runner::{every, Outcome, Progress};
 use crate::channels::Channels;
-use app::services::digests::{compose::compose_due, outbox};
+use app::services::digests::{
+    compose::{compose_due, due_digests},
+    outbox,
+};
 use app::state::AppState;
 use lettre::message::header::ContentType;
 use lettre::Message;
@@ -13,11 +16,17 @@ use std::time::Duration;
 const BATCH: u64 = 50;
 
 pub async fn run(state: AppState, channels: Channels, interval: Duration) {
-    every(state, "digests", interval, move |state, progress| {
+    every(state, "digests", interval, pending, move |state, progress| {
         let channels = channels.clone();
         async move { run_once(&state, &channels, &progress).await }
     })
     .await
+}
+
+/// Whether a digest is due to be composed or delivered (reads only).
+async fn pending(state: AppState) -> Result<bool, sea_orm::DbErr> {
+    let now = state.clock.now();
+    Ok(!due_digests(&state.db, now).await?.is_empty() || !outbox::due(&state.db, now, 1).await?.is_empty())
 }
 
 pub async fn run_once(state: &AppState, channels: &Channels, progress: &Progress) -> Outcome {

@@ -1,13 +1,14 @@
 //! Pushes the budget events feed to registered event hooks: signed batches in order, retried until accepted.
 
 use crate::channels::{http_outcome, webhook::signature, Channels};
-use app::services::event_hooks::{claim_due, record_push, Push};
+use app::services::event_hooks::{any_due, claim_due, record_push, Push};
 use app::services::feed::FeedEvent;
 use app::state::AppState;
 use std::time::Duration;
 
 pub async fn run(state: AppState, channels: Channels, interval: Duration) {
-    super::runner::every(state, "event_push", interval, move |state, _| {
+    let pending = |state: AppState| async move { any_due(&state.db, state.clock.now()).await };
+    super::runner::every(state, "event_push", interval, pending, move |state, _| {
         let channels = channels.clone();
         async move {
             super::runner::counted(

@@ -6,7 +6,8 @@ use app::state::AppState;
 use std::time::Duration;
 
 pub async fn run(state: AppState, interval: Duration) {
-    every(state, "request_expiry", interval, |state, _| async move {
+    let pending = |state: AppState| async move { requests::any_due(&state.db, state.clock.now()).await };
+    every(state, "request_expiry", interval, pending, |state, _| async move {
         let expired = requests::expire_overdue(&state.db, state.clock.now()).await.map_err(|e| e.to_string())?;
         let applied = requests::apply_scheduled(&state.db, state.clock.now()).await.map_err(|e| e.to_string())?;
         Ok(match (expired, applied) {

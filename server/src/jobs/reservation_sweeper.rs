@@ -6,7 +6,8 @@ use app::state::AppState;
 use std::time::Duration;
 
 pub async fn run(state: AppState, interval: Duration) {
-    every(state, "reservation_sweeper", interval, |state, _| async move {
+    let pending = |state: AppState| async move { engine::any_expired(&state.db, state.clock.now()).await };
+    every(state, "reservation_sweeper", interval, pending, |state, _| async move {
         let released = engine::sweep_expired(&state.db, state.clock.now()).await.map_err(|e| e.to_string())?;
         counted(released, "expired reservations released")
     })

@@ -1,12 +1,17 @@
 //! Runs one scheduled job on every instance: on each tick the instance that takes the job's lease
 //! in the database does the run, so a scheduled run happens once however many instances share it.
 //!
+//! A job that can tell with a read that it has nothing to do (`pending`) takes no lease then, so an
+//! idle server does not write several times a second (on SQLite every write queues the
+//! check-and-reserve batches behind it); it is still run and recorded once a minute.
+//!
 //! Schedules and leases follow the wall clock (they are operations, not budget logic); the work
 //! itself reads the application's clock.
 
 use app::services::jobs;
 use app::state::AppState;
 use chrono::Utc;
+use sea_orm::DbErr;
 use std::future::Future;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -31,8 +36,17 @@ const NOTHING: &str = "nothing to do";
 /// A run's outcome: a short summary, or what went wrong.
 pub type Outcome = Result<String, String>;
 
-pub async fn every<F, Fut>(state: AppState, name: &'static str, every: Duration, mut work: F)
+/// For a job that has no cheap way to tell whether it has work: it always runs when due.
+pub async fn always(_: AppState) -> Result<bool, DbErr> {
+    Ok(true)
+}
+
+/// Runs `work` on the job's schedule, on whichever instance takes the lease; when `pending` says
+/// there is nothing to do, the run is skipped unless the job has not been recorded for a minute.
+pub async fn every<P, PFut, F, Fut>(state: AppState, name: &'static str, every: Duration, pending: P, mut work: F)
 where
+    P: Fn(AppState) -> PFut,
+    PFut: Future<Output = Result<bool, DbErr>>,
     F: FnMut(AppState, Progress) -> Fut,
     Fut: Future<Output = Outcome>,
 {
@@ -53,7 +67,7 @@ where
                 }
             }
         }
-        match jobs::try_acquire(&state.db, name, &holder, period, Utc::now()).await {
+        match acquire(&state, name, &holder, period, &pending).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(error) => {
@@ -73,6 +87,26 @@ where
             tracing::warn!(job = name, %error, "could not record the job's run");
         }
     }
+}
+
+/// Takes the lease when a run is due, free, and not skipped for having nothing to do.
+async fn acquire<P, PFut>(
+    state: &AppState,
+    name: &str,
+    holder: &str,
+    period: chrono::Duration,
+    pending: &P,
+) -> Result<bool, DbErr>
+where
+    P: Fn(AppState) -> PFut,
+    PFut: Future<Output = Result<bool, DbErr>>,
+{
+    let now = Utc::now();
+    let Some(job) = jobs::due(&state.db, name, now).await? else { return Ok(false) };
+    if jobs::may_skip_when_idle(&job, now) && !pending(state.clone()).await? {
+        return Ok(false);
+    }
+    jobs::take_lease(&state.db, name, holder, period, now).await
 }
 
 /// The usual summary of a run that handled `count` things.

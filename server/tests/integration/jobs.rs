@@ -4,12 +4,16 @@
 use crate::common;
 
 use app::entities::job_run;
-use app::services::jobs::{finish, register, request_run, try_acquire, LEASE};
+use app::entities::reservation;
+use app::services::jobs::{finish, register, request_run, try_acquire, IDLE_RECORD, LEASE};
 use chrono::{Duration, Utc};
 use common::browser::signed_in;
-use common::fixtures::organization;
+use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, spawn_instance, Backend, TestApp};
-use sea_orm::EntityTrait;
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+use uuid::Uuid;
 
 async fn job(app: &TestApp, name: &str) -> Option<job_run::Model> {
     job_run::Entity::find_by_id(name).one(&app.db).await.unwrap()
@@ -81,3 +85,63 @@ async fn admins_see_jobs_and_ask_for_a_run(backend: Backend) {
     assert_eq!(member.get("/admin/jobs").await.status(), 403);
 }
 on_both_databases!(jobs_page, admins_see_jobs_and_ask_for_a_run);
+
+async fn runs(app: &TestApp, name: &str) -> i64 {
+    job(app, name).await.map_or(0, |j| j.runs)
+}
+
+/// Waits (up to 10 s) until `ready` resolves true; panics with `what` otherwise.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut ready: impl FnMut() -> F) {
+    for _ in 0..200 {
+        if ready().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn idle_jobs_take_no_lease_until_there_is_work(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
+    let idle = [
+        "alert_dispatcher",
+        "alert_escalation",
+        "digests",
+        "event_push",
+        "request_expiry",
+        "reservation_sweeper",
+        "window_close",
+    ];
+    for name in idle {
+        until(&format!("{name} recorded its first run"), || async { runs(&app, name).await >= 1 }).await;
+    }
+    let before: Vec<i64> = futures_util::future::join_all(idle.map(|name| runs(&app, name))).await;
+    // Test settings poll every 20-50 ms: a run per tick would be dozens by now.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let after: Vec<i64> = futures_util::future::join_all(idle.map(|name| runs(&app, name))).await;
+    assert_eq!(after, before, "jobs with nothing to do were not run again");
+
+    // Work arrives: an expired reservation. The sweeper runs (once) and releases it.
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o", "estimated_cost": "1", "ttl_seconds": 60 });
+    let (_, held) = app.post_json(&fx.key, "/api/v1/check", check).await;
+    let id: Uuid = held["reservation_id"].as_str().unwrap().parse().unwrap();
+    app.clock.advance(Duration::seconds(61));
+    until("the sweeper released the expired reservation", || async {
+        reservation::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().state == "expired"
+    })
+    .await;
+    let sweeper = job(&app, "reservation_sweeper").await.unwrap();
+    assert_eq!(sweeper.runs, before[5] + 1);
+    assert_eq!(sweeper.last_outcome.as_deref(), Some("1 expired reservations released"));
+
+    // A job not recorded for a minute is run, and recorded, even with nothing to do.
+    let long_ago = Utc::now() - IDLE_RECORD - Duration::seconds(1);
+    let mut row: job_run::ActiveModel = job(&app, "window_close").await.unwrap().into();
+    row.last_finished_at = Set(Some(long_ago));
+    row.update(&app.db).await.unwrap();
+    until("window_close recorded an idle run", || async { runs(&app, "window_close").await == before[6] + 1 }).await;
+    assert_eq!(job(&app, "window_close").await.unwrap().last_outcome.as_deref(), Some("nothing to do"));
+}
+on_both_databases!(idle_jobs, idle_jobs_take_no_lease_until_there_is_work);

@@ -25,6 +25,7 @@ pub struct JobRow {
     pub next_run_at: Option<DateTime<Utc>>,
     pub requested: bool,
     pub runs: i64,
+    pub checked_at: DateTime<Utc>,
 }
 
 #[server(prefix = "/rpc", endpoint = "scheduled_jobs")]
@@ -54,6 +55,7 @@ pub async fn scheduled_jobs() -> Result<Vec<JobRow>, AppError> {
                     next_run_at: job.next_run_at,
                     requested: job.trigger_requested_at.is_some(),
                     runs: job.runs,
+                    checked_at: now,
                     name: job.name,
                 }
             })
@@ -88,6 +90,15 @@ fn when(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
 }
 
+/// A due run that has not started is waiting for work (see `jobs::may_skip_when_idle`).
+fn next_run(job: &JobRow) -> String {
+    match job.next_run_at {
+        _ if job.requested => "requested".into(),
+        Some(at) if at <= job.checked_at && !job.running => "when there is work".into(),
+        at => when(at),
+    }
+}
+
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let run = ServerAction::<RunJobNow>::new();
@@ -95,7 +106,7 @@ pub fn JobsPage() -> impl IntoView {
     view! {
         <Title text="Jobs · Tollgate"/>
         <h1>"Scheduled jobs"</h1>
-        <p class="muted">"Every instance runs the schedule; a lease in the database makes each run happen on one of them, once."</p>
+        <p class="muted">"Every instance runs the schedule; a lease in the database makes each run happen on one of them, once. A job that finds nothing to do is recorded once a minute."</p>
         {outcome(move || run.value().get(), |name| format!("Asked for a run of {name}; the next free instance starts it within a second."))}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -117,6 +128,7 @@ pub fn JobsPage() -> impl IntoView {
                                             (false, None) => "not run yet".into(),
                                         };
                                         let name = job.name.clone();
+                                        let next = next_run(&job);
                                         let tone = if job.last_ok == Some(false) { "tone-over" } else { "" };
                                         view! {
                                             <tr class=tone data-job=name>
@@ -125,7 +137,7 @@ pub fn JobsPage() -> impl IntoView {
                                                 <td>{when(job.last_started_at)}</td>
                                                 <td>{job.last_duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
                                                 <td class="outcome">{state}</td>
-                                                <td>{if job.requested { "requested".to_owned() } else { when(job.next_run_at) }}</td>
+                                                <td>{next}</td>
                                                 <td>{job.runs}</td>
                                                 <td>
                                                     <ActionForm action=run attr:class="inline">

@@ -9,16 +9,19 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tollgate_domain::alerting::escalation_role;
 
+/// Whether any alert is due for escalation (a read: the job's check before it takes its lease).
+pub async fn any_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(due(now).one(db).await?.is_some())
+}
+
+fn due(now: DateTime<Utc>) -> sea_orm::Select<alert::Entity> {
+    alert::Entity::find().filter(alert::Column::EscalateAt.lte(now)).filter(alert::Column::AcknowledgedAt.is_null())
+}
+
 /// Escalates every due alert one level, each in its own transaction; returns how many escalated.
 /// The level is claimed with a compare-and-set, so several instances never escalate one twice.
 pub async fn escalate_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
-    let due = alert::Entity::find()
-        .filter(alert::Column::EscalateAt.lte(now))
-        .filter(alert::Column::AcknowledgedAt.is_null())
-        .order_by_asc(alert::Column::EscalateAt)
-        .limit(500)
-        .all(db)
-        .await?;
+    let due = due(now).order_by_asc(alert::Column::EscalateAt).limit(500).all(db).await?;
     let mut escalated = 0;
     for found in due {
         let Some(budget_id) = found.budget_id else { continue };

@@ -32,6 +32,11 @@ fn due(now: DateTime<Utc>) -> Condition {
 }
 
 /// Claims up to `limit` due messages for this instance (a compare-and-set per delivery).
+/// Whether any message is due now (a read: the dispatcher's check before it takes its lease).
+pub async fn any_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(alert_delivery::Entity::find().filter(due(now)).one(db).await?.is_some())
+}
+
 pub async fn claim_due(db: &DatabaseConnection, now: DateTime<Utc>, limit: u64) -> Result<Vec<Claimed>, DbErr> {
     let candidates = alert_delivery::Entity::find()
         .filter(due(now))

@@ -16,12 +16,22 @@ use tollgate_domain::reports::Change;
 use tollgate_domain::{Period, Window};
 use uuid::Uuid;
 
-/// Composes every due digest not composed yet; returns how many this call wrote.
-pub async fn compose_due(db: &DatabaseConnection, now: DateTime<Utc>, public_url: &str) -> Result<usize, DbErr> {
+/// A subscription whose last completed period has no digest yet, and where it goes.
+pub struct DueDigest {
+    sub: digest_subscription::Model,
+    org: organization::Model,
+    tz: Tz,
+    period: Period,
+    window: Window,
+    email: String,
+}
+
+/// The digests due and not composed yet (reads only).
+pub async fn due_digests(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<DueDigest>, DbErr> {
     let subscriptions = digest_subscription::Entity::find().all(db).await?;
     let orgs: HashMap<Uuid, organization::Model> =
         organization::Entity::find().all(db).await?.into_iter().map(|o| (o.id, o)).collect();
-    let mut written = 0;
+    let mut due = Vec::new();
     for sub in subscriptions {
         let Some(org) = orgs.get(&sub.org_id) else { continue };
         let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
@@ -46,7 +56,17 @@ pub async fn compose_due(db: &DatabaseConnection, now: DateTime<Utc>, public_url
         else {
             continue;
         };
-        let (subject, body) = compose(db, org, tz, &sub, period, window, public_url, now).await?;
+        due.push(DueDigest { sub, org: org.clone(), tz, period, window, email });
+    }
+    Ok(due)
+}
+
+/// Composes every due digest not composed yet; returns how many this call wrote.
+pub async fn compose_due(db: &DatabaseConnection, now: DateTime<Utc>, public_url: &str) -> Result<usize, DbErr> {
+    let mut written = 0;
+    for DueDigest { sub, org, tz, period, window, email } in due_digests(db, now).await? {
+        let first = window.start.with_timezone(&tz).date_naive();
+        let (subject, body) = compose(db, &org, tz, &sub, period, window, public_url, now).await?;
         let row = digest_send::ActiveModel {
             id: Set(Uuid::now_v7()),
             subscription_id: Set(sub.id),

@@ -27,7 +27,7 @@ pub use decide::decide_checks;
 pub use record::{record_usage, RecordOutcome, UsageInput};
 pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;
-pub use settle::{release, settle, sweep_expired, SettleInput, SettleOutcome};
+pub use settle::{any_expired, release, settle, sweep_expired, SettleInput, SettleOutcome};
 pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport};
 pub use write_txn::{begin_write, WriteTxn};
 

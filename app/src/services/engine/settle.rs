@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -100,14 +102,19 @@ pub async fn release(db: &DatabaseConnection, org: &organization::Model, id: Uui
 
 /// Releases every reservation past its expiry, each in its own transaction, with an audit event.
 /// Returns how many were released. Safe to run on several instances at once.
-pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, EngineError> {
-    let due = reservation::Entity::find()
+/// Whether any active reservation has expired (a read: the sweeper's check before its lease).
+pub async fn any_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    Ok(expired(now).one(db).await?.is_some())
+}
+
+fn expired(now: DateTime<Utc>) -> sea_orm::Select<reservation::Entity> {
+    reservation::Entity::find()
         .filter(reservation::Column::State.eq("active"))
         .filter(reservation::Column::ExpiresAt.lte(now))
-        .order_by_asc(reservation::Column::ExpiresAt)
-        .limit(1000)
-        .all(db)
-        .await?;
+}
+
+pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, EngineError> {
+    let due = expired(now).order_by_asc(reservation::Column::ExpiresAt).limit(1000).all(db).await?;
     let mut released = 0;
     for held in due {
         let txn = super::begin_write(db).await?;

@@ -3,7 +3,7 @@
 mod apply;
 mod queue;
 mod scheduled;
-pub use queue::{expire_overdue, view, visible};
+pub use queue::{any_due, expire_overdue, view, visible};
 pub use scheduled::apply_scheduled;
 
 use super::engine::{begin_write, events};

@@ -6,8 +6,9 @@ use crate::entities::{budget, budget_request, organization, user};
 use crate::errors::AppError;
 use crate::models::RequestView;
 use crate::services::alerts::forecasts::cost_forecast;
+use crate::services::engine::begin_write;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tollgate_domain::approval;
 use tollgate_domain::money::from_storage;
 use uuid::Uuid;
@@ -87,15 +88,29 @@ pub async fn view(
     })
 }
 
+/// Whether an open request is overdue or an approved increase is due to be applied (reads only:
+/// the expiry job's check before it takes its lease).
+pub async fn any_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, sea_orm::DbErr> {
+    Ok(budget_request::Entity::find().filter(overdue(now)).one(db).await?.is_some()
+        || super::scheduled::due(now).one(db).await?.is_some())
+}
+
+fn overdue(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(budget_request::Column::Status.is_in(["pending", "needs_info"]))
+        .add(budget_request::Column::DecideBy.lt(now))
+}
+
 /// Marks open requests past their decision time as expired; returns how many.
 pub async fn expire_overdue(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
     use sea_orm::sea_query::Expr;
+    let txn = begin_write(db).await?;
     let result = budget_request::Entity::update_many()
         .col_expr(budget_request::Column::Status, Expr::value("expired"))
         .col_expr(budget_request::Column::DecidedAt, Expr::value(now))
-        .filter(budget_request::Column::Status.is_in(["pending", "needs_info"]))
-        .filter(budget_request::Column::DecideBy.lt(now))
-        .exec(db)
+        .filter(overdue(now))
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     Ok(result.rows_affected)
 }

@@ -6,17 +6,20 @@ use crate::errors::AppError;
 use crate::services::engine::begin_write;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
-/// Applies every approved increase whose window has started; returns how many this call applied.
-pub async fn apply_scheduled(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let due = budget_request::Entity::find()
+/// Approved increases whose window has started and that are not applied yet.
+pub(super) fn due(now: DateTime<Utc>) -> Select<budget_request::Entity> {
+    budget_request::Entity::find()
         .filter(budget_request::Column::Status.eq("approved"))
         .filter(budget_request::Column::FromNextWindow.eq(true))
         .filter(budget_request::Column::AppliedAt.is_null())
         .filter(budget_request::Column::AppliesFrom.lte(now))
-        .all(db)
-        .await?;
+}
+
+/// Applies every approved increase whose window has started; returns how many this call applied.
+pub async fn apply_scheduled(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let due = due(now).all(db).await?;
     let mut applied = 0;
     for request in due {
         let txn = begin_write(db).await?;
