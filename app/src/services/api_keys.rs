@@ -1,11 +1,12 @@
 //! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix.
 
-use crate::entities::{api_key, organization};
+use crate::entities::{api_key, config_version, organization};
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType,
+    QueryFilter, QuerySelect, QueryTrait, SelectA, SelectB, Set,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -100,6 +101,30 @@ pub async fn live_keys(
         .await?;
     touch(db, found.iter().map(|(key, _)| key), now).await?;
     Ok(found.into_iter().filter_map(|(key, org)| Some((key.id, org?))).collect())
+}
+
+/// `live_keys`, and in the same read the configuration version the caller's transaction sees
+/// (`None` when no key is live): a batch of checks needs both first, in one round trip.
+pub async fn live_keys_and_version(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(HashMap<Uuid, organization::Model>, Option<i64>), DbErr> {
+    const VERSION: &str = "config_version";
+    let version = config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version);
+    let query = with_organization()
+        .filter(api_key::Column::Id.is_in(ids.iter().copied()))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .expr_as(Expr::SubQuery(None, Box::new(version.into_query().into())), VERSION)
+        .build(db.get_database_backend());
+    let (mut found, mut version) = (Vec::new(), None);
+    for row in db.query_all_raw(query).await? {
+        let key = api_key::Model::from_query_result(&row, SelectA.as_str())?;
+        found.push((key, organization::Model::from_query_result_optional(&row, SelectB.as_str())?));
+        version = row.try_get::<Option<i64>>("", VERSION)?;
+    }
+    touch(db, found.iter().map(|(key, _)| key), now).await?;
+    Ok((found.into_iter().filter_map(|(key, org)| Some((key.id, org?))).collect(), version))
 }
 
 /// The key and its organization in one read: every API request makes it.

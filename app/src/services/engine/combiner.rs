@@ -12,7 +12,7 @@ use super::config_cache::{current_version, ConfigCache};
 use super::decide::decide_checks;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::EngineError;
-use crate::services::api_keys::{live_keys, Authenticated};
+use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use std::borrow::Cow;
@@ -135,13 +135,16 @@ async fn decide_and_commit(
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     let txn = begin_write(db).await?;
-    let version = current_version(&txn).await?;
-    cache.observe(version);
     let mut key_ids: Vec<Uuid> = checks.iter().map(|(key, _)| *key).collect();
     key_ids.sort_unstable();
     key_ids.dedup();
     let latest = checks.iter().map(|(_, check)| check.now).max().unwrap_or_default();
-    let live = live_keys(&txn, &key_ids, latest).await?;
+    let (live, version) = live_keys_and_version(&txn, &key_ids, latest).await?;
+    let version = match version {
+        Some(version) => version,
+        None => current_version(&txn).await?,
+    };
+    cache.observe(version);
 
     let mut ready: Vec<Result<Cow<PreparedCheck>, EngineError>> = Vec::with_capacity(checks.len());
     for (key, check) in checks {

@@ -1,14 +1,16 @@
 //! Budget window counters: created on first use, locked in a fixed order, adjusted in place.
 
-use super::{budgets::ApplicableBudget, EngineError};
+use super::{budgets::ApplicableBudget, EngineError, Writes};
 use crate::entities::{budget_counter, budget_override};
+use crate::queries::sum_i64;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, OnConflict, Query, TableRef, ValueTuple};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::money::{from_storage, to_storage};
@@ -69,10 +71,31 @@ pub async fn lock_counters(
     txn: &impl ConnectionTrait,
     pairs: &[(Uuid, Window)],
 ) -> Result<HashMap<(Uuid, DateTime<Utc>), budget_counter::Model>, EngineError> {
+    Ok(upsert_counters(txn, pairs, None).await?.into_iter().map(|(key, (counter, _))| (key, counter)).collect())
+}
+
+/// `lock_counters`, each row with the sum of its budget's overrides active at `now`, read by the
+/// same statement (one round trip fewer for a batch of checks).
+pub async fn lock_counters_with_overrides(
+    txn: &impl ConnectionTrait,
+    pairs: &[(Uuid, Window)],
+    now: DateTime<Utc>,
+) -> Result<HashMap<(Uuid, DateTime<Utc>), (budget_counter::Model, Usage)>, EngineError> {
+    upsert_counters(txn, pairs, Some(now)).await
+}
+
+async fn upsert_counters(
+    txn: &impl ConnectionTrait,
+    pairs: &[(Uuid, Window)],
+    overrides_at: Option<DateTime<Utc>>,
+) -> Result<HashMap<(Uuid, DateTime<Utc>), (budget_counter::Model, Usage)>, EngineError> {
     use budget_counter::Column as C;
     let mut in_lock_order = pairs.to_vec();
     in_lock_order.sort_by_key(|(budget_id, w)| (*budget_id, w.start));
     in_lock_order.dedup_by_key(|(budget_id, w)| (*budget_id, w.start));
+    if in_lock_order.is_empty() {
+        return Ok(HashMap::new());
+    }
     let fresh = in_lock_order.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
         budget_id: Set(*budget_id),
         window_start: Set(w.start),
@@ -86,13 +109,41 @@ pub async fn lock_counters(
         hard_crossed_at: Set(None),
     });
     // `DO UPDATE` of an unchanged key rather than `DO NOTHING`: it locks and returns existing rows.
-    Ok(budget_counter::Entity::insert_many(fresh)
+    let mut upsert = budget_counter::Entity::insert_many(fresh)
         .on_conflict(OnConflict::columns([C::BudgetId, C::WindowStart]).update_column(C::BudgetId).to_owned())
-        .exec_with_returning(txn)
-        .await?
-        .into_iter()
-        .map(|c| ((c.budget_id, c.window_start), c))
-        .collect())
+        .into_query();
+    let mut returned: Vec<Expr> = C::iter().map(|column| Expr::col((budget_counter::Entity, column))).collect();
+    if let Some(now) = overrides_at {
+        use budget_override::Column as O;
+        returned.extend([O::Cost, O::Tokens, O::Operations].map(|column| {
+            let active = Query::select()
+                .expr(Func::coalesce([sum_i64(column), Expr::val(0i64)]))
+                .from(budget_override::Entity)
+                .and_where(
+                    Expr::col((budget_override::Entity, O::BudgetId)).equals((budget_counter::Entity, C::BudgetId)),
+                )
+                .and_where(Expr::col(O::StartsAt).lte(now))
+                .and_where(Expr::col(O::ExpiresAt).gt(now))
+                .to_owned();
+            Expr::SubQuery(None, Box::new(active.into()))
+        }));
+    }
+    upsert.returning(Query::returning().exprs(returned));
+    let mut locked = HashMap::with_capacity(in_lock_order.len());
+    for row in txn.query_all(&upsert).await? {
+        let counter = budget_counter::Model::from_query_result(&row, "")?;
+        let overrides = match overrides_at {
+            // Unnamed result columns are read by position, after the counter's own.
+            Some(_) => {
+                let first = C::iter().count();
+                let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
+                from_columns([amount(0)?, amount(1)?, amount(2)?])
+            }
+            None => Usage::default(),
+        };
+        locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
+    }
+    Ok(locked)
 }
 
 fn these_windows(pairs: impl IntoIterator<Item = (Uuid, DateTime<Utc>)>) -> Condition {
@@ -164,6 +215,13 @@ impl CounterChanges {
     /// rows must already be locked (`lock_counters`): an update of several rows locks them in no
     /// fixed order.
     pub async fn write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
+        let mut writes = Writes::default();
+        self.add_to(&mut writes, txn);
+        Ok(writes.execute(txn).await?)
+    }
+
+    /// `write`, as statements added to `writes` to be sent with others.
+    pub fn add_to(self, writes: &mut Writes, txn: &impl ConnectionTrait) {
         use budget_counter::Column as C;
         const AMOUNTS: [C; 6] = [
             C::CostSpent,
@@ -194,7 +252,7 @@ impl CounterChanges {
         loop {
             let chunk: Vec<ValueTuple> = rows.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
-                return Ok(());
+                return;
             }
             let mut update = Query::update();
             update
@@ -206,7 +264,7 @@ impl CounterChanges {
                 update.value(column, stored(column).add(changed(n + 3)));
             }
             update.value(C::HardCrossedAt, Expr::expr(Func::coalesce([stored(C::HardCrossedAt), changed(9)])));
-            txn.execute(&update).await?;
+            writes.push(txn, &update);
         }
     }
 }

@@ -5,18 +5,18 @@
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
 
-use super::counters::{active_overrides, lock_counters, to_columns, window_usage, CounterChanges, ZERO};
+use super::counters::{lock_counters_with_overrides, to_columns, window_usage, CounterChanges, ZERO};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
-use super::{events, EngineError};
+use super::{events, EngineError, Writes};
 use crate::entities::{budget_counter, reservation, reservation_hold};
 use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryTrait, Set};
 use std::collections::HashMap;
 use tollgate_domain::enforcement::combine;
-use tollgate_domain::{evaluate, CheckRequest, Decision, Window};
+use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window};
 use uuid::Uuid;
 
 /// Rows per multi-row insert, well under both databases' limits on bound values.
@@ -44,12 +44,11 @@ pub async fn decide_checks(
             }
         }
     }
-    let mut counters = lock_counters(txn, &pairs).await?;
-    let mut ids: Vec<Uuid> = pairs.iter().map(|(id, _)| *id).collect();
-    ids.sort_unstable();
-    ids.dedup();
     let latest = checks.iter().map(|c| c.now).max().unwrap_or_default();
-    let overrides = active_overrides(txn, &ids, latest).await?;
+    let locked = lock_counters_with_overrides(txn, &pairs, latest).await?;
+    let overrides: HashMap<Uuid, Usage> = locked.iter().map(|((id, _), (_, extra))| (*id, *extra)).collect();
+    let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> =
+        locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
 
     let mut changes = CounterChanges::default();
     let (mut reservations, mut holds) = (Vec::new(), Vec::new());
@@ -144,13 +143,15 @@ pub async fn decide_checks(
         });
     }
 
+    let mut writes = Writes::default();
     for chunk in reservations.chunks(CHUNK) {
-        reservation::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        writes.push(txn, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
     }
     for chunk in holds.chunks(CHUNK) {
-        reservation_hold::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        writes.push(txn, &reservation_hold::Entity::insert_many(chunk.to_vec()).into_query());
     }
-    changes.write(txn).await?;
+    changes.add_to(&mut writes, txn);
+    writes.execute(txn).await?;
     Ok(outcomes)
 }
 

@@ -8,7 +8,7 @@
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, StatementBuilder, TransactionOptions, TransactionTrait,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -49,6 +49,37 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     Ok(WriteTxn { txn: db.begin_with_options(options).await?, _gate: gate })
+}
+
+/// Writes whose results nobody reads, sent together: to SQLite as one round trip to its connection
+/// thread (its driver runs the statements in turn, binding the values in order), to PostgreSQL one
+/// statement at a time (its protocol takes one statement with bound values).
+#[derive(Default)]
+pub struct Writes(Vec<Statement>);
+
+impl Writes {
+    pub fn push(&mut self, txn: &impl ConnectionTrait, statement: &impl StatementBuilder) {
+        self.0.push(statement.build(&txn.get_database_backend()));
+    }
+
+    pub async fn execute(self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        if txn.get_database_backend() != DbBackend::Sqlite {
+            for statement in self.0 {
+                txn.execute_raw(statement).await?;
+            }
+            return Ok(());
+        }
+        let (mut sql, mut values) = (String::new(), Vec::new());
+        for statement in self.0 {
+            sql.push_str(&statement.sql);
+            sql.push_str(";\n");
+            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
+        }
+        if !sql.is_empty() {
+            txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One gate per database file; the registry is process-wide because the lock it stands for is.
