@@ -94,13 +94,7 @@ pub async fn live_keys(
     ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<HashMap<Uuid, organization::Model>, DbErr> {
-    let found = with_organization()
-        .filter(api_key::Column::Id.is_in(ids.iter().copied()))
-        .filter(api_key::Column::RevokedAt.is_null())
-        .all(db)
-        .await?;
-    touch(db, found.iter().map(|(key, _)| key), now).await?;
-    Ok(found.into_iter().filter_map(|(key, org)| Some((key.id, org?))).collect())
+    Ok(live_keys_and_version(db, ids, now).await?.0)
 }
 
 /// `live_keys`, and in the same read the configuration version the caller's transaction sees
