@@ -6,6 +6,8 @@ pub struct Measured {
     pub latencies: Vec<Duration>,
     pub errors: usize,
     pub elapsed: Duration,
+    /// CPU time the server's threads used during the run (`server_cpu`), when measured.
+    pub server_cpu: Option<Duration>,
 }
 
 impl Measured {
@@ -45,8 +47,14 @@ impl Measured {
 
     pub fn summary(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let cpu = match self.server_cpu {
+            Some(cpu) if !self.latencies.is_empty() => {
+                format!(", server CPU {:.0} µs/request", cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64)
+            }
+            _ => String::new(),
+        };
         format!(
-            "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors",
+            "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors{cpu}",
             self.rate(),
             ms(self.percentile(0.50)),
             ms(self.percentile(0.99)),
@@ -61,6 +69,7 @@ pub async fn run<F>(request: &F, clients: usize, length: Duration, rate: Option<
 where
     F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
 {
+    let cpu_before = server_cpu();
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..clients {
@@ -99,12 +108,34 @@ where
             (latencies, errors)
         });
     }
-    let mut measured = Measured { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    let mut measured = Measured { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO, server_cpu: None };
     while let Some(Ok((latencies, errors))) = workers.join_next().await {
         measured.latencies.extend(latencies);
         measured.errors += errors;
     }
     measured.elapsed = start.elapsed();
+    measured.server_cpu = server_cpu().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     measured.latencies.sort_unstable();
     measured
+}
+
+/// CPU time (user and system) used so far by the server's side of this process: the threads of its
+/// runtime (named `server`) and SQLite's connection threads; not the load clients'. A PostgreSQL
+/// server's own processes are not counted. Linux only (`/proc`), in the kernel's 10 ms ticks.
+pub fn server_cpu() -> Option<Duration> {
+    const TICK: Duration = Duration::from_millis(10);
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else { continue };
+        // `pid (name) state ppid …`: the name may hold spaces, so the fields are counted after ')'.
+        let Some((head, fields)) = stat.rsplit_once(')') else { continue };
+        let name = head.split_once('(').map_or("", |(_, name)| name);
+        if name == "server" || name.starts_with("sqlx-sqlite") {
+            let mut fields = fields.split_whitespace().skip(11);
+            let utime: u64 = fields.next()?.parse().ok()?;
+            let stime: u64 = fields.next()?.parse().ok()?;
+            ticks += utime + stime;
+        }
+    }
+    Some(TICK * u32::try_from(ticks).ok()?)
 }
