@@ -5,8 +5,11 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tollgate_domain::Clock;
 
+/// Cloned for every request and server function, so the fields sit behind one shared pointer.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub leptos_options: LeptosOptions,
@@ -14,6 +17,20 @@ pub struct AppState {
     pub checks: crate::services::engine::CheckCombiner,
     /// This process's cache of read-mostly configuration (`engine::config_cache`).
     pub config: Arc<crate::services::engine::ConfigCache>,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

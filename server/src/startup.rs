@@ -3,7 +3,7 @@
 use crate::channels::Channels;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
 use app::services::engine::{CheckCombiner, ConfigCache};
-use app::state::AppState;
+use app::state::{AppState, Shared};
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::prelude::*;
@@ -35,7 +35,7 @@ impl Application {
         let config = Arc::new(ConfigCache::default());
         let checks = CheckCombiner::start(db.clone(), config.clone());
         let leptos_options = leptos_options(settings, listener.local_addr()?)?;
-        let state = AppState { db, clock, leptos_options, checks, config };
+        let state = AppState::new(Shared { db, clock, leptos_options, checks, config });
         let router = router(state.clone(), settings.web());
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         let public_url =
@@ -77,14 +77,14 @@ impl Application {
     }
 }
 
+/// The API and health check sit outside the session and same-origin layers: they carry no cookies
+/// (API keys authenticate the API), so they skip the work of looking for a session.
 fn router(state: AppState, web_settings: web::WebSettings) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let pages = Router::new()
         .route("/live", get(web::live::live))
         .route("/reports/{report}/csv", get(web::reports::csv))
-        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -92,7 +92,11 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state((state.clone(), web_settings), web::authenticate))
         .layer(web::session_layer(&state, web_settings))
-        .layer(axum::middleware::from_fn(web::same_origin_only))
+        .layer(axum::middleware::from_fn(web::same_origin_only));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(api::routes())
+        .merge(pages)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 //! Session cookies are `SameSite=Lax`, so other sites' POSTs carry no session already; on top of
 //! that, every unsafe request must show it is same-origin by `Sec-Fetch-Site` or `Origin` (the
 //! OWASP "verify origin with standard headers" defence). The usage API authenticates with API keys,
-//! not cookies, and is exempt.
+//! not cookies, and is routed outside this layer.
 
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 pub async fn same_origin_only(request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || request.uri().path().starts_with("/api/v1/") || is_same_origin(request.headers()) {
+    if safe || is_same_origin(request.headers()) {
         return next.run(request).await;
     }
     (StatusCode::FORBIDDEN, "cross-site request refused: state-changing requests must come from Tollgate's pages")

@@ -8,11 +8,10 @@ mod session;
 pub use csrf::same_origin_only;
 pub use session::{authenticate, session_layer, WebSettings};
 
-/// Requests that never need a session: built assets, the usage API (API keys), health checks.
+/// Requests to the pages' router that never need a session: built assets and other files. (The API
+/// and the health check have their own routes outside the session layer.)
 pub(crate) fn is_sessionless(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/vendor/")
-        || path.starts_with("/api/v1/")
-        || path == "/healthz"
         || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }

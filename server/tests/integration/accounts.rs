@@ -198,6 +198,20 @@ async fn cross_site_posts_are_refused(backend: Backend) {
     assert_eq!(team::Entity::find().count(&app.db).await.unwrap(), 1);
     assert!(admin.call("create_team", &[("name", "Platform")]).await.status().is_success());
     assert_eq!(team::Entity::find().count(&app.db).await.unwrap(), 2);
+
+    // The API authenticates by key, not cookie: a service's POST from anywhere is answered, and
+    // no session is started for it.
+    let api = reqwest::Client::new()
+        .post(format!("{}/api/v1/check", app.address))
+        .header("origin", "https://evil.example")
+        .bearer_auth(&fixture.key)
+        .json(&serde_json::json!({ "user": "ann@acme.example", "project": "chatbot", "category": "llm",
+                                   "model": "gpt-4o", "estimated_cost": "0.10" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    assert!(api.headers().get("set-cookie").is_none());
 }
 on_both_databases!(csrf, cross_site_posts_are_refused);
 
