@@ -51,9 +51,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     Ok(WriteTxn { txn: db.begin_with_options(options).await?, _gate: gate })
 }
 
-/// Writes whose results nobody reads, sent together: to SQLite as one round trip to its connection
-/// thread (its driver runs the statements in turn, binding the values in order), to PostgreSQL one
-/// statement at a time (its protocol takes one statement with bound values).
+/// Writes whose results nobody reads, sent together in one round trip: to SQLite as a script (its
+/// driver runs the statements in turn, binding the values in order); to PostgreSQL, whose protocol
+/// takes one statement with bound values, as one statement, the earlier writes as data-modifying
+/// common table expressions. They all see the database as it was before the statement, so no write
+/// may read what an earlier one wrote; foreign keys are checked at the statement's end, after all.
 #[derive(Default)]
 pub struct Writes(Vec<Statement>);
 
@@ -63,23 +65,72 @@ impl Writes {
     }
 
     pub async fn execute(self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-        if txn.get_database_backend() != DbBackend::Sqlite {
-            for statement in self.0 {
-                txn.execute_raw(statement).await?;
-            }
-            return Ok(());
-        }
-        let (mut sql, mut values) = (String::new(), Vec::new());
+        let backend = txn.get_database_backend();
+        let mut batch = Vec::new();
+        let mut bound = 0;
         for statement in self.0 {
+            let values = statement.values.as_ref().map_or(0, |values| values.0.len());
+            if backend == DbBackend::Postgres && bound + values > POSTGRES_MAX_VALUES && !batch.is_empty() {
+                send(txn, std::mem::take(&mut batch)).await?;
+                bound = 0;
+            }
+            bound += values;
+            batch.push(statement);
+        }
+        send(txn, batch).await
+    }
+}
+
+/// Values bound to one combined PostgreSQL statement at most (its protocol counts them in 16 bits).
+const POSTGRES_MAX_VALUES: usize = 30_000;
+
+async fn send(txn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<(), DbErr> {
+    let backend = txn.get_database_backend();
+    let (mut sql, mut values) = (String::new(), Vec::new());
+    let last = statements.len().saturating_sub(1);
+    for (n, statement) in statements.into_iter().enumerate() {
+        if backend == DbBackend::Postgres {
+            let text = shift_placeholders(&statement.sql, values.len());
+            match n {
+                _ if n == last => sql.push_str(&text),
+                0 => sql.push_str(&format!("WITH write0 AS ({text})")),
+                _ => sql.push_str(&format!(", write{n} AS ({text})")),
+            }
+            if n + 1 == last {
+                sql.push(' ');
+            }
+        } else {
             sql.push_str(&statement.sql);
             sql.push_str(";\n");
-            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
         }
-        if !sql.is_empty() {
-            txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
-        }
-        Ok(())
+        values.extend(statement.values.map(|v| v.0).unwrap_or_default());
     }
+    if !sql.is_empty() {
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Renumbers PostgreSQL's `$1, $2, …` by `offset`, for a statement whose values follow another's.
+/// The statements are built by SeaQuery with every value bound, so a `$` is always a placeholder.
+fn shift_placeholders(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_owned();
+    }
+    let mut shifted = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        shifted.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        match rest[..digits].parse::<usize>() {
+            Ok(number) => shifted.push_str(&(number + offset).to_string()),
+            Err(_) => shifted.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    shifted.push_str(rest);
+    shifted
 }
 
 /// One gate per database file; the registry is process-wide because the lock it stands for is.
@@ -114,5 +165,17 @@ impl ConnectionTrait for WriteTxn {
 
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_placeholders;
+
+    #[test]
+    fn placeholders_are_renumbered_after_the_earlier_statements_values() {
+        assert_eq!(shift_placeholders("VALUES ($1, $2), ($10, $11)", 0), "VALUES ($1, $2), ($10, $11)");
+        assert_eq!(shift_placeholders("VALUES ($1, $2), ($10, $11)", 9), "VALUES ($10, $11), ($19, $20)");
+        assert_eq!(shift_placeholders("SET \"a\" = $3 WHERE x", 2), "SET \"a\" = $5 WHERE x");
     }
 }
