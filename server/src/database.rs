@@ -22,13 +22,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // The pool's default pings every connection it hands out: a round trip to the connection's
         // thread on each acquire (every transaction, every read outside one). A file opened in
         // this process has no other end that could hang up.
-        options.max_connections(8).test_before_acquire(false).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("wal_autocheckpoint", "0")
-        });
+        options.max_connections(8).test_before_acquire(false).map_sqlx_sqlite_opts(sqlite_options);
         let db = Database::connect(options).await?;
         tokio::spawn(checkpoint_wal(db.clone()));
         return Ok(db);
@@ -37,6 +31,29 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     // server or a proxy is pinged first.
     options.max_connections(16).test_before_acquire_if_idle_for(Duration::from_secs(10));
     Ok(Database::connect(options).await?)
+}
+
+/// The connection the engine's check writer decides its batches on. SQLite drops a connection's
+/// whole page cache when it begins a transaction after another connection wrote; the pool hands out
+/// its connections in turn, so every batch re-read each page it touched. A connection of its own
+/// keeps its cache across batches (the writes of others still reset it). PostgreSQL: the pool.
+pub async fn connect_check_writer(url: &str, db: &DatabaseConnection) -> anyhow::Result<DatabaseConnection> {
+    if !url.starts_with("sqlite") {
+        return Ok(db.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    options.min_connections(1).max_connections(1).test_before_acquire(false).map_sqlx_sqlite_opts(sqlite_options);
+    Ok(Database::connect(options).await?)
+}
+
+fn sqlite_options(options: sea_orm::sqlx::sqlite::SqliteConnectOptions) -> sea_orm::sqlx::sqlite::SqliteConnectOptions {
+    options
+        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("wal_autocheckpoint", "0")
 }
 
 /// SQLite's automatic checkpoint runs inside whichever commit fills the log past 1,000 pages: that

@@ -33,7 +33,8 @@ impl Application {
         database::migrate(&db).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let config = Arc::new(ConfigCache::default());
-        let checks = CheckCombiner::start(db.clone(), config.clone());
+        let writer = database::connect_check_writer(&settings.database_url(), &db).await?;
+        let checks = CheckCombiner::start(db.clone(), writer, config.clone());
         let leptos_options = leptos_options(settings, listener.local_addr()?)?;
         let state = AppState::new(Shared { db, clock, leptos_options, checks, config });
         let router = router(state.clone(), settings.web());

@@ -38,17 +38,19 @@ pub struct CheckCombiner {
 }
 
 impl CheckCombiner {
-    /// Starts the writer tasks on the current Tokio runtime; checks are prepared from `cache`.
+    /// Starts the writer tasks on the current Tokio runtime; checks are prepared from `cache` (and
+    /// `db` where it misses), batches are decided on `writer` (on SQLite a connection of their own,
+    /// which keeps its page cache warm; else the same pool as `db`).
     ///
     /// PostgreSQL gets two writers: while one holds the counters' row locks, the next begins its
     /// transaction and reads the keys and version, then waits on the locks, as another instance's
     /// batch would. SQLite's writers would only queue at its single write lock, so it gets one.
-    pub fn start(db: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
+    pub fn start(db: DatabaseConnection, writer: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let writers = if db.get_database_backend() == DbBackend::Postgres { 2 } else { 1 };
         for _ in 0..writers {
-            tokio::spawn(write_batches(db.clone(), cache.clone(), receiver.clone()));
+            tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone()));
         }
         CheckCombiner { db, cache, queue }
     }
