@@ -13,8 +13,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// Connects; on SQLite also starts this process's WAL checkpointer (see `checkpoint_wal`).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    let mut options = pool_options(url);
     if url.starts_with("sqlite") {
         if let Some(dir) = sqlite_dir(url) {
             std::fs::create_dir_all(dir)?;
@@ -41,10 +40,15 @@ pub async fn connect_check_writer(url: &str, db: &DatabaseConnection) -> anyhow:
     if !url.starts_with("sqlite") {
         return Ok(db.clone());
     }
-    let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    let mut options = pool_options(url);
     options.min_connections(1).max_connections(1).test_before_acquire(false).map_sqlx_sqlite_opts(sqlite_options);
     Ok(Database::connect(options).await?)
+}
+
+fn pool_options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    options
 }
 
 fn sqlite_options(options: sea_orm::sqlx::sqlite::SqliteConnectOptions) -> sea_orm::sqlx::sqlite::SqliteConnectOptions {

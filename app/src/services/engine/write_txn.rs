@@ -92,12 +92,10 @@ async fn send(txn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<
         if backend == DbBackend::Postgres {
             let text = shift_placeholders(&statement.sql, values.len());
             match n {
-                _ if n == last => sql.push_str(&text),
+                0 if last == 0 => sql.push_str(&text),
+                _ if n == last => sql.push_str(&format!(" {text}")),
                 0 => sql.push_str(&format!("WITH write0 AS ({text})")),
                 _ => sql.push_str(&format!(", write{n} AS ({text})")),
-            }
-            if n + 1 == last {
-                sql.push(' ');
             }
         } else {
             sql.push_str(&statement.sql);
