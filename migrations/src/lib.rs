@@ -17,6 +17,7 @@ mod m20261129_000012_project_values;
 mod m20261129_000013_shared_projects;
 mod m20261129_000014_daily_rollups;
 mod m20261129_000015_config_version;
+mod m20261130_000016_clustered_engine_tables;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_shared_projects::Migration),
             Box::new(m20261129_000014_daily_rollups::Migration),
             Box::new(m20261129_000015_config_version::Migration),
+            Box::new(m20261130_000016_clustered_engine_tables::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod cli;
 mod crash;
 mod digests;
 mod engine_reserve;
+mod engine_tables_migration;
 mod engine_usage;
 mod event_hooks;
 mod hostile_input;

@@ -108,9 +108,11 @@ async fn upsert_counters(
         operations_reserved: Set(0),
         hard_crossed_at: Set(None),
     });
-    // `DO UPDATE` of an unchanged key rather than `DO NOTHING`: it locks and returns existing rows.
+    // `DO UPDATE` rather than `DO NOTHING`: it locks and returns existing rows. It sets a column to
+    // itself, one outside the key: SQLite rewrites every index holding a column that is set.
+    let unchanged = Expr::col((budget_counter::Entity, C::WindowEnd));
     let mut upsert = budget_counter::Entity::insert_many(fresh)
-        .on_conflict(OnConflict::columns([C::BudgetId, C::WindowStart]).update_column(C::BudgetId).to_owned())
+        .on_conflict(OnConflict::columns([C::BudgetId, C::WindowStart]).value(C::WindowEnd, unchanged).to_owned())
         .into_query();
     let mut returned: Vec<Expr> = C::iter().map(|column| Expr::col((budget_counter::Entity, column))).collect();
     if let Some(now) = overrides_at {

@@ -1,0 +1,81 @@
+//! The SQLite rebuild of the engine's tables into their primary keys' b-trees (`WITHOUT ROWID`):
+//! held reservations, their holds and counters survive it in both directions, indexes and foreign
+//! keys come back, and the engine goes on deciding from the rebuilt rows.
+
+use crate::common::fixtures::{add_budget, organization, BudgetSpec};
+use crate::common::{spawn_app, Backend};
+use app::entities::{budget_counter, reservation, reservation_hold};
+use migrations::{Migrator, MigratorTrait};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
+use serde_json::json;
+
+const TABLES: [&str; 3] = ["reservations", "reservation_holds", "budget_counters"];
+
+/// Each table's stored definition, and whether it is stored without rowids.
+async fn without_rowid(db: &DatabaseConnection) -> Vec<bool> {
+    let mut stored = Vec::new();
+    for table in TABLES {
+        let sql = format!("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '{table}'");
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        stored.push(row.try_get::<String>("", "sql").unwrap().ends_with("WITHOUT ROWID"));
+    }
+    stored
+}
+
+async fn index_names(db: &DatabaseConnection) -> Vec<String> {
+    let sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+               AND tbl_name IN ('reservations', 'reservation_holds', 'budget_counters') ORDER BY name";
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter().map(|row| row.try_get::<String>("", "name").unwrap()).collect()
+}
+
+type Rows = (Vec<reservation::Model>, Vec<reservation_hold::Model>, Vec<budget_counter::Model>);
+
+async fn engine_rows(db: &DatabaseConnection) -> Rows {
+    (
+        reservation::Entity::find().order_by_asc(reservation::Column::Id).all(db).await.unwrap(),
+        reservation_hold::Entity::find().order_by_asc(reservation_hold::Column::BudgetId).all(db).await.unwrap(),
+        budget_counter::Entity::find().order_by_asc(budget_counter::Column::BudgetId).all(db).await.unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_reservations_survive_the_rebuild_both_ways() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(100))).await;
+    let check = |cost: &str| {
+        json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                "estimated_cost": cost, "ttl_seconds": 86_400 })
+    };
+    let (status, held) = app.post_json(&fx.key, "/api/v1/check", check("6")).await;
+    assert_eq!((status, held["decision"].as_str()), (200, Some("allow")), "{held}");
+    let rows = engine_rows(&app.db).await;
+    assert_eq!((rows.0.len(), rows.1.len(), rows.2.len()), (1, 2, 2));
+    let indexes = index_names(&app.db).await;
+    assert!(indexes.contains(&"ix_reservations_state_expires_at".to_owned()), "{indexes:?}");
+    assert_eq!(without_rowid(&app.db).await, [true; 3]);
+
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    assert_eq!(without_rowid(&app.db).await, [false; 3]);
+    assert_eq!(engine_rows(&app.db).await, rows);
+    assert_eq!(index_names(&app.db).await, indexes);
+
+    Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(without_rowid(&app.db).await, [true; 3]);
+    assert_eq!(engine_rows(&app.db).await, rows);
+    assert_eq!(index_names(&app.db).await, indexes);
+
+    let orphan = "INSERT INTO reservation_holds (reservation_id, budget_id, window_start) \
+                  VALUES (x'00000000000000000000000000000001', x'00', '2026-01-01T00:00:00Z')";
+    assert!(app.db.execute_unprepared(orphan).await.is_err(), "holds still need their reservation");
+    let (_, denied) = app.post_json(&fx.key, "/api/v1/check", check("5")).await;
+    assert_eq!(denied["decision"], "deny", "$6 of $10 is still held: {denied}");
+    let id = held["reservation_id"].as_str().unwrap();
+    let url = format!("{}/api/v1/reservations/{id}", app.address);
+    assert_eq!(app.client.delete(&url).bearer_auth(&fx.key).send().await.unwrap().status(), 204);
+    let (_, allowed) = app.post_json(&fx.key, "/api/v1/check", check("5")).await;
+    assert_eq!(allowed["decision"], "allow", "the release freed the rebuilt counter: {allowed}");
+}
