@@ -165,7 +165,8 @@ async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
         checks.push(engine::prepare_check(&app.db, &org, &input, None, app.clock_now()).await.unwrap());
     }
     let txn = begin_write(&app.db).await.unwrap();
-    let outcomes = decide_checks(&txn, &checks.iter().collect::<Vec<_>>()).await.unwrap();
+    let (outcomes, writes) = decide_checks(&txn, &checks.iter().collect::<Vec<_>>()).await.unwrap();
+    writes.execute(&txn).await.unwrap();
     txn.commit().await.unwrap();
     let decisions: Vec<bool> = outcomes.iter().map(|o| o.reservation_id.is_some()).collect();
     assert_eq!(decisions, [vec![true; 7], vec![false; 5]].concat());

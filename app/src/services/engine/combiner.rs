@@ -7,14 +7,14 @@
 //! answered reservation survives a crash. On PostgreSQL every batch, of this instance's writers or
 //! of other instances, locks the counters it touches, so batches sharing counters serialize.
 
-use super::begin_write;
 use super::config_cache::{current_version, ConfigCache};
 use super::decide::decide_checks;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
-use super::EngineError;
+use super::sqlite_batch::SqliteBatchTxn;
+use super::{begin_write, EngineError, Writes};
 use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -128,23 +128,50 @@ async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver
     }
 }
 
-/// Decides the checks in one transaction. Their keys are read again: a revoked key's check is
-/// refused. A check whose configuration or organization changed since it was prepared is prepared
-/// again inside the transaction, and fails alone if it no longer passes.
+/// Decides the checks in one transaction; on SQLite one that sends `BEGIN` and `COMMIT` with its
+/// first and last statements (`SqliteBatchTxn`).
 async fn decide_and_commit(
     db: &DatabaseConnection,
     cache: &ConfigCache,
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
-    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = SqliteBatchTxn::begin(db).await?;
+        match decide_in(&txn, cache, checks).await {
+            Ok((answers, writes)) => {
+                txn.commit_with(writes).await?;
+                Ok(answers)
+            }
+            Err(error) => {
+                txn.rollback().await;
+                Err(error)
+            }
+        }
+    } else {
+        let txn = begin_write(db).await?;
+        let (answers, writes) = decide_in(&txn, cache, checks).await?;
+        writes.execute(&txn).await?;
+        txn.commit().await?;
+        Ok(answers)
+    }
+}
+
+/// Decides the checks inside `txn`. Their keys are read again: a revoked key's check is refused. A
+/// check whose configuration or organization changed since it was prepared is prepared again inside
+/// the transaction, and fails alone if it no longer passes.
+async fn decide_in(
+    txn: &impl ConnectionTrait,
+    cache: &ConfigCache,
+    checks: &[Queued],
+) -> Result<(Vec<Answer>, Writes), EngineError> {
     let mut key_ids: Vec<Uuid> = checks.iter().map(|(key, _)| *key).collect();
     key_ids.sort_unstable();
     key_ids.dedup();
     let latest = checks.iter().map(|(_, check)| check.now).max().unwrap_or_default();
-    let (live, version) = live_keys_and_version(&txn, &key_ids, latest).await?;
+    let (live, version) = live_keys_and_version(txn, &key_ids, latest).await?;
     let version = match version {
         Some(version) => version,
-        None => current_version(&txn).await?,
+        None => current_version(txn).await?,
     };
     cache.observe(version);
 
@@ -156,11 +183,12 @@ async fn decide_and_commit(
                 Err(EngineError::KeyRevoked)
             }
             Some(org) if check.config_version == Some(version) && *org == check.org => Ok(Cow::Borrowed(check)),
-            Some(org) => prepare_check(&txn, org, &check.input, check.allowed_project, check.now).await.map(Cow::Owned),
+            Some(org) => prepare_check(txn, org, &check.input, check.allowed_project, check.now).await.map(Cow::Owned),
         });
     }
     let current: Vec<&PreparedCheck> = ready.iter().filter_map(|check| check.as_deref().ok()).collect();
-    let mut decided = decide_checks(&txn, &current).await?.into_iter();
-    txn.commit().await?;
-    Ok(ready.into_iter().map(|check| check.and_then(|_| decided.next().ok_or_else(stopped))).collect())
+    let (decided, writes) = decide_checks(txn, &current).await?;
+    let mut decided = decided.into_iter();
+    let answers = ready.into_iter().map(|check| check.and_then(|_| decided.next().ok_or_else(stopped))).collect();
+    Ok((answers, writes))
 }

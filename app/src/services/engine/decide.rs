@@ -1,6 +1,6 @@
 //! Deciding prepared checks inside one write transaction: lock every counter they touch once, judge
 //! each check in arrival order against the counters as the earlier checks of the batch left them,
-//! then write the reservations, holds and counter changes together.
+//! then hand back the reservations, holds and counter changes as writes to send together.
 //!
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
@@ -22,10 +22,12 @@ use uuid::Uuid;
 /// Rows per multi-row insert, well under both databases' limits on bound values.
 const CHUNK: usize = 200;
 
+/// Decides the checks; returns their outcomes and the writes that record them, for the caller to
+/// send before (or with) its commit.
 pub async fn decide_checks(
     txn: &impl ConnectionTrait,
     checks: &[&PreparedCheck],
-) -> Result<Vec<CheckOutcome>, EngineError> {
+) -> Result<(Vec<CheckOutcome>, Writes), EngineError> {
     let windows: Vec<Vec<Window>> =
         checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
     let pairs: Vec<(Uuid, Window)> = checks
@@ -151,8 +153,7 @@ pub async fn decide_checks(
         writes.push(txn, &reservation_hold::Entity::insert_many(chunk.to_vec()).into_query());
     }
     changes.add_to(&mut writes, txn);
-    writes.execute(txn).await?;
-    Ok(outcomes)
+    Ok((outcomes, writes))
 }
 
 /// A critical call admitted beyond the hard level from the emergency reserve: audited and alerted.

@@ -18,6 +18,7 @@ mod record;
 mod reserve;
 pub mod resolve;
 mod settle;
+mod sqlite_batch;
 mod status;
 mod write_txn;
 

@@ -40,15 +40,18 @@ impl WriteTxn {
 /// plain transaction on PostgreSQL.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     let gate = match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let waiting = tokio::time::timeout(GATE_TIMEOUT, sqlite_gate(db).lock_owned());
-            Some(waiting.await.map_err(|_| DbErr::Custom("the database stayed busy; try again".into()))?)
-        }
+        DbBackend::Sqlite => Some(sqlite_gate_lock(db).await?),
         _ => None,
     };
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     Ok(WriteTxn { txn: db.begin_with_options(options).await?, _gate: gate })
+}
+
+/// Waits for the process's write gate of a SQLite database file.
+pub(super) async fn sqlite_gate_lock(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
+    let waiting = tokio::time::timeout(GATE_TIMEOUT, sqlite_gate(db).lock_owned());
+    waiting.await.map_err(|_| DbErr::Custom("the database stayed busy; try again".into()))
 }
 
 /// Writes whose results nobody reads, sent together in one round trip: to SQLite as a script (its
@@ -65,27 +68,36 @@ impl Writes {
     }
 
     pub async fn execute(self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {
-        let backend = txn.get_database_backend();
+        for statement in self.combined(txn.get_database_backend()) {
+            txn.execute_raw(statement).await?;
+        }
+        Ok(())
+    }
+
+    /// The writes as the fewest statements to send: one, or on PostgreSQL more when their values
+    /// would exceed what one statement can bind; none when there is nothing to write.
+    pub fn combined(self, backend: DbBackend) -> Vec<Statement> {
+        let mut combined = Vec::new();
         let mut batch = Vec::new();
         let mut bound = 0;
         for statement in self.0 {
             let values = statement.values.as_ref().map_or(0, |values| values.0.len());
             if backend == DbBackend::Postgres && bound + values > POSTGRES_MAX_VALUES && !batch.is_empty() {
-                send(txn, std::mem::take(&mut batch)).await?;
+                combined.extend(combine(backend, std::mem::take(&mut batch)));
                 bound = 0;
             }
             bound += values;
             batch.push(statement);
         }
-        send(txn, batch).await
+        combined.extend(combine(backend, batch));
+        combined
     }
 }
 
 /// Values bound to one combined PostgreSQL statement at most (its protocol counts them in 16 bits).
 const POSTGRES_MAX_VALUES: usize = 30_000;
 
-async fn send(txn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<(), DbErr> {
-    let backend = txn.get_database_backend();
+fn combine(backend: DbBackend, statements: Vec<Statement>) -> Option<Statement> {
     let (mut sql, mut values) = (String::new(), Vec::new());
     let last = statements.len().saturating_sub(1);
     for (n, statement) in statements.into_iter().enumerate() {
@@ -103,10 +115,7 @@ async fn send(txn: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<
         }
         values.extend(statement.values.map(|v| v.0).unwrap_or_default());
     }
-    if !sql.is_empty() {
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    }
-    Ok(())
+    (!sql.is_empty()).then(|| Statement::from_sql_and_values(backend, sql, values))
 }
 
 /// Renumbers PostgreSQL's `$1, $2, …` by `offset`, for a statement whose values follow another's.

@@ -1,0 +1,212 @@
+//! The check writer's transaction on SQLite: one connection held for the whole batch, `BEGIN
+//! IMMEDIATE` sent with the batch's first statement and its final writes sent with `COMMIT`.
+//!
+//! SQLite runs on sqlx's connection thread, and every statement is a hand-off to that thread and
+//! back; `BEGIN` and `COMMIT` through sqlx's transaction API cost a rendezvous on top. A batch of
+//! checks made five such trips (begin, keys, counters, writes, commit); this makes three, with the
+//! same transaction: nothing runs outside it, and a batch that fails is rolled back before its
+//! connection is used again.
+
+use super::write_txn::{sqlite_gate_lock, Writes};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::{AssertSqlSafe, Sqlite};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+const BEGIN: &str = "BEGIN IMMEDIATE;\n";
+
+pub struct SqliteBatchTxn {
+    // Declared before the gate: on drop the connection is released before the next writer enters.
+    conn: Mutex<PoolConnection<Sqlite>>,
+    begun: AtomicBool,
+    finished: bool,
+    _gate: OwnedMutexGuard<()>,
+}
+
+impl SqliteBatchTxn {
+    /// Takes the process's write gate for the database file and a connection of `db`; sends nothing.
+    pub async fn begin(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let gate = sqlite_gate_lock(db).await?;
+        let conn = db.get_sqlite_connection_pool().acquire().await.map_err(|e| DbErr::Conn(runtime(e)))?;
+        Ok(SqliteBatchTxn { conn: Mutex::new(conn), begun: AtomicBool::new(false), finished: false, _gate: gate })
+    }
+
+    /// Sends the writes and `COMMIT` together; on any failure the transaction is rolled back.
+    pub async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+        let mut statements = writes.combined(DbBackend::Sqlite);
+        let commit = match statements.pop() {
+            Some(mut last) => {
+                last.sql.push_str("COMMIT;");
+                last
+            }
+            None => Statement::from_string(DbBackend::Sqlite, "COMMIT;"),
+        };
+        statements.push(commit);
+        for statement in statements {
+            if let Err(error) = self.execute_raw(statement).await {
+                self.rollback().await;
+                return Err(error);
+            }
+        }
+        self.finished = true;
+        Ok(())
+    }
+
+    /// Rolls back whatever was begun; SQLite's "no transaction is active" is not an error here.
+    pub async fn rollback(mut self) {
+        if self.begun.load(Ordering::Acquire) {
+            let mut conn = self.conn.lock().await;
+            let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
+        }
+        self.finished = true;
+    }
+
+    /// The statement, preceded by `BEGIN IMMEDIATE` if it is the transaction's first.
+    fn in_transaction(&self, statement: Statement) -> (String, Values) {
+        let values = statement.values.unwrap_or(Values(Vec::new()));
+        match self.begun.swap(true, Ordering::AcqRel) {
+            true => (statement.sql, values),
+            false => (format!("{BEGIN}{}", statement.sql), values),
+        }
+    }
+}
+
+impl Drop for SqliteBatchTxn {
+    /// Dropped unfinished (its task was cancelled mid-batch), the connection is closed, not pooled:
+    /// SQLite rolls back a closing connection's transaction.
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.get_mut().close_on_drop();
+        }
+    }
+}
+
+fn runtime(error: sea_orm::sqlx::Error) -> RuntimeErr {
+    RuntimeErr::SqlxError(Arc::new(error))
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for SqliteBatchTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Sqlite
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        let (sql, values) = self.in_transaction(statement);
+        let mut conn = self.conn.lock().await;
+        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
+        Ok(query.execute(&mut **conn).await.map_err(|e| DbErr::Exec(runtime(e)))?.into())
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.execute_raw(Statement::from_string(DbBackend::Sqlite, sql)).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let (sql, values) = self.in_transaction(statement);
+        let mut conn = self.conn.lock().await;
+        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
+        Ok(query.fetch_optional(&mut **conn).await.map_err(|e| DbErr::Query(runtime(e)))?.map(Into::into))
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let (sql, values) = self.in_transaction(statement);
+        let mut conn = self.conn.lock().await;
+        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
+        let rows = query.fetch_all(&mut **conn).await.map_err(|e| DbErr::Query(runtime(e)))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    fn support_returning(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SqliteBatchTxn;
+    use crate::services::engine::Writes;
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+    struct TempDb {
+        db: DatabaseConnection,
+        path: std::path::PathBuf,
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
+
+    async fn temp_db() -> TempDb {
+        let path = std::env::temp_dir().join(format!("tollgate-batch-{}.db", uuid::Uuid::new_v4()));
+        let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL)").await.unwrap();
+        TempDb { db, path }
+    }
+
+    async fn rows(db: &DatabaseConnection) -> i64 {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM t")).await;
+        row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+    }
+
+    fn insert(txn: &SqliteBatchTxn, x: i64) -> Writes {
+        let mut writes = Writes::default();
+        writes
+            .push(txn, Query::insert().into_table(Alias::new("t")).columns([Alias::new("x")]).values_panic([x.into()]));
+        writes
+    }
+
+    #[tokio::test]
+    async fn the_write_lock_is_held_from_the_first_statement_to_the_commit() {
+        let temp = temp_db().await;
+        let txn = SqliteBatchTxn::begin(&temp.db).await.unwrap();
+        assert_eq!(rows_in(&txn).await, 0);
+        let other = Database::connect(format!("sqlite://{}", temp.path.display())).await.unwrap();
+        let blocked = other.execute_unprepared("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE").await;
+        assert!(blocked.unwrap_err().to_string().contains("locked"), "another writer waits for the batch");
+        let writes = insert(&txn, 1);
+        txn.commit_with(writes).await.unwrap();
+        assert_eq!(rows(&other).await, 1);
+    }
+
+    async fn rows_in(txn: &SqliteBatchTxn) -> i64 {
+        let row = txn.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM t")).await;
+        row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failed_or_abandoned_batch_leaves_nothing_and_the_next_one_commits() {
+        let temp = temp_db().await;
+        let txn = SqliteBatchTxn::begin(&temp.db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t (x) VALUES (1)").await.unwrap();
+        let mut writes = insert(&txn, 2);
+        writes.push(
+            &txn,
+            Query::insert().into_table(Alias::new("missing")).columns([Alias::new("x")]).values_panic([3.into()]),
+        );
+        assert!(txn.commit_with(writes).await.is_err());
+        assert_eq!(rows(&temp.db).await, 0, "the insert before the failing write is rolled back");
+
+        let txn = SqliteBatchTxn::begin(&temp.db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t (x) VALUES (4)").await.unwrap();
+        txn.rollback().await;
+        let txn = SqliteBatchTxn::begin(&temp.db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t (x) VALUES (5)").await.unwrap();
+        drop(txn);
+        assert_eq!(rows(&temp.db).await, 0, "rolled back, and abandoned");
+
+        let txn = SqliteBatchTxn::begin(&temp.db).await.unwrap();
+        let writes = insert(&txn, 6);
+        txn.commit_with(writes).await.unwrap();
+        assert_eq!(rows(&temp.db).await, 1);
+    }
+}
