@@ -10,6 +10,7 @@
 use super::write_txn::{sqlite_gate_lock, Writes};
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::{AssertSqlSafe, Sqlite};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
@@ -65,13 +66,14 @@ impl SqliteBatchTxn {
         self.finished = true;
     }
 
-    /// The statement, preceded by `BEGIN IMMEDIATE` if it is the transaction's first.
-    fn in_transaction(&self, statement: Statement) -> (String, Values) {
-        let values = statement.values.unwrap_or(Values(Vec::new()));
-        match self.begun.swap(true, Ordering::AcqRel) {
-            true => (statement.sql, values),
-            false => (format!("{BEGIN}{}", statement.sql), values),
-        }
+    /// The statement as a sqlx query, preceded by `BEGIN IMMEDIATE` if it is the transaction's first.
+    fn in_transaction(&self, statement: Statement) -> Query<'static, Sqlite, SqlxValues> {
+        let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+        let sql = match self.begun.swap(true, Ordering::AcqRel) {
+            true => statement.sql,
+            false => format!("{BEGIN}{}", statement.sql),
+        };
+        sea_orm::sqlx::query_with(AssertSqlSafe(sql), values)
     }
 }
 
@@ -96,9 +98,8 @@ impl ConnectionTrait for SqliteBatchTxn {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        let (sql, values) = self.in_transaction(statement);
+        let query = self.in_transaction(statement);
         let mut conn = self.conn.lock().await;
-        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
         Ok(query.execute(&mut **conn).await.map_err(|e| DbErr::Exec(runtime(e)))?.into())
     }
 
@@ -107,16 +108,14 @@ impl ConnectionTrait for SqliteBatchTxn {
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let (sql, values) = self.in_transaction(statement);
+        let query = self.in_transaction(statement);
         let mut conn = self.conn.lock().await;
-        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
         Ok(query.fetch_optional(&mut **conn).await.map_err(|e| DbErr::Query(runtime(e)))?.map(Into::into))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let (sql, values) = self.in_transaction(statement);
+        let query = self.in_transaction(statement);
         let mut conn = self.conn.lock().await;
-        let query = sea_orm::sqlx::query_with(AssertSqlSafe(sql), SqlxValues(values));
         let rows = query.fetch_all(&mut **conn).await.map_err(|e| DbErr::Query(runtime(e)))?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
