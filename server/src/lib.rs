@@ -15,4 +15,5 @@ pub mod reports;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod wal_checkpoint;
 pub mod web;

@@ -48,8 +48,9 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     Ok(WriteTxn { txn: db.begin_with_options(options).await?, _gate: gate })
 }
 
-/// Waits for the process's write gate of a SQLite database file.
-pub(super) async fn sqlite_gate_lock(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
+/// Waits for the process's write gate of a SQLite database file: while it is held, no writer of
+/// this process begins.
+pub async fn sqlite_gate_lock(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
     let waiting = tokio::time::timeout(GATE_TIMEOUT, sqlite_gate(db).lock_owned());
     waiting.await.map_err(|_| DbErr::Custom("the database stayed busy; try again".into()))
 }
