@@ -34,7 +34,8 @@ pub async fn connect_with(url: &str, policy: CheckpointPolicy) -> anyhow::Result
 /// The connection the engine's check writer decides its batches on. SQLite drops a connection's
 /// whole page cache when it begins a transaction after another connection wrote; the pool hands out
 /// its connections in turn, so every batch re-read each page it touched. A connection of its own
-/// keeps its cache across batches (the writes of others still reset it). PostgreSQL: the pool.
+/// keeps its cache across batches (the writes of others still reset it); the writer keeps it between
+/// batches (`KeptConnection`), so nothing else may use this pool. PostgreSQL: the pool.
 pub async fn connect_check_writer(url: &str, db: &DatabaseConnection) -> anyhow::Result<DatabaseConnection> {
     if !url.starts_with("sqlite") {
         return Ok(db.clone());

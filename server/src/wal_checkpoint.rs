@@ -13,9 +13,9 @@
 //! this process's writers held at their gate: the next writer restarts the log, and later commits
 //! overwrite pages the file already has.
 
+use app::services::engine::sqlx_runtime_error;
 use sea_orm::sqlx::{AssertSqlSafe, Executor, Row};
-use sea_orm::{DatabaseConnection, DbErr, RuntimeErr};
-use std::sync::Arc;
+use sea_orm::{DatabaseConnection, DbErr};
 use std::time::Duration;
 
 /// When to checkpoint, and how long a log may grow before it is made to restart.
@@ -64,19 +64,15 @@ async fn checkpoint_once(db: &DatabaseConnection, policy: CheckpointPolicy) -> R
 
 /// Runs a PASSIVE checkpoint; returns the number of frames in the log.
 async fn passive_checkpoint(db: &DatabaseConnection) -> Result<i64, DbErr> {
-    let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(|e| DbErr::Conn(runtime(e)))?;
+    let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
     let row = (&mut *conn)
         .fetch_optional(AssertSqlSafe("PRAGMA wal_checkpoint(PASSIVE)"))
         .await
-        .map_err(|e| DbErr::Exec(runtime(e)))?;
+        .map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?;
     match row {
-        Some(row) => row.try_get::<i64, _>(1).map_err(|e| DbErr::Exec(runtime(e))),
+        Some(row) => row.try_get::<i64, _>(1).map_err(|e| DbErr::Exec(sqlx_runtime_error(e))),
         None => Ok(0),
     }
-}
-
-fn runtime(error: sea_orm::sqlx::Error) -> RuntimeErr {
-    RuntimeErr::SqlxError(Arc::new(error))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use super::config_cache::{current_version, ConfigCache};
 use super::decide::decide_checks;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
-use super::sqlite_batch::SqliteBatchTxn;
+use super::sqlite_batch::KeptConnection;
 use super::{begin_write, EngineError, Writes};
 use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
 use chrono::{DateTime, Utc};
@@ -100,9 +100,10 @@ fn stopped() -> EngineError {
 
 async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver: Arc<Mutex<Receiver>>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
+    let mut kept = KeptConnection::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
-        match decide_and_commit(&db, &cache, &checks).await {
+        match decide_and_commit(&db, &mut kept, &cache, &checks).await {
             Ok(answers) => {
                 for (reply, answer) in replies.into_iter().zip(answers) {
                     let _ = reply.send(answer);
@@ -113,7 +114,7 @@ async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver
             Err(error) if checks.len() > 1 => {
                 tracing::warn!(%error, checks = checks.len(), "a batch of checks failed; deciding them one by one");
                 for (check, reply) in checks.iter().zip(replies) {
-                    let answer = decide_and_commit(&db, &cache, std::slice::from_ref(check))
+                    let answer = decide_and_commit(&db, &mut kept, &cache, std::slice::from_ref(check))
                         .await
                         .and_then(|mut one| one.remove(0));
                     let _ = reply.send(answer);
@@ -128,15 +129,16 @@ async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver
     }
 }
 
-/// Decides the checks in one transaction; on SQLite one that sends `BEGIN` and `COMMIT` with its
-/// first and last statements (`SqliteBatchTxn`).
+/// Decides the checks in one transaction; on SQLite one on the writer's kept connection that sends
+/// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`).
 async fn decide_and_commit(
     db: &DatabaseConnection,
+    kept: &mut KeptConnection,
     cache: &ConfigCache,
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     if db.get_database_backend() == DbBackend::Sqlite {
-        let txn = SqliteBatchTxn::begin(db).await?;
+        let txn = kept.begin(db).await?;
         match decide_in(&txn, cache, checks).await {
             Ok((answers, writes)) => {
                 txn.commit_with(writes).await?;

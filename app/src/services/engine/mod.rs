@@ -30,7 +30,7 @@ pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome,
 pub use resolve::OperationInput;
 pub use settle::{any_expired, release, settle, sweep_expired, SettleInput, SettleOutcome};
 pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport};
-pub use write_txn::{begin_write, sqlite_gate_lock, WriteTxn, Writes};
+pub use write_txn::{begin_write, sqlite_gate_lock, sqlx_runtime_error, WriteTxn, Writes};
 
 use sea_orm::DbErr;
 

@@ -7,7 +7,7 @@
 //! still meet the database lock and `busy_timeout`. PostgreSQL needs no gate: its row locks queue.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
     SqliteTransactionMode, Statement, StatementBuilder, TransactionOptions, TransactionTrait,
 };
 use std::collections::HashMap;
@@ -53,6 +53,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
 pub async fn sqlite_gate_lock(db: &DatabaseConnection) -> Result<OwnedMutexGuard<()>, DbErr> {
     let waiting = tokio::time::timeout(GATE_TIMEOUT, sqlite_gate(db).lock_owned());
     waiting.await.map_err(|_| DbErr::Custom("the database stayed busy; try again".into()))
+}
+
+/// A sqlx error as SeaORM carries it, for the code that talks to sqlx's SQLite connections directly.
+pub fn sqlx_runtime_error(error: sea_orm::sqlx::Error) -> RuntimeErr {
+    RuntimeErr::SqlxError(Arc::new(error))
 }
 
 /// Writes whose results nobody reads, sent together in one round trip: to SQLite as a script (its
