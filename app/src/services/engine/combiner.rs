@@ -8,7 +8,7 @@
 //! of other instances, locks the counters it touches, so batches sharing counters serialize.
 
 use super::config_cache::{current_version, ConfigCache};
-use super::decide::decide_checks;
+use super::decide::{counters_read, decide_checks};
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
 use super::{begin_write, EngineError, Writes};
@@ -139,6 +139,10 @@ async fn decide_and_commit(
 ) -> Result<Vec<Answer>, EngineError> {
     if db.get_database_backend() == DbBackend::Sqlite {
         let txn = kept.begin(db).await?;
+        let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
+        if let Some(counters) = counters_read(DbBackend::Sqlite, &all) {
+            txn.read_ahead(counters);
+        }
         match decide_in(&txn, cache, checks).await {
             Ok((answers, writes)) => {
                 txn.commit_with(writes).await?;

@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, OnConflict, Query, TableRef, ValueTuple};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, InsertStatement, IntoIden, OnConflict, Query, TableRef, ValueTuple,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::money::{from_storage, to_storage};
@@ -84,17 +86,51 @@ pub async fn lock_counters_with_overrides(
     upsert_counters(txn, pairs, Some(now)).await
 }
 
+/// The statement `lock_counters_with_overrides` sends for these pairs (none for no pairs).
+pub fn lock_statement_with_overrides(
+    backend: DbBackend,
+    pairs: &[(Uuid, Window)],
+    now: DateTime<Utc>,
+) -> Option<Statement> {
+    counters_upsert(pairs, Some(now)).map(|upsert| backend.build(&upsert))
+}
+
 async fn upsert_counters(
     txn: &impl ConnectionTrait,
     pairs: &[(Uuid, Window)],
     overrides_at: Option<DateTime<Utc>>,
 ) -> Result<HashMap<(Uuid, DateTime<Utc>), (budget_counter::Model, Usage)>, EngineError> {
     use budget_counter::Column as C;
+    let Some(upsert) = counters_upsert(pairs, overrides_at) else {
+        return Ok(HashMap::new());
+    };
+    let rows = txn.query_all(&upsert).await?;
+    let mut locked = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let counter = budget_counter::Model::from_query_result(&row, "")?;
+        let overrides = match overrides_at {
+            // Unnamed result columns are read by position, after the counter's own.
+            Some(_) => {
+                let first = C::iter().count();
+                let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
+                from_columns([amount(0)?, amount(1)?, amount(2)?])
+            }
+            None => Usage::default(),
+        };
+        locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
+    }
+    Ok(locked)
+}
+
+/// The upsert that creates the missing counter rows of these pairs and returns them all (with their
+/// budgets' overrides active at `overrides_at`, when given), visiting them in lock order.
+fn counters_upsert(pairs: &[(Uuid, Window)], overrides_at: Option<DateTime<Utc>>) -> Option<InsertStatement> {
+    use budget_counter::Column as C;
     let mut in_lock_order = pairs.to_vec();
     in_lock_order.sort_by_key(|(budget_id, w)| (*budget_id, w.start));
     in_lock_order.dedup_by_key(|(budget_id, w)| (*budget_id, w.start));
     if in_lock_order.is_empty() {
-        return Ok(HashMap::new());
+        return None;
     }
     let fresh = in_lock_order.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
         budget_id: Set(*budget_id),
@@ -131,21 +167,7 @@ async fn upsert_counters(
         }));
     }
     upsert.returning(Query::returning().exprs(returned));
-    let mut locked = HashMap::with_capacity(in_lock_order.len());
-    for row in txn.query_all(&upsert).await? {
-        let counter = budget_counter::Model::from_query_result(&row, "")?;
-        let overrides = match overrides_at {
-            // Unnamed result columns are read by position, after the counter's own.
-            Some(_) => {
-                let first = C::iter().count();
-                let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
-                from_columns([amount(0)?, amount(1)?, amount(2)?])
-            }
-            None => Usage::default(),
-        };
-        locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
-    }
-    Ok(locked)
+    Some(upsert)
 }
 
 fn these_windows(pairs: impl IntoIterator<Item = (Uuid, DateTime<Utc>)>) -> Condition {

@@ -5,7 +5,9 @@
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
 
-use super::counters::{lock_counters_with_overrides, to_columns, window_usage, CounterChanges, ZERO};
+use super::counters::{
+    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, CounterChanges, ZERO,
+};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
@@ -13,7 +15,7 @@ use super::{events, EngineError, Writes};
 use crate::entities::{budget_counter, reservation, reservation_hold};
 use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, QueryTrait, Set};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Set, Statement};
 use std::collections::HashMap;
 use tollgate_domain::enforcement::combine;
 use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window};
@@ -28,13 +30,7 @@ pub async fn decide_checks(
     txn: &impl ConnectionTrait,
     checks: &[&PreparedCheck],
 ) -> Result<(Vec<CheckOutcome>, Writes), EngineError> {
-    let windows: Vec<Vec<Window>> =
-        checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
-    let pairs: Vec<(Uuid, Window)> = checks
-        .iter()
-        .zip(&windows)
-        .flat_map(|(c, ws)| c.budgets.iter().map(|b| b.model.id).zip(ws.iter().copied()))
-        .collect();
+    let (windows, pairs) = windows_and_pairs(checks);
     // People seen for the first time are registered before any counter is locked: registering
     // bumps the configuration version (a row lock on PostgreSQL), which configuration changes take
     // before counters too; the same order everywhere means no deadlock.
@@ -46,8 +42,7 @@ pub async fn decide_checks(
             }
         }
     }
-    let latest = checks.iter().map(|c| c.now).max().unwrap_or_default();
-    let locked = lock_counters_with_overrides(txn, &pairs, latest).await?;
+    let locked = lock_counters_with_overrides(txn, &pairs, latest(checks)).await?;
     let overrides: HashMap<Uuid, Usage> = locked.iter().map(|((id, _), (_, extra))| (*id, *extra)).collect();
     let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> =
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
@@ -154,6 +149,28 @@ pub async fn decide_checks(
     }
     changes.add_to(&mut writes, txn);
     Ok((outcomes, writes))
+}
+
+/// The statement `decide_checks` locks these checks' counters with, for the SQLite writer to send
+/// ahead of them (`SqliteBatchTxn::read_ahead`).
+pub fn counters_read(backend: DbBackend, checks: &[&PreparedCheck]) -> Option<Statement> {
+    lock_statement_with_overrides(backend, &windows_and_pairs(checks).1, latest(checks))
+}
+
+/// Each check's budget windows at its time, and all of them as (budget, window) pairs.
+fn windows_and_pairs(checks: &[&PreparedCheck]) -> (Vec<Vec<Window>>, Vec<(Uuid, Window)>) {
+    let windows: Vec<Vec<Window>> =
+        checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
+    let pairs = checks
+        .iter()
+        .zip(&windows)
+        .flat_map(|(c, ws)| c.budgets.iter().map(|b| b.model.id).zip(ws.iter().copied()))
+        .collect();
+    (windows, pairs)
+}
+
+fn latest(checks: &[&PreparedCheck]) -> DateTime<Utc> {
+    checks.iter().map(|c| c.now).max().unwrap_or_default()
 }
 
 /// A critical call admitted beyond the hard level from the emergency reserve: audited and alerted.

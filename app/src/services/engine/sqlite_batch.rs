@@ -3,18 +3,21 @@
 //!
 //! SQLite runs on sqlx's connection thread, and every statement is a hand-off to that thread and
 //! back; `BEGIN` and `COMMIT` through sqlx's transaction API cost a rendezvous on top. A batch of
-//! checks made five such trips (begin, keys, counters, writes, commit); this makes three, with the
-//! same transaction: nothing runs outside it, and a batch that fails is rolled back before its
-//! connection is used again.
+//! checks made five such trips (begin, keys, counters, writes, commit); this makes two, with the
+//! same transaction: the counters' read goes ahead with the keys' (`read_ahead`), nothing runs
+//! outside the transaction, and a batch that fails is rolled back before its connection is used again.
 
 use super::write_txn::{sqlite_gate_lock, sqlx_runtime_error, Writes};
+use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::query::Query;
-use sea_orm::sqlx::{AssertSqlSafe, Sqlite};
+use sea_orm::sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sea_orm::sqlx::{AssertSqlSafe, Either, Executor, Sqlite};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::PoisonError;
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
 
 const BEGIN: &str = "BEGIN IMMEDIATE;\n";
@@ -37,6 +40,7 @@ impl KeptConnection {
         Ok(SqliteBatchTxn {
             conn: Mutex::new(&mut self.0),
             begun: AtomicBool::new(false),
+            ahead: std::sync::Mutex::new(ReadAhead::Nothing),
             finished: false,
             _gate: gate,
         })
@@ -46,11 +50,64 @@ impl KeptConnection {
 pub struct SqliteBatchTxn<'k> {
     conn: Mutex<&'k mut Option<PoolConnection<Sqlite>>>,
     begun: AtomicBool,
+    ahead: std::sync::Mutex<ReadAhead>,
     finished: bool,
     _gate: OwnedMutexGuard<()>,
 }
 
+/// A read sent with the transaction's first statement (`read_ahead`), then the rows it returned.
+enum ReadAhead {
+    Nothing,
+    Pending(Statement),
+    Read(Statement, Vec<SqliteRow>),
+}
+
 impl SqliteBatchTxn<'_> {
+    /// Sends `read` with the transaction's first statement; if it is also the statement run right
+    /// after that one, it is answered with those rows instead of a trip of its own. Nothing else ran
+    /// in between and the transaction holds the write lock, so they are the rows it would return
+    /// then. A read that fails there is no error: the transaction begins again without it.
+    pub fn read_ahead(&self, read: Statement) {
+        if !self.begun.load(Ordering::Acquire) {
+            *self.ahead.lock().unwrap_or_else(PoisonError::into_inner) = ReadAhead::Pending(read);
+        }
+    }
+
+    fn take_ahead(&self) -> ReadAhead {
+        std::mem::replace(&mut *self.ahead.lock().unwrap_or_else(PoisonError::into_inner), ReadAhead::Nothing)
+    }
+
+    /// The transaction's first statement and the read ahead in one trip: the statement's rows; the
+    /// read's are kept for when it is asked for.
+    async fn first_with(&self, first: Statement, read: Statement) -> Result<Vec<SqliteRow>, DbErr> {
+        let mut values = first.values.clone().map(|v| v.0).unwrap_or_default();
+        values.extend(read.values.clone().map(|v| v.0).unwrap_or_default());
+        let both = Statement::from_sql_and_values(DbBackend::Sqlite, format!("{};\n{}", first.sql, read.sql), values);
+        let query = self.in_transaction(both);
+        let mut conn = self.connection().await?;
+        match rows_by_statement(&mut conn, query).await {
+            Ok(mut rows) => {
+                let read_rows = rows.pop().unwrap_or_default();
+                *self.ahead.lock().unwrap_or_else(PoisonError::into_inner) = ReadAhead::Read(read, read_rows);
+                Ok(rows.into_iter().flatten().collect())
+            }
+            // The read ahead can fail where the statement alone would not (say, it creates a counter
+            // of a budget deleted since the checks were prepared): begin again without it.
+            Err(_) => {
+                let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
+                self.begun.store(false, Ordering::Release);
+                drop(conn);
+                self.fetch_all(first).await
+            }
+        }
+    }
+
+    async fn fetch_all(&self, statement: Statement) -> Result<Vec<SqliteRow>, DbErr> {
+        let query = self.in_transaction(statement);
+        let mut conn = self.connection().await?;
+        query.fetch_all(&mut **conn).await.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))
+    }
+
     /// Sends the writes and `COMMIT` together; on any failure the transaction is rolled back.
     pub async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
         let mut statements = writes.combined(DbBackend::Sqlite);
@@ -99,6 +156,22 @@ impl SqliteBatchTxn<'_> {
     }
 }
 
+/// Runs a script; the rows of each of its statements apart.
+async fn rows_by_statement(
+    conn: &mut SqliteConnection,
+    query: Query<'static, Sqlite, SqlxValues>,
+) -> Result<Vec<Vec<SqliteRow>>, sea_orm::sqlx::Error> {
+    let mut results = conn.fetch_many(query);
+    let (mut done, mut current) = (Vec::new(), Vec::new());
+    while let Some(result) = results.try_next().await? {
+        match result {
+            Either::Left(_) => done.push(std::mem::take(&mut current)),
+            Either::Right(row) => current.push(row),
+        }
+    }
+    Ok(done)
+}
+
 impl Drop for SqliteBatchTxn<'_> {
     /// Dropped unfinished (its task was cancelled mid-batch), the connection is closed, neither kept
     /// nor pooled: SQLite rolls back a closing connection's transaction.
@@ -118,6 +191,7 @@ impl ConnectionTrait for SqliteBatchTxn<'_> {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.take_ahead();
         let query = self.in_transaction(statement);
         let mut conn = self.connection().await?;
         Ok(query.execute(&mut **conn).await.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
@@ -128,15 +202,18 @@ impl ConnectionTrait for SqliteBatchTxn<'_> {
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.take_ahead();
         let query = self.in_transaction(statement);
         let mut conn = self.connection().await?;
         Ok(query.fetch_optional(&mut **conn).await.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.map(Into::into))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let query = self.in_transaction(statement);
-        let mut conn = self.connection().await?;
-        let rows = query.fetch_all(&mut **conn).await.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?;
+        let rows = match self.take_ahead() {
+            ReadAhead::Read(read, rows) if read == statement => rows,
+            ReadAhead::Pending(read) => self.first_with(statement, read).await?,
+            _ => self.fetch_all(statement).await?,
+        };
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -146,123 +223,4 @@ impl ConnectionTrait for SqliteBatchTxn<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{KeptConnection, SqliteBatchTxn};
-    use crate::services::engine::Writes;
-    use sea_orm::sea_query::{Alias, Query};
-    use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
-
-    struct TempDb {
-        db: DatabaseConnection,
-        path: std::path::PathBuf,
-    }
-
-    impl Drop for TempDb {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
-            }
-        }
-    }
-
-    async fn temp_db() -> TempDb {
-        let path = std::env::temp_dir().join(format!("tollgate-batch-{}.db", uuid::Uuid::new_v4()));
-        // More than one connection: the batches keep one between them, the checks read on another.
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let db = Database::connect(ConnectOptions::new(url).max_connections(4).to_owned()).await.unwrap();
-        db.execute_unprepared("CREATE TABLE t (x INTEGER NOT NULL)").await.unwrap();
-        TempDb { db, path }
-    }
-
-    async fn rows(db: &DatabaseConnection) -> i64 {
-        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM t")).await;
-        row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
-    }
-
-    fn insert(txn: &SqliteBatchTxn<'_>, x: i64) -> Writes {
-        let mut writes = Writes::default();
-        writes
-            .push(txn, Query::insert().into_table(Alias::new("t")).columns([Alias::new("x")]).values_panic([x.into()]));
-        writes
-    }
-
-    #[tokio::test]
-    async fn the_write_lock_is_held_from_the_first_statement_to_the_commit() {
-        let temp = temp_db().await;
-        let mut kept = KeptConnection::default();
-        let txn = kept.begin(&temp.db).await.unwrap();
-        assert_eq!(rows_in(&txn).await, 0);
-        let other = Database::connect(format!("sqlite://{}", temp.path.display())).await.unwrap();
-        let blocked = other.execute_unprepared("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE").await;
-        assert!(blocked.unwrap_err().to_string().contains("locked"), "another writer waits for the batch");
-        let writes = insert(&txn, 1);
-        txn.commit_with(writes).await.unwrap();
-        assert_eq!(rows(&other).await, 1);
-    }
-
-    async fn rows_in(txn: &SqliteBatchTxn<'_>) -> i64 {
-        let row = txn.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT count(*) FROM t")).await;
-        row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
-    }
-
-    #[tokio::test]
-    async fn a_failed_or_abandoned_batch_leaves_nothing_and_the_next_one_commits() {
-        let temp = temp_db().await;
-        let mut kept = KeptConnection::default();
-        let txn = kept.begin(&temp.db).await.unwrap();
-        txn.execute_unprepared("INSERT INTO t (x) VALUES (1)").await.unwrap();
-        let mut writes = insert(&txn, 2);
-        writes.push(
-            &txn,
-            Query::insert().into_table(Alias::new("missing")).columns([Alias::new("x")]).values_panic([3.into()]),
-        );
-        assert!(txn.commit_with(writes).await.is_err());
-        assert_eq!(rows(&temp.db).await, 0, "the insert before the failing write is rolled back");
-
-        let txn = kept.begin(&temp.db).await.unwrap();
-        txn.execute_unprepared("INSERT INTO t (x) VALUES (4)").await.unwrap();
-        txn.rollback().await;
-        let txn = kept.begin(&temp.db).await.unwrap();
-        txn.execute_unprepared("INSERT INTO t (x) VALUES (5)").await.unwrap();
-        drop(txn);
-        assert_eq!(rows(&temp.db).await, 0, "rolled back, and abandoned");
-
-        let txn = kept.begin(&temp.db).await.unwrap();
-        let writes = insert(&txn, 6);
-        txn.commit_with(writes).await.unwrap();
-        assert_eq!(rows(&temp.db).await, 1);
-    }
-
-    /// Temporary tables belong to one connection: one seen by the next batch was made on the same.
-    async fn has_marker(txn: &SqliteBatchTxn<'_>) -> bool {
-        let sql = "SELECT count(*) FROM sqlite_temp_master WHERE name = 'marker'";
-        let row = txn.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await;
-        row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap() == 1
-    }
-
-    #[tokio::test]
-    async fn the_connection_is_kept_after_a_commit_and_replaced_after_a_failed_or_abandoned_batch() {
-        let temp = temp_db().await;
-        let mut kept = KeptConnection::default();
-        let txn = kept.begin(&temp.db).await.unwrap();
-        txn.execute_unprepared("CREATE TEMP TABLE marker (x)").await.unwrap();
-        let writes = insert(&txn, 1);
-        txn.commit_with(writes).await.unwrap();
-        let txn = kept.begin(&temp.db).await.unwrap();
-        assert!(has_marker(&txn).await, "the committed batch's connection is used again");
-        txn.execute_unprepared("INSERT INTO t (x) VALUES (2)").await.unwrap();
-        drop(txn);
-        assert!(kept.0.is_none(), "an abandoned batch's connection is not kept");
-
-        let txn = kept.begin(&temp.db).await.unwrap();
-        assert!(!has_marker(&txn).await, "an abandoned batch's connection was closed");
-        txn.execute_unprepared("INSERT INTO t (x) VALUES (3)").await.unwrap();
-        txn.rollback().await;
-        assert!(kept.0.is_none(), "a rolled back batch's connection goes back to the pool");
-
-        let txn = kept.begin(&temp.db).await.unwrap();
-        let writes = insert(&txn, 4);
-        txn.commit_with(writes).await.unwrap();
-        assert_eq!(rows(&temp.db).await, 2, "neither the abandoned nor the rolled back insert is there");
-    }
-}
+mod tests;
