@@ -132,6 +132,11 @@ async fn idle_jobs_take_no_lease_until_there_is_work(backend: Backend) {
         reservation::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().state == "expired"
     })
     .await;
+    // The run is recorded after its work commits, so the release can be seen first.
+    until("the sweeper recorded its run", || async {
+        job(&app, "reservation_sweeper").await.is_some_and(|sweeper| sweeper.runs > before[5])
+    })
+    .await;
     let sweeper = job(&app, "reservation_sweeper").await.unwrap();
     assert_eq!(sweeper.runs, before[5] + 1);
     assert_eq!(sweeper.last_outcome.as_deref(), Some("1 expired reservations released"));
