@@ -6,7 +6,8 @@
 
 use super::aggregates::DailySums;
 use super::budgets::ApplicableBudget;
-use super::counters::{lock_counters, spent_and_reserved, to_columns, CounterChanges, ZERO};
+use super::counter_changes::CounterChanges;
+use super::counters::{lock_counters, spent_and_reserved, to_columns, ZERO};
 use super::record::{flag_if_closed, PreparedEvent};
 use super::resolve::register_new_user;
 use super::EngineError;

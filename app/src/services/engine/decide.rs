@@ -5,9 +5,8 @@
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
 
-use super::counters::{
-    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, CounterChanges, ZERO,
-};
+use super::counter_changes::CounterChanges;
+use super::counters::{lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, ZERO};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;

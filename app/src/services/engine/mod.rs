@@ -10,6 +10,7 @@ mod batch;
 pub mod budgets;
 mod combiner;
 pub mod config_cache;
+mod counter_changes;
 mod counters;
 mod decide;
 pub mod events;

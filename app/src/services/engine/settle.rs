@@ -1,7 +1,8 @@
 //! Ending a reservation: settle it with actual usage, release it, or let the sweeper expire it.
 
 use super::budgets::applicable;
-use super::counters::{negate, CounterChanges, ZERO};
+use super::counter_changes::CounterChanges;
+use super::counters::{negate, ZERO};
 use super::record::{apply, PreparedEvent};
 use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};

@@ -1,0 +1,124 @@
+//! Changes to budget window counters, summed per row and written together in one statement.
+
+use super::counters::Columns;
+use super::{EngineError, Writes};
+use crate::entities::budget_counter;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, Query, TableRef, ValueTuple};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Counter rows per multi-row update: nine bound values each, well under both databases' limits.
+const CHUNK: usize = 200;
+
+/// Changes to counter rows, summed per row and written together in one statement.
+#[derive(Default)]
+pub struct CounterChanges(BTreeMap<(Uuid, DateTime<Utc>), CounterChange>);
+
+#[derive(Default)]
+struct CounterChange {
+    spent: Columns,
+    reserved: Columns,
+    hard_crossed_at: Option<DateTime<Utc>>,
+}
+
+impl CounterChanges {
+    /// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row.
+    pub fn add(&mut self, budget_id: Uuid, window_start: DateTime<Utc>, spent: Columns, reserved: Columns) {
+        let change = self.0.entry((budget_id, window_start)).or_default();
+        for i in 0..3 {
+            change.spent[i] += spent[i];
+            change.reserved[i] += reserved[i];
+        }
+    }
+
+    /// Notes when the row's window first went over its hard level; a time already stored stays.
+    pub fn mark_hard_crossed(&mut self, budget_id: Uuid, window_start: DateTime<Utc>, at: DateTime<Utc>) {
+        self.0.entry((budget_id, window_start)).or_default().hard_crossed_at.get_or_insert(at);
+    }
+
+    /// Locks the changed rows in (budget, window start) order, then writes them: for callers that
+    /// have not locked them with `lock_counters`. Only PostgreSQL needs the lock; SQLite's write
+    /// transaction already holds the database's single write lock.
+    pub async fn lock_and_write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
+        use budget_counter::Column as C;
+        if txn.get_database_backend() == DbBackend::Postgres && self.0.len() > 1 {
+            budget_counter::Entity::find()
+                .filter(these_windows(self.0.keys().copied()))
+                .order_by_asc(C::BudgetId)
+                .order_by_asc(C::WindowStart)
+                .lock_exclusive()
+                .all(txn)
+                .await?;
+        }
+        self.write(txn).await
+    }
+
+    /// Writes every change with one `UPDATE … FROM (VALUES …)` per chunk of rows. On PostgreSQL the
+    /// rows must already be locked (`lock_counters`): an update of several rows locks them in no
+    /// fixed order.
+    pub async fn write(self, txn: &impl ConnectionTrait) -> Result<(), EngineError> {
+        let mut writes = Writes::default();
+        self.add_to(&mut writes, txn);
+        Ok(writes.execute(txn).await?)
+    }
+
+    /// `write`, as statements added to `writes` to be sent with others.
+    pub fn add_to(self, writes: &mut Writes, txn: &impl ConnectionTrait) {
+        use budget_counter::Column as C;
+        const AMOUNTS: [C; 6] = [
+            C::CostSpent,
+            C::TokensSpent,
+            C::OperationsSpent,
+            C::CostReserved,
+            C::TokensReserved,
+            C::OperationsReserved,
+        ];
+        // Both databases name the columns of a VALUES list column1, column2, …
+        let changed = |n: usize| Expr::col((Alias::new("changes"), Alias::new(format!("column{n}"))));
+        let stored = |column: C| Expr::col((budget_counter::Entity, column));
+        let mut rows = self.0.into_iter().map(|((budget_id, start), c)| {
+            let [cost, tokens, operations] = c.spent;
+            let [cost_reserved, tokens_reserved, operations_reserved] = c.reserved;
+            ValueTuple::Many(vec![
+                budget_id.into(),
+                start.into(),
+                cost.into(),
+                tokens.into(),
+                operations.into(),
+                cost_reserved.into(),
+                tokens_reserved.into(),
+                operations_reserved.into(),
+                c.hard_crossed_at.into(),
+            ])
+        });
+        loop {
+            let chunk: Vec<ValueTuple> = rows.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                return;
+            }
+            let mut update = Query::update();
+            update
+                .table(budget_counter::Entity)
+                .from(TableRef::ValuesList(chunk, Alias::new("changes").into_iden()))
+                .and_where(stored(C::BudgetId).eq(changed(1)))
+                .and_where(stored(C::WindowStart).eq(changed(2)));
+            for (n, column) in AMOUNTS.into_iter().enumerate() {
+                update.value(column, stored(column).add(changed(n + 3)));
+            }
+            update.value(C::HardCrossedAt, Expr::expr(Func::coalesce([stored(C::HardCrossedAt), changed(9)])));
+            writes.push(txn, &update);
+        }
+    }
+}
+
+fn these_windows(pairs: impl IntoIterator<Item = (Uuid, DateTime<Utc>)>) -> Condition {
+    pairs.into_iter().fold(Condition::any(), |any, (budget_id, start)| {
+        any.add(
+            Condition::all()
+                .add(budget_counter::Column::BudgetId.eq(budget_id))
+                .add(budget_counter::Column::WindowStart.eq(start)),
+        )
+    })
+}
