@@ -7,7 +7,7 @@
 //! same transaction: the counters' read goes ahead with the keys' (`read_ahead`), nothing runs
 //! outside the transaction, and a batch that fails is rolled back before its connection is used again.
 
-use super::write_txn::{sqlite_gate_lock, sqlx_runtime_error, Writes};
+use super::write_txn::{combine, sqlite_gate_lock, sqlx_runtime_error, Writes};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
@@ -80,9 +80,7 @@ impl SqliteBatchTxn<'_> {
     /// The transaction's first statement and the read ahead in one trip: the statement's rows; the
     /// read's are kept for when it is asked for.
     async fn first_with(&self, first: Statement, read: Statement) -> Result<Vec<SqliteRow>, DbErr> {
-        let mut values = first.values.clone().map(|v| v.0).unwrap_or_default();
-        values.extend(read.values.clone().map(|v| v.0).unwrap_or_default());
-        let both = Statement::from_sql_and_values(DbBackend::Sqlite, format!("{};\n{}", first.sql, read.sql), values);
+        let both = combine(DbBackend::Sqlite, vec![first.clone(), read.clone()]).expect("two statements make a script");
         let query = self.in_transaction(both);
         let mut conn = self.connection().await?;
         match rows_by_statement(&mut conn, query).await {

@@ -103,7 +103,7 @@ impl Writes {
 /// Values bound to one combined PostgreSQL statement at most (its protocol counts them in 16 bits).
 const POSTGRES_MAX_VALUES: usize = 30_000;
 
-fn combine(backend: DbBackend, statements: Vec<Statement>) -> Option<Statement> {
+pub(super) fn combine(backend: DbBackend, statements: Vec<Statement>) -> Option<Statement> {
     let (mut sql, mut values) = (String::new(), Vec::new());
     let last = statements.len().saturating_sub(1);
     for (n, statement) in statements.into_iter().enumerate() {
