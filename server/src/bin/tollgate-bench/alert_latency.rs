@@ -58,7 +58,7 @@ pub async fn measure(database: &BenchDatabase, crossings: usize, every: Duration
         .collect();
     latencies.sort_unstable();
     let missing = crossed.len() - latencies.len();
-    Ok(Measured { latencies, errors: errors + missing, elapsed: start.elapsed(), server_cpu: None })
+    Ok(Measured { latencies, errors: errors + missing, elapsed: start.elapsed(), server_cpu: None, postgres_cpu: None })
 }
 
 /// A webhook receiver on loopback that notes when each budget's first alert arrives.

@@ -44,7 +44,7 @@ pub async fn measure(
             .collect();
         client.post(format!("{base}/api/v1/usage")).bearer_auth(&key).json(&serde_json::json!({ "events": events }))
     };
-    let batches = load::run(&post, clients, length, None).await;
+    let batches = load::run(&post, clients, length, None, false).await;
     Ok(Ingested { batches, batch_size })
 }
 

@@ -8,6 +8,8 @@ pub struct Measured {
     pub elapsed: Duration,
     /// CPU time the server's threads used during the run (`server_cpu`), when measured.
     pub server_cpu: Option<Duration>,
+    /// CPU time the machine's PostgreSQL processes used during the run (`postgres_cpu`), when asked.
+    pub postgres_cpu: Option<Duration>,
 }
 
 impl Measured {
@@ -47,12 +49,13 @@ impl Measured {
 
     pub fn summary(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let cpu = match self.server_cpu {
+        let per_request = |cpu: Option<Duration>, whose: &str| match cpu {
             Some(cpu) if !self.latencies.is_empty() => {
-                format!(", server CPU {:.0} µs/request", cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64)
+                format!(", {whose} CPU {:.0} µs/request", cpu.as_secs_f64() * 1e6 / self.latencies.len() as f64)
             }
             _ => String::new(),
         };
+        let cpu = per_request(self.server_cpu, "server") + &per_request(self.postgres_cpu, "PostgreSQL");
         format!(
             "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} requests, {} errors{cpu}",
             self.rate(),
@@ -65,11 +68,13 @@ impl Measured {
 }
 
 /// `clients` keep-alive workers for `length`; with a `rate`, requests start on a fixed schedule.
-pub async fn run<F>(request: &F, clients: usize, length: Duration, rate: Option<u32>) -> Measured
+/// With `on_postgres`, the CPU time of the machine's PostgreSQL processes is measured too.
+pub async fn run<F>(request: &F, clients: usize, length: Duration, rate: Option<u32>, on_postgres: bool) -> Measured
 where
     F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
 {
     let cpu_before = server_cpu();
+    let postgres_before = on_postgres.then(postgres_cpu).flatten();
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..clients {
@@ -108,34 +113,63 @@ where
             (latencies, errors)
         });
     }
-    let mut measured = Measured { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO, server_cpu: None };
+    let mut measured =
+        Measured { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO, server_cpu: None, postgres_cpu: None };
     while let Some(Ok((latencies, errors))) = workers.join_next().await {
         measured.latencies.extend(latencies);
         measured.errors += errors;
     }
     measured.elapsed = start.elapsed();
     measured.server_cpu = server_cpu().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+    measured.postgres_cpu = postgres_before.and_then(|before| Some(postgres_cpu()?.saturating_sub(before)));
     measured.latencies.sort_unstable();
     measured
 }
 
 /// CPU time (user and system) used so far by the server's side of this process: the threads of its
 /// runtime (named `server`) and SQLite's connection threads; not the load clients'. A PostgreSQL
-/// server's own processes are not counted. Linux only (`/proc`), in the kernel's 10 ms ticks.
+/// server's own processes are counted apart (`postgres_cpu`). Linux only (`/proc`).
 pub fn server_cpu() -> Option<Duration> {
-    const TICK: Duration = Duration::from_millis(10);
     let mut ticks = 0u64;
     for task in std::fs::read_dir("/proc/self/task").ok()? {
         let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else { continue };
-        // `pid (name) state ppid …`: the name may hold spaces, so the fields are counted after ')'.
-        let Some((head, fields)) = stat.rsplit_once(')') else { continue };
-        let name = head.split_once('(').map_or("", |(_, name)| name);
-        if name == "server" || name.starts_with("sqlx-sqlite") {
-            let mut fields = fields.split_whitespace().skip(11);
-            let utime: u64 = fields.next()?.parse().ok()?;
-            let stime: u64 = fields.next()?.parse().ok()?;
-            ticks += utime + stime;
+        if let Some((name, used)) = name_and_ticks(&stat) {
+            if name == "server" || name.starts_with("sqlx-sqlite") {
+                ticks += used;
+            }
         }
     }
-    Some(TICK * u32::try_from(ticks).ok()?)
+    ticks_to_time(ticks)
+}
+
+/// CPU time used so far by the processes named `postgres` on this machine: the bench's database
+/// is on loopback, and each of its connections is a process of its own. Linux only (`/proc`).
+pub fn postgres_cpu() -> Option<Duration> {
+    let mut ticks = 0u64;
+    for process in std::fs::read_dir("/proc").ok()?.flatten() {
+        if !process.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(process.path().join("stat")) else { continue };
+        if let Some(("postgres", used)) = name_and_ticks(&stat) {
+            ticks += used;
+        }
+    }
+    ticks_to_time(ticks)
+}
+
+/// The name and user plus system ticks of a `/proc/…/stat` line: `pid (name) state ppid …`. The
+/// name may hold spaces, so the fields are counted after the last ')'.
+fn name_and_ticks(stat: &str) -> Option<(&str, u64)> {
+    let (head, fields) = stat.rsplit_once(')')?;
+    let name = head.split_once('(').map_or("", |(_, name)| name);
+    let mut fields = fields.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((name, utime + stime))
+}
+
+/// The kernel counts CPU time in ticks of 10 ms.
+fn ticks_to_time(ticks: u64) -> Option<Duration> {
+    Some(Duration::from_millis(10) * u32::try_from(ticks).ok()?)
 }

@@ -94,9 +94,10 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let body = serde_json::json!({ "user": "bench-user", "project": "bench", "category": "llm", "model": "gpt-4o-mini",
                                    "estimated_input_tokens": 1000, "max_output_tokens": 200, "ttl_seconds": 3600 });
     let key = org.key;
+    let on_postgres = args.database == "postgres";
     let check =
         move |client: &reqwest::Client| client.post(format!("{base}/api/v1/check")).bearer_auth(&key).json(&body);
-    let warmup = load::run(&check, args.clients, Duration::from_secs(args.warmup), Some(args.rate)).await;
+    let warmup = load::run(&check, args.clients, Duration::from_secs(args.warmup), Some(args.rate), on_postgres).await;
     println!(
         "{}: check-and-reserve at {} req/s, first {} s after start-up: {}",
         args.database,
@@ -105,14 +106,14 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
         warmup.summary()
     );
     let length = Duration::from_secs(args.seconds);
-    let paced = load::run(&check, args.clients, length, Some(args.rate)).await;
+    let paced = load::run(&check, args.clients, length, Some(args.rate), on_postgres).await;
     println!("{}: check-and-reserve at {} req/s target: {}", args.database, args.rate, paced.summary());
-    let full = load::run(&check, args.clients, length, None).await;
+    let full = load::run(&check, args.clients, length, None, on_postgres).await;
     println!("{}: check-and-reserve at full speed, {} clients: {}", args.database, args.clients, full.summary());
     let ceiling_request = move |client: &reqwest::Client| client.post(format!("{trivial}/")).body("{}");
-    let floor = load::run(&ceiling_request, args.clients, length, Some(args.rate)).await;
+    let floor = load::run(&ceiling_request, args.clients, length, Some(args.rate), false).await;
     println!("trivial axum handler at {} req/s target (the measuring floor): {}", args.rate, floor.summary());
-    let ceiling = load::run(&ceiling_request, args.clients, length, None).await;
+    let ceiling = load::run(&ceiling_request, args.clients, length, None, false).await;
     println!("trivial axum handler at full speed, {} clients: {}", args.clients, ceiling.summary());
     println!("throughput ratio check/trivial: {:.1} %", 100.0 * full.rate() / ceiling.rate());
     Ok(())

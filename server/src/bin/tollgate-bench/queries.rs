@@ -120,7 +120,7 @@ async fn run_queries(t: &Target<'_>, client: &reqwest::Client, rng: &mut StdRng,
 fn measured(mut latencies: Vec<Duration>) -> Measured {
     latencies.sort_unstable();
     let elapsed = latencies.iter().sum();
-    Measured { latencies, errors: 0, elapsed, server_cpu: None }
+    Measured { latencies, errors: 0, elapsed, server_cpu: None, postgres_cpu: None }
 }
 
 async fn directory_of(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>) -> anyhow::Result<Vec<Person>> {
