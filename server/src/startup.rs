@@ -33,7 +33,7 @@ impl Application {
         database::migrate(&db).await?;
         let listener = TcpListener::bind(settings.addr).await?;
         let config = Arc::new(ConfigCache::default());
-        let writer = database::connect_check_writer(&settings.database_url(), &db).await?;
+        let writer = database::connect_check_writer(&settings.database_url()).await?;
         let checks = CheckCombiner::start(db.clone(), writer, config.clone());
         let leptos_options = leptos_options(settings, listener.local_addr()?)?;
         let state = AppState::new(Shared { db, clock, leptos_options, checks, config });

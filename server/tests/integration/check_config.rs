@@ -125,3 +125,19 @@ async fn the_bundled_sqlite_keeps_its_query_plans() {
     let row = app.db.query_one_raw(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap().unwrap();
     assert_eq!(row.try_get::<i32>("", "used").unwrap(), 1);
 }
+
+/// On PostgreSQL the check writer's connections plan each statement once (generic plans); the
+/// server's other connections, which also run reports over date ranges, keep PostgreSQL's default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_postgres_check_writer_plans_each_statement_once() {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+    async fn plan_cache_mode(db: &DatabaseConnection) -> String {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW plan_cache_mode")).await.unwrap();
+        row.unwrap().try_get("", "plan_cache_mode").unwrap()
+    }
+    let database = common::TestDatabase::create(Backend::Postgres).await;
+    let writer = tollgate_server::database::connect_check_writer(&database.url).await.unwrap();
+    let shared = tollgate_server::database::connect(&database.url).await.unwrap();
+    assert_eq!(plan_cache_mode(&writer).await, "force_generic_plan");
+    assert_eq!(plan_cache_mode(&shared).await, "auto");
+}
