@@ -9,9 +9,10 @@
 
 use super::config_cache::{current_version, ConfigCache};
 use super::decide::{counters_read, decide_checks};
+use super::pg_batch::KeptPgConnection;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
-use super::{begin_write, EngineError, Writes};
+use super::{EngineError, Writes};
 use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
@@ -100,7 +101,7 @@ fn stopped() -> EngineError {
 
 async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver: Arc<Mutex<Receiver>>) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
-    let mut kept = KeptConnection::default();
+    let mut kept = Kept::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
         match decide_and_commit(&db, &mut kept, &cache, &checks).await {
@@ -129,16 +130,23 @@ async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver
     }
 }
 
-/// Decides the checks in one transaction; on SQLite one on the writer's kept connection that sends
+/// The writer's connection, kept from batch to batch (the pool would ping it on each return).
+#[derive(Default)]
+struct Kept {
+    sqlite: KeptConnection,
+    postgres: KeptPgConnection,
+}
+
+/// Decides the checks in one transaction on the writer's kept connection; on SQLite one that sends
 /// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`).
 async fn decide_and_commit(
     db: &DatabaseConnection,
-    kept: &mut KeptConnection,
+    kept: &mut Kept,
     cache: &ConfigCache,
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     if db.get_database_backend() == DbBackend::Sqlite {
-        let txn = kept.begin(db).await?;
+        let txn = kept.sqlite.begin(db).await?;
         let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
         if let Some(counters) = counters_read(DbBackend::Sqlite, &all) {
             txn.read_ahead(counters);
@@ -154,11 +162,17 @@ async fn decide_and_commit(
             }
         }
     } else {
-        let txn = begin_write(db).await?;
-        let (answers, writes) = decide_in(&txn, cache, checks).await?;
-        writes.execute(&txn).await?;
-        txn.commit().await?;
-        Ok(answers)
+        let txn = kept.postgres.begin(db).await?;
+        match decide_in(&txn, cache, checks).await {
+            Ok((answers, writes)) => {
+                txn.commit_with(writes).await?;
+                Ok(answers)
+            }
+            Err(error) => {
+                txn.rollback().await;
+                Err(error)
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod counter_changes;
 mod counters;
 mod decide;
 pub mod events;
+mod pg_batch;
 pub mod reallocate;
 mod record;
 mod reserve;

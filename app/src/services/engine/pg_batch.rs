@@ -1,0 +1,125 @@
+//! The check writer's transaction on PostgreSQL: one connection, kept from batch to batch.
+//!
+//! sqlx pings every connection handed back to its pool before lending it again: a round trip and a
+//! wake-up of PostgreSQL's process for each batch, one in six of its messages. The writer keeps its
+//! connection instead. A batch that fails is rolled back and its connection handed back to the
+//! pool, which tests it; one dropped unfinished (its task cancelled mid-batch) is closed, and
+//! PostgreSQL rolls back the transaction of a closed connection.
+
+use super::write_txn::{sqlx_runtime_error, Writes};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{AssertSqlSafe, Postgres};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use sea_query_sqlx::SqlxValues;
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
+
+/// The check writer's connection, kept from one batch to the next.
+#[derive(Default)]
+pub struct KeptPgConnection(Option<PoolConnection<Postgres>>);
+
+impl KeptPgConnection {
+    /// Begins a transaction on this connection (from `db`'s pool the first time and after a batch
+    /// that failed).
+    pub async fn begin<'k>(&'k mut self, db: &DatabaseConnection) -> Result<PgBatchTxn<'k>, DbErr> {
+        if self.0.is_none() {
+            let acquired = db.get_postgres_connection_pool().acquire().await;
+            self.0 = Some(acquired.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
+        }
+        let conn = self.0.as_mut().expect("acquired above");
+        if let Err(error) = sea_orm::sqlx::query("BEGIN").execute(&mut **conn).await {
+            self.0 = None;
+            return Err(DbErr::Conn(sqlx_runtime_error(error)));
+        }
+        Ok(PgBatchTxn { conn: Mutex::new(&mut self.0), finished: false })
+    }
+}
+
+pub struct PgBatchTxn<'k> {
+    conn: Mutex<&'k mut Option<PoolConnection<Postgres>>>,
+    finished: bool,
+}
+
+impl PgBatchTxn<'_> {
+    /// Sends the writes, then `COMMIT`; on any failure the transaction is rolled back.
+    pub async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+        let mut statements = writes.combined(DbBackend::Postgres);
+        statements.push(Statement::from_string(DbBackend::Postgres, "COMMIT"));
+        for statement in statements {
+            if let Err(error) = self.execute_raw(statement).await {
+                self.rollback().await;
+                return Err(error);
+            }
+        }
+        self.finished = true;
+        Ok(())
+    }
+
+    /// Rolls back; the connection goes back to the pool, which tests it before lending it again.
+    pub async fn rollback(mut self) {
+        let mut slot = self.conn.lock().await;
+        if let Some(conn) = slot.as_mut() {
+            let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
+        }
+        slot.take();
+        self.finished = true;
+    }
+
+    async fn connection(&self) -> Result<MappedMutexGuard<'_, PoolConnection<Postgres>>, DbErr> {
+        MutexGuard::try_map(self.conn.lock().await, |slot| slot.as_mut())
+            .map_err(|_| DbErr::Custom("the check writer's connection was closed".into()))
+    }
+}
+
+fn query(statement: Statement) -> Query<'static, Postgres, SqlxValues> {
+    let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+    sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql), values)
+}
+
+impl Drop for PgBatchTxn<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            if let Some(mut conn) = self.conn.get_mut().take() {
+                conn.close_on_drop();
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for PgBatchTxn<'_> {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        let mut conn = self.connection().await?;
+        Ok(query(statement).execute(&mut **conn).await.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let mut conn = self.connection().await?;
+        let done = sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **conn).await;
+        Ok(done.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let mut conn = self.connection().await?;
+        let row = query(statement).fetch_optional(&mut **conn).await;
+        Ok(row.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.map(Into::into))
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let mut conn = self.connection().await?;
+        let rows = query(statement).fetch_all(&mut **conn).await;
+        Ok(rows.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.into_iter().map(Into::into).collect())
+    }
+
+    fn support_returning(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;
