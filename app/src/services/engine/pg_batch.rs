@@ -20,17 +20,23 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 pub struct KeptPgConnection(Option<PoolConnection<Postgres>>);
 
 impl KeptPgConnection {
-    /// Begins a transaction on this connection (from `db`'s pool the first time and after a batch
-    /// that failed).
+    /// Begins a transaction on this connection; on one from `db`'s pool the first time, after a
+    /// batch that failed, and when the kept one cannot begin: it may have been closed meanwhile by
+    /// the server or a proxy, and nothing was sent on it yet. The pool tests a connection that was
+    /// idle for long before lending it.
     pub async fn begin<'k>(&'k mut self, db: &DatabaseConnection) -> Result<PgBatchTxn<'k>, DbErr> {
-        if self.0.is_none() {
-            let acquired = db.get_postgres_connection_pool().acquire().await;
-            self.0 = Some(acquired.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
-        }
-        let conn = self.0.as_mut().expect("acquired above");
-        if let Err(error) = sea_orm::sqlx::query("BEGIN").execute(&mut **conn).await {
+        let begun = match self.0.as_mut() {
+            Some(kept) => sea_orm::sqlx::query("BEGIN").execute(&mut **kept).await.is_ok(),
+            None => false,
+        };
+        if !begun {
             self.0 = None;
-            return Err(DbErr::Conn(sqlx_runtime_error(error)));
+            let acquired = db.get_postgres_connection_pool().acquire().await;
+            let conn = self.0.insert(acquired.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
+            if let Err(error) = sea_orm::sqlx::query("BEGIN").execute(&mut **conn).await {
+                self.0 = None;
+                return Err(DbErr::Conn(sqlx_runtime_error(error)));
+            }
         }
         Ok(PgBatchTxn { conn: Mutex::new(&mut self.0), finished: false })
     }

@@ -115,3 +115,21 @@ async fn a_rolled_back_batch_releases_its_locks() {
     let row = temp.db.query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT x FROM t")).await;
     assert_eq!(row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap(), 3);
 }
+
+#[tokio::test]
+async fn a_kept_connection_closed_meanwhile_is_replaced_before_the_batch_begins() {
+    let temp = temp_db().await;
+    let mut kept = KeptPgConnection::default();
+    let txn = kept.begin(&temp.db).await.unwrap();
+    let first = backend_pid(&txn).await;
+    txn.commit_with(Writes::default()).await.unwrap();
+    // With a timeout, PostgreSQL answers once the process has ended.
+    let terminate = format!("SELECT pg_terminate_backend({first}, 5000)");
+    temp.db.execute_unprepared(&terminate).await.unwrap();
+
+    let txn = kept.begin(&temp.db).await.unwrap();
+    assert_ne!(backend_pid(&txn).await, first);
+    let writes = insert(&txn, 1);
+    txn.commit_with(writes).await.unwrap();
+    assert_eq!(rows(&temp.db).await, 1);
+}
