@@ -7,6 +7,7 @@
 //! answered reservation survives a crash. On PostgreSQL every batch, of this instance's writers or
 //! of other instances, locks the counters it touches, so batches sharing counters serialize.
 
+use super::batch_txn::BatchTxn;
 use super::config_cache::{current_version, ConfigCache};
 use super::decide::{counters_read, decide_checks};
 use super::pg_batch::KeptPgConnection;
@@ -151,27 +152,22 @@ async fn decide_and_commit(
         if let Some(counters) = counters_read(DbBackend::Sqlite, &all) {
             txn.read_ahead(counters);
         }
-        match decide_in(&txn, cache, checks).await {
-            Ok((answers, writes)) => {
-                txn.commit_with(writes).await?;
-                Ok(answers)
-            }
-            Err(error) => {
-                txn.rollback().await;
-                Err(error)
-            }
-        }
+        decide_on(txn, cache, checks).await
     } else {
-        let txn = kept.postgres.begin(db).await?;
-        match decide_in(&txn, cache, checks).await {
-            Ok((answers, writes)) => {
-                txn.commit_with(writes).await?;
-                Ok(answers)
-            }
-            Err(error) => {
-                txn.rollback().await;
-                Err(error)
-            }
+        decide_on(kept.postgres.begin(db).await?, cache, checks).await
+    }
+}
+
+/// Decides the checks in `txn`, then commits with their writes or rolls back.
+async fn decide_on(txn: impl BatchTxn, cache: &ConfigCache, checks: &[Queued]) -> Result<Vec<Answer>, EngineError> {
+    match decide_in(&txn, cache, checks).await {
+        Ok((answers, writes)) => {
+            txn.commit_with(writes).await?;
+            Ok(answers)
+        }
+        Err(error) => {
+            txn.rollback().await;
+            Err(error)
         }
     }
 }

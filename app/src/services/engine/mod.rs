@@ -7,6 +7,7 @@
 
 pub mod aggregates;
 mod batch;
+mod batch_txn;
 pub mod budgets;
 mod combiner;
 pub mod config_cache;

@@ -6,6 +6,7 @@
 //! pool, which tests it; one dropped unfinished (its task cancelled mid-batch) is closed, and
 //! PostgreSQL rolls back the transaction of a closed connection.
 
+use super::batch_txn::{BatchConnection, BatchTxn};
 use super::write_txn::{sqlx_runtime_error, Writes};
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
@@ -13,7 +14,6 @@ use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::{AssertSqlSafe, Postgres};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 /// The check writer's connection, kept from one batch to the next.
 #[derive(Default)]
@@ -38,18 +38,17 @@ impl KeptPgConnection {
                 return Err(DbErr::Conn(sqlx_runtime_error(error)));
             }
         }
-        Ok(PgBatchTxn { conn: Mutex::new(&mut self.0), finished: false })
+        Ok(PgBatchTxn { conn: BatchConnection::new(&mut self.0) })
     }
 }
 
 pub struct PgBatchTxn<'k> {
-    conn: Mutex<&'k mut Option<PoolConnection<Postgres>>>,
-    finished: bool,
+    conn: BatchConnection<'k, Postgres>,
 }
 
-impl PgBatchTxn<'_> {
-    /// Sends the writes, then `COMMIT`; on any failure the transaction is rolled back.
-    pub async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+#[async_trait::async_trait]
+impl BatchTxn for PgBatchTxn<'_> {
+    async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
         let mut statements = writes.combined(DbBackend::Postgres);
         statements.push(Statement::from_string(DbBackend::Postgres, "COMMIT"));
         for statement in statements {
@@ -58,39 +57,21 @@ impl PgBatchTxn<'_> {
                 return Err(error);
             }
         }
-        self.finished = true;
+        self.conn.finish();
         Ok(())
     }
 
-    /// Rolls back; the connection goes back to the pool, which tests it before lending it again.
-    pub async fn rollback(mut self) {
-        let mut slot = self.conn.lock().await;
-        if let Some(conn) = slot.as_mut() {
+    async fn rollback(mut self) {
+        if let Ok(mut conn) = self.conn.get().await {
             let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
         }
-        slot.take();
-        self.finished = true;
-    }
-
-    async fn connection(&self) -> Result<MappedMutexGuard<'_, PoolConnection<Postgres>>, DbErr> {
-        MutexGuard::try_map(self.conn.lock().await, |slot| slot.as_mut())
-            .map_err(|_| DbErr::Custom("the check writer's connection was closed".into()))
+        self.conn.give_back();
     }
 }
 
 fn query(statement: Statement) -> Query<'static, Postgres, SqlxValues> {
     let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
     sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql), values)
-}
-
-impl Drop for PgBatchTxn<'_> {
-    fn drop(&mut self) {
-        if !self.finished {
-            if let Some(mut conn) = self.conn.get_mut().take() {
-                conn.close_on_drop();
-            }
-        }
-    }
 }
 
 #[async_trait::async_trait]
@@ -100,24 +81,24 @@ impl ConnectionTrait for PgBatchTxn<'_> {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         Ok(query(statement).execute(&mut **conn).await.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         let done = sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **conn).await;
         Ok(done.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         let row = query(statement).fetch_optional(&mut **conn).await;
         Ok(row.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.map(Into::into))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         let rows = query(statement).fetch_all(&mut **conn).await;
         Ok(rows.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.into_iter().map(Into::into).collect())
     }

@@ -7,6 +7,7 @@
 //! same transaction: the counters' read goes ahead with the keys' (`read_ahead`), nothing runs
 //! outside the transaction, and a batch that fails is rolled back before its connection is used again.
 
+use super::batch_txn::{BatchConnection, BatchTxn};
 use super::write_txn::{combine, sqlite_gate_lock, sqlx_runtime_error, Writes};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
@@ -18,7 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult,
 use sea_query_sqlx::SqlxValues;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::PoisonError;
-use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
 const BEGIN: &str = "BEGIN IMMEDIATE;\n";
 
@@ -38,20 +39,18 @@ impl KeptConnection {
             self.0 = Some(acquired.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
         }
         Ok(SqliteBatchTxn {
-            conn: Mutex::new(&mut self.0),
+            conn: BatchConnection::new(&mut self.0),
             begun: AtomicBool::new(false),
             ahead: std::sync::Mutex::new(ReadAhead::Nothing),
-            finished: false,
             _gate: gate,
         })
     }
 }
 
 pub struct SqliteBatchTxn<'k> {
-    conn: Mutex<&'k mut Option<PoolConnection<Sqlite>>>,
+    conn: BatchConnection<'k, Sqlite>,
     begun: AtomicBool,
     ahead: std::sync::Mutex<ReadAhead>,
-    finished: bool,
     _gate: OwnedMutexGuard<()>,
 }
 
@@ -82,7 +81,7 @@ impl SqliteBatchTxn<'_> {
     async fn first_with(&self, first: Statement, read: Statement) -> Result<Vec<SqliteRow>, DbErr> {
         let both = combine(DbBackend::Sqlite, vec![first.clone(), read.clone()]).expect("two statements make a script");
         let query = self.in_transaction(both);
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         match rows_by_statement(&mut conn, query).await {
             Ok(mut rows) => {
                 let read_rows = rows.pop().unwrap_or_default();
@@ -102,45 +101,8 @@ impl SqliteBatchTxn<'_> {
 
     async fn fetch_all(&self, statement: Statement) -> Result<Vec<SqliteRow>, DbErr> {
         let query = self.in_transaction(statement);
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         query.fetch_all(&mut **conn).await.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))
-    }
-
-    /// Sends the writes and `COMMIT` together; on any failure the transaction is rolled back.
-    pub async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
-        let mut statements = writes.combined(DbBackend::Sqlite);
-        let commit = match statements.pop() {
-            Some(mut last) => {
-                last.sql.push_str("COMMIT;");
-                last
-            }
-            None => Statement::from_string(DbBackend::Sqlite, "COMMIT;"),
-        };
-        statements.push(commit);
-        for statement in statements {
-            if let Err(error) = self.execute_raw(statement).await {
-                self.rollback().await;
-                return Err(error);
-            }
-        }
-        self.finished = true;
-        Ok(())
-    }
-
-    /// Rolls back whatever was begun; SQLite's "no transaction is active" is not an error here. The
-    /// connection goes back to the pool, which tests it before lending it again.
-    pub async fn rollback(mut self) {
-        let mut slot = self.conn.lock().await;
-        if let Some(conn) = slot.as_mut().filter(|_| self.begun.load(Ordering::Acquire)) {
-            let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
-        }
-        slot.take();
-        self.finished = true;
-    }
-
-    async fn connection(&self) -> Result<MappedMutexGuard<'_, PoolConnection<Sqlite>>, DbErr> {
-        MutexGuard::try_map(self.conn.lock().await, |slot| slot.as_mut())
-            .map_err(|_| DbErr::Custom("the check writer's connection was closed".into()))
     }
 
     /// The statement as a sqlx query, preceded by `BEGIN IMMEDIATE` if it is the transaction's first.
@@ -170,15 +132,37 @@ async fn rows_by_statement(
     Ok(done)
 }
 
-impl Drop for SqliteBatchTxn<'_> {
-    /// Dropped unfinished (its task was cancelled mid-batch), the connection is closed, neither kept
-    /// nor pooled: SQLite rolls back a closing connection's transaction.
-    fn drop(&mut self) {
-        if !self.finished {
-            if let Some(mut conn) = self.conn.get_mut().take() {
-                conn.close_on_drop();
+#[async_trait::async_trait]
+impl BatchTxn for SqliteBatchTxn<'_> {
+    /// Sends the writes and `COMMIT` together.
+    async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+        let mut statements = writes.combined(DbBackend::Sqlite);
+        let commit = match statements.pop() {
+            Some(mut last) => {
+                last.sql.push_str("COMMIT;");
+                last
+            }
+            None => Statement::from_string(DbBackend::Sqlite, "COMMIT;"),
+        };
+        statements.push(commit);
+        for statement in statements {
+            if let Err(error) = self.execute_raw(statement).await {
+                self.rollback().await;
+                return Err(error);
             }
         }
+        self.conn.finish();
+        Ok(())
+    }
+
+    /// Rolls back whatever was begun; SQLite's "no transaction is active" is not an error here.
+    async fn rollback(mut self) {
+        if self.begun.load(Ordering::Acquire) {
+            if let Ok(mut conn) = self.conn.get().await {
+                let _ = sea_orm::sqlx::query("ROLLBACK").execute(&mut **conn).await;
+            }
+        }
+        self.conn.give_back();
     }
 }
 
@@ -191,7 +175,7 @@ impl ConnectionTrait for SqliteBatchTxn<'_> {
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
         self.take_ahead();
         let query = self.in_transaction(statement);
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         Ok(query.execute(&mut **conn).await.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
     }
 
@@ -202,7 +186,7 @@ impl ConnectionTrait for SqliteBatchTxn<'_> {
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
         self.take_ahead();
         let query = self.in_transaction(statement);
-        let mut conn = self.connection().await?;
+        let mut conn = self.conn.get().await?;
         Ok(query.fetch_optional(&mut **conn).await.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.map(Into::into))
     }
 

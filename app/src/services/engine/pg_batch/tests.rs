@@ -1,6 +1,7 @@
 //! Tests of the PostgreSQL check writer's transaction: its kept connection, its commits and rollbacks.
 
 use super::{KeptPgConnection, PgBatchTxn};
+use crate::services::engine::batch_txn::BatchTxn;
 use crate::services::engine::Writes;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};

@@ -1,6 +1,7 @@
 //! Tests of the SQLite check writer's transaction: its lock, its rollbacks, its kept connection, its read ahead.
 
 use super::{KeptConnection, SqliteBatchTxn};
+use crate::services::engine::batch_txn::BatchTxn;
 use crate::services::engine::Writes;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
