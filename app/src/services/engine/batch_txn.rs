@@ -29,8 +29,12 @@ impl<'k, DB: Database> BatchConnection<'k, DB> {
     }
 
     pub async fn get(&self) -> Result<MappedMutexGuard<'_, PoolConnection<DB>>, DbErr> {
-        MutexGuard::try_map(self.slot.lock().await, |slot| slot.as_mut())
-            .map_err(|_| DbErr::Custom("the check writer's connection was closed".into()))
+        MutexGuard::try_map(self.slot.lock().await, |slot| slot.as_mut()).map_err(|_| closed())
+    }
+
+    /// The slot itself, for a writer that replaces a connection found closed.
+    pub async fn slot(&self) -> MutexGuard<'_, &'k mut Option<PoolConnection<DB>>> {
+        self.slot.lock().await
     }
 
     /// The batch committed: the connection stays kept for the next.
@@ -43,6 +47,10 @@ impl<'k, DB: Database> BatchConnection<'k, DB> {
         self.slot.get_mut().take();
         self.finished = true;
     }
+}
+
+pub fn closed() -> DbErr {
+    DbErr::Custom("the check writer's connection was closed".into())
 }
 
 impl<DB: Database> Drop for BatchConnection<'_, DB> {

@@ -1,64 +1,150 @@
-//! The check writer's transaction on PostgreSQL: one connection, kept from batch to batch.
+//! The check writer's transaction on PostgreSQL: one connection, kept from batch to batch, whose
+//! commit also begins the next batch's transaction.
 //!
 //! sqlx pings every connection handed back to its pool before lending it again: a round trip and a
-//! wake-up of PostgreSQL's process for each batch, one in six of its messages. The writer keeps its
-//! connection instead. A batch that fails is rolled back and its connection handed back to the
-//! pool, which tests it; one dropped unfinished (its task cancelled mid-batch) is closed, and
-//! PostgreSQL rolls back the transaction of a closed connection.
+//! wake-up of PostgreSQL's process for each batch. The writer keeps its connection instead, and
+//! commits with `COMMIT; BEGIN` in one message, so the next batch starts without a trip of its own.
+//! A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
+//! neither vacuum nor migrations. If it cannot run the next batch's first statement (the server, a
+//! proxy or `idle_in_transaction_session_timeout` closed its connection meanwhile), nothing was
+//! done in it: the connection is closed and the statement runs again in a new one from the pool.
+//!
+//! A batch that fails is rolled back and its connection handed back to the pool, which tests it;
+//! one dropped unfinished (its task cancelled mid-batch) is closed, and PostgreSQL rolls back the
+//! transaction of a closed connection.
 
-use super::batch_txn::{BatchConnection, BatchTxn};
+use super::batch_txn::{closed, BatchConnection, BatchTxn};
 use super::write_txn::{sqlx_runtime_error, Writes};
+use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::PgQueryResult;
 use sea_orm::sqlx::query::Query;
-use sea_orm::sqlx::{AssertSqlSafe, Postgres};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use sea_orm::sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The check writer's connection, kept from one batch to the next.
 #[derive(Default)]
-pub struct KeptPgConnection(Option<PoolConnection<Postgres>>);
+pub struct KeptPgConnection {
+    conn: Option<PoolConnection<Postgres>>,
+    /// The kept connection is inside a transaction begun by the last commit, which has run nothing.
+    open: bool,
+}
 
 impl KeptPgConnection {
-    /// Begins a transaction on this connection; on one from `db`'s pool the first time, after a
-    /// batch that failed, and when the kept one cannot begin: it may have been closed meanwhile by
-    /// the server or a proxy, and nothing was sent on it yet. The pool tests a connection that was
-    /// idle for long before lending it.
+    /// The next batch's transaction: the one the last commit began, else one begun now on the kept
+    /// connection, else on one from `db`'s pool (the first time, after a batch that failed, and
+    /// when the kept one cannot begin). The pool tests a connection idle for long before lending it.
     pub async fn begin<'k>(&'k mut self, db: &DatabaseConnection) -> Result<PgBatchTxn<'k>, DbErr> {
-        let begun = match self.0.as_mut() {
-            Some(kept) => sea_orm::sqlx::query("BEGIN").execute(&mut **kept).await.is_ok(),
-            None => false,
-        };
-        if !begun {
-            self.0 = None;
-            let acquired = db.get_postgres_connection_pool().acquire().await;
-            let conn = self.0.insert(acquired.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
-            if let Err(error) = sea_orm::sqlx::query("BEGIN").execute(&mut **conn).await {
-                self.0 = None;
-                return Err(DbErr::Conn(sqlx_runtime_error(error)));
+        let pool = db.get_postgres_connection_pool();
+        let open = std::mem::take(&mut self.open) && self.conn.is_some();
+        if !open {
+            let begun = match self.conn.as_mut() {
+                Some(kept) => sea_orm::sqlx::query("BEGIN").execute(&mut **kept).await.is_ok(),
+                None => false,
+            };
+            if !begun {
+                self.conn = None;
+                self.conn = Some(begin_on_new_connection(pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
             }
         }
-        Ok(PgBatchTxn { conn: BatchConnection::new(&mut self.0) })
+        Ok(PgBatchTxn {
+            conn: BatchConnection::new(&mut self.conn),
+            open_next: &mut self.open,
+            pool: pool.clone(),
+            untried: AtomicBool::new(open),
+        })
     }
+}
+
+impl Drop for KeptPgConnection {
+    /// A connection inside a transaction must not go back to the pool: it is closed.
+    fn drop(&mut self) {
+        if let (true, Some(conn)) = (self.open, self.conn.as_mut()) {
+            conn.close_on_drop();
+        }
+    }
+}
+
+async fn begin_on_new_connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, sea_orm::sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sea_orm::sqlx::query("BEGIN").execute(&mut *conn).await?;
+    Ok(conn)
 }
 
 pub struct PgBatchTxn<'k> {
     conn: BatchConnection<'k, Postgres>,
+    /// Set by a commit that began the next batch's transaction.
+    open_next: &'k mut bool,
+    pool: PgPool,
+    /// The transaction was begun by the last batch's commit and has run no statement yet.
+    untried: AtomicBool,
+}
+
+/// One statement run against the batch's connection (again, if the first try found it closed).
+type Attempt<'a, T> =
+    &'a (dyn for<'c> Fn(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sea_orm::sqlx::Error>> + Send + Sync);
+
+impl PgBatchTxn<'_> {
+    /// Runs a statement; the first of a transaction begun by the last commit runs again on a new
+    /// connection if it fails on the kept one: nothing had been done in that transaction.
+    async fn run<T>(&self, attempt: Attempt<'_, T>, error: fn(RuntimeErr) -> DbErr) -> Result<T, DbErr> {
+        let mut slot = self.conn.slot().await;
+        let conn = slot.as_mut().ok_or_else(closed)?;
+        let first_of_open = self.untried.swap(false, Ordering::Relaxed);
+        match attempt(conn).await {
+            Err(failure) if first_of_open => {
+                tracing::debug!(%failure, "the check writer's open transaction failed; beginning on a new connection");
+                if let Some(mut old) = slot.take() {
+                    old.close_on_drop();
+                }
+                let fresh =
+                    begin_on_new_connection(&self.pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
+                attempt(slot.insert(fresh)).await.map_err(|e| error(sqlx_runtime_error(e)))
+            }
+            result => result.map_err(|e| error(sqlx_runtime_error(e))),
+        }
+    }
+
+    /// Commits, and begins the next batch's transaction in the same message; tells whether it
+    /// began. An error means the commit failed.
+    async fn commit_and_begin(&self) -> Result<bool, DbErr> {
+        let mut slot = self.conn.slot().await;
+        let conn = slot.as_mut().ok_or_else(closed)?;
+        let mut results = sea_orm::sqlx::raw_sql(AssertSqlSafe("COMMIT; BEGIN")).execute_many(&mut **conn);
+        let (committed, begun) = (results.next().await, results.next().await);
+        while results.next().await.is_some() {}
+        match committed {
+            Some(Ok(_)) => Ok(matches!(begun, Some(Ok(_)))),
+            Some(Err(error)) => Err(DbErr::Exec(sqlx_runtime_error(error))),
+            None => Err(DbErr::Custom("COMMIT was not answered".into())),
+        }
+    }
 }
 
 #[async_trait::async_trait]
 impl BatchTxn for PgBatchTxn<'_> {
     async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
-        let mut statements = writes.combined(DbBackend::Postgres);
-        statements.push(Statement::from_string(DbBackend::Postgres, "COMMIT"));
-        for statement in statements {
+        for statement in writes.combined(DbBackend::Postgres) {
             if let Err(error) = self.execute_raw(statement).await {
                 self.rollback().await;
                 return Err(error);
             }
         }
-        self.conn.finish();
-        Ok(())
+        match self.commit_and_begin().await {
+            Ok(begun) => {
+                *self.open_next = begun;
+                self.conn.finish();
+                Ok(())
+            }
+            Err(error) => {
+                self.rollback().await;
+                Err(error)
+            }
+        }
     }
 
     async fn rollback(mut self) {
@@ -69,9 +155,9 @@ impl BatchTxn for PgBatchTxn<'_> {
     }
 }
 
-fn query(statement: Statement) -> Query<'static, Postgres, SqlxValues> {
-    let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
-    sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql), values)
+fn query(statement: &Statement) -> Query<'static, Postgres, SqlxValues> {
+    let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
+    sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql.clone()), values)
 }
 
 #[async_trait::async_trait]
@@ -81,26 +167,24 @@ impl ConnectionTrait for PgBatchTxn<'_> {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        let mut conn = self.conn.get().await?;
-        Ok(query(statement).execute(&mut **conn).await.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
+        let done = self.run(&|conn| Box::pin(query(&statement).execute(conn)), DbErr::Exec).await?;
+        Ok(done.into())
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let mut conn = self.conn.get().await?;
-        let done = sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **conn).await;
-        Ok(done.map_err(|e| DbErr::Exec(sqlx_runtime_error(e)))?.into())
+        let raw: Attempt<'_, PgQueryResult> =
+            &|conn| Box::pin(sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(conn));
+        Ok(self.run(raw, DbErr::Exec).await?.into())
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let mut conn = self.conn.get().await?;
-        let row = query(statement).fetch_optional(&mut **conn).await;
-        Ok(row.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.map(Into::into))
+        let row = self.run(&|conn| Box::pin(query(&statement).fetch_optional(conn)), DbErr::Query).await?;
+        Ok(row.map(Into::into))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let mut conn = self.conn.get().await?;
-        let rows = query(statement).fetch_all(&mut **conn).await;
-        Ok(rows.map_err(|e| DbErr::Query(sqlx_runtime_error(e)))?.into_iter().map(Into::into).collect())
+        let rows = self.run(&|conn| Box::pin(query(&statement).fetch_all(conn)), DbErr::Query).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     fn support_returning(&self) -> bool {

@@ -117,8 +117,51 @@ async fn a_rolled_back_batch_releases_its_locks() {
     assert_eq!(row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap(), 3);
 }
 
+/// The state and snapshot horizon PostgreSQL reports of one connection's process.
+async fn activity(db: &impl ConnectionTrait, pid: i32) -> Option<(String, bool)> {
+    let sql = format!("SELECT state, backend_xmin IS NULL FROM pg_stat_activity WHERE pid = {pid}");
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap()?;
+    Some((row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap()))
+}
+
 #[tokio::test]
-async fn a_kept_connection_closed_meanwhile_is_replaced_before_the_batch_begins() {
+async fn a_commit_begins_the_next_batchs_transaction_which_holds_no_snapshot() {
+    let temp = temp_db().await;
+    let mut kept = KeptPgConnection::default();
+    let txn = kept.begin(&temp.db).await.unwrap();
+    let pid = backend_pid(&txn).await;
+    let writes = insert(&txn, 1);
+    txn.commit_with(writes).await.unwrap();
+    assert_eq!(rows(&temp.db).await, 1, "committed");
+    assert_eq!(activity(&temp.db, pid).await, Some(("idle in transaction".into(), true)), "begun, nothing held");
+
+    let txn = kept.begin(&temp.db).await.unwrap();
+    assert_eq!(backend_pid(&txn).await, pid);
+    txn.execute_unprepared("INSERT INTO t (x) VALUES (2)").await.unwrap();
+    assert_eq!(rows(&temp.db).await, 1, "the batch runs inside the transaction the commit began");
+    txn.commit_with(Writes::default()).await.unwrap();
+    assert_eq!(rows(&temp.db).await, 2);
+}
+
+#[tokio::test]
+async fn a_kept_connection_inside_a_transaction_is_closed_not_pooled_when_dropped() {
+    let temp = temp_db().await;
+    let mut kept = KeptPgConnection::default();
+    let txn = kept.begin(&temp.db).await.unwrap();
+    let pid = backend_pid(&txn).await;
+    txn.commit_with(Writes::default()).await.unwrap();
+    drop(kept);
+    for _ in 0..100 {
+        if activity(&temp.db, pid).await.is_none() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the connection of the dropped writer is still open: {:?}", activity(&temp.db, pid).await);
+}
+
+#[tokio::test]
+async fn a_kept_connection_closed_meanwhile_is_replaced_and_the_batch_runs_on_a_new_one() {
     let temp = temp_db().await;
     let mut kept = KeptPgConnection::default();
     let txn = kept.begin(&temp.db).await.unwrap();
@@ -133,4 +176,16 @@ async fn a_kept_connection_closed_meanwhile_is_replaced_before_the_batch_begins(
     let writes = insert(&txn, 1);
     txn.commit_with(writes).await.unwrap();
     assert_eq!(rows(&temp.db).await, 1);
+
+    // And one whose transaction the server ended for idling, as `idle_in_transaction_session_timeout`.
+    let txn = kept.begin(&temp.db).await.unwrap();
+    let second = backend_pid(&txn).await;
+    txn.execute_unprepared("SET SESSION idle_in_transaction_session_timeout = '100ms'").await.unwrap();
+    txn.commit_with(Writes::default()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let txn = kept.begin(&temp.db).await.unwrap();
+    assert_ne!(backend_pid(&txn).await, second);
+    let writes = insert(&txn, 2);
+    txn.commit_with(writes).await.unwrap();
+    assert_eq!(rows(&temp.db).await, 2);
 }
