@@ -49,7 +49,7 @@ pub async fn spawn_app_with_mailer(backend: Backend, mailer: Mailer) -> TestApp 
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = test_client(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()));
     TestApp { address, client, clock, mailer, db, _database: database }
 }
 
@@ -63,7 +63,12 @@ pub async fn spawn_instance(first: &TestApp) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let db = app.state.db.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), clock, mailer, db, _database: database }
+    TestApp { address, client: test_client(reqwest::Client::builder()), clock, mailer, db, _database: database }
+}
+
+/// A request unanswered for a minute fails its test, naming the request, instead of stalling the suite.
+fn test_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    builder.timeout(std::time::Duration::from_secs(60)).build().unwrap()
 }
 
 pub fn settings(database: &TestDatabase) -> Settings {
