@@ -143,13 +143,27 @@ async fn a_commit_begins_the_next_batchs_transaction_which_holds_no_snapshot() {
     assert_eq!(rows(&temp.db).await, 2);
 }
 
+/// Commits a batch that writes nothing; returns its connection's backend process.
+async fn empty_batch(kept: &mut KeptPgConnection, db: &DatabaseConnection) -> i32 {
+    let txn = kept.begin(db).await.unwrap();
+    let pid = backend_pid(&txn).await;
+    txn.commit_with(Writes::default()).await.unwrap();
+    pid
+}
+
+/// Commits a batch inserting `x`, which must run on another backend process than `old`.
+async fn insert_not_on(kept: &mut KeptPgConnection, db: &DatabaseConnection, old: i32, x: i64) {
+    let txn = kept.begin(db).await.unwrap();
+    assert_ne!(backend_pid(&txn).await, old, "a new connection");
+    let writes = insert(&txn, x);
+    txn.commit_with(writes).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_kept_connection_inside_a_transaction_is_closed_not_pooled_when_dropped() {
     let temp = temp_db().await;
     let mut kept = KeptPgConnection::default();
-    let txn = kept.begin(&temp.db).await.unwrap();
-    let pid = backend_pid(&txn).await;
-    txn.commit_with(Writes::default()).await.unwrap();
+    let pid = empty_batch(&mut kept, &temp.db).await;
     drop(kept);
     for _ in 0..100 {
         if activity(&temp.db, pid).await.is_none() {
@@ -164,17 +178,11 @@ async fn a_kept_connection_inside_a_transaction_is_closed_not_pooled_when_droppe
 async fn a_kept_connection_closed_meanwhile_is_replaced_and_the_batch_runs_on_a_new_one() {
     let temp = temp_db().await;
     let mut kept = KeptPgConnection::default();
-    let txn = kept.begin(&temp.db).await.unwrap();
-    let first = backend_pid(&txn).await;
-    txn.commit_with(Writes::default()).await.unwrap();
+    let first = empty_batch(&mut kept, &temp.db).await;
     // With a timeout, PostgreSQL answers once the process has ended.
     let terminate = format!("SELECT pg_terminate_backend({first}, 5000)");
     temp.db.execute_unprepared(&terminate).await.unwrap();
-
-    let txn = kept.begin(&temp.db).await.unwrap();
-    assert_ne!(backend_pid(&txn).await, first);
-    let writes = insert(&txn, 1);
-    txn.commit_with(writes).await.unwrap();
+    insert_not_on(&mut kept, &temp.db, first, 1).await;
     assert_eq!(rows(&temp.db).await, 1);
 
     // And one whose transaction the server ended for idling, as `idle_in_transaction_session_timeout`.
@@ -183,9 +191,6 @@ async fn a_kept_connection_closed_meanwhile_is_replaced_and_the_batch_runs_on_a_
     txn.execute_unprepared("SET SESSION idle_in_transaction_session_timeout = '100ms'").await.unwrap();
     txn.commit_with(Writes::default()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let txn = kept.begin(&temp.db).await.unwrap();
-    assert_ne!(backend_pid(&txn).await, second);
-    let writes = insert(&txn, 2);
-    txn.commit_with(writes).await.unwrap();
+    insert_not_on(&mut kept, &temp.db, second, 2).await;
     assert_eq!(rows(&temp.db).await, 2);
 }
