@@ -47,6 +47,7 @@ impl KeptPgConnection {
                 None => false,
             };
             if !begun {
+                // Handed back first: the pool may have no other connection to lend.
                 self.conn = None;
                 self.conn = Some(begin_on_new_connection(pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
             }
@@ -84,28 +85,36 @@ pub struct PgBatchTxn<'k> {
     untried: AtomicBool,
 }
 
-/// One statement run against the batch's connection (again, if the first try found it closed).
-type Attempt<'a, T> =
-    &'a (dyn for<'c> Fn(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sea_orm::sqlx::Error>> + Send + Sync);
+/// Sends one statement (`S`: what it needs, owned) on the batch's connection.
+type Attempt<'a, S, T> =
+    &'a (dyn for<'c> Fn(&'c mut PgConnection, S) -> BoxFuture<'c, Result<T, sea_orm::sqlx::Error>> + Send + Sync);
 
 impl PgBatchTxn<'_> {
     /// Runs a statement; the first of a transaction begun by the last commit runs again on a new
-    /// connection if it fails on the kept one: nothing had been done in that transaction.
-    async fn run<T>(&self, attempt: Attempt<'_, T>, error: fn(RuntimeErr) -> DbErr) -> Result<T, DbErr> {
+    /// connection if it fails on the kept one: nothing had been done in that transaction. Only that
+    /// statement is copied for a second try.
+    async fn run<S: Clone, T>(
+        &self,
+        statement: S,
+        attempt: Attempt<'_, S, T>,
+        error: fn(RuntimeErr) -> DbErr,
+    ) -> Result<T, DbErr> {
         let mut slot = self.conn.slot().await;
         let conn = slot.as_mut().ok_or_else(closed)?;
-        let first_of_open = self.untried.swap(false, Ordering::Relaxed);
-        match attempt(conn).await {
-            Err(failure) if first_of_open => {
+        if !self.untried.swap(false, Ordering::Relaxed) {
+            return attempt(conn, statement).await.map_err(|e| error(sqlx_runtime_error(e)));
+        }
+        match attempt(conn, statement.clone()).await {
+            Err(failure) => {
                 tracing::debug!(%failure, "the check writer's open transaction failed; beginning on a new connection");
                 if let Some(mut old) = slot.take() {
                     old.close_on_drop();
                 }
                 let fresh =
                     begin_on_new_connection(&self.pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
-                attempt(slot.insert(fresh)).await.map_err(|e| error(sqlx_runtime_error(e)))
+                attempt(slot.insert(fresh), statement).await.map_err(|e| error(sqlx_runtime_error(e)))
             }
-            result => result.map_err(|e| error(sqlx_runtime_error(e))),
+            done => done.map_err(|e| error(sqlx_runtime_error(e))),
         }
     }
 
@@ -155,9 +164,9 @@ impl BatchTxn for PgBatchTxn<'_> {
     }
 }
 
-fn query(statement: &Statement) -> Query<'static, Postgres, SqlxValues> {
-    let values = SqlxValues(statement.values.clone().unwrap_or(Values(Vec::new())));
-    sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql.clone()), values)
+fn query(statement: Statement) -> Query<'static, Postgres, SqlxValues> {
+    let values = SqlxValues(statement.values.unwrap_or(Values(Vec::new())));
+    sea_orm::sqlx::query_with(AssertSqlSafe(statement.sql), values)
 }
 
 #[async_trait::async_trait]
@@ -167,24 +176,24 @@ impl ConnectionTrait for PgBatchTxn<'_> {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
-        let done = self.run(&|conn| Box::pin(query(&statement).execute(conn)), DbErr::Exec).await?;
-        Ok(done.into())
+        let done = self.run(statement, &|conn, statement| Box::pin(query(statement).execute(conn)), DbErr::Exec);
+        Ok(done.await?.into())
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let raw: Attempt<'_, PgQueryResult> =
-            &|conn| Box::pin(sea_orm::sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(conn));
-        Ok(self.run(raw, DbErr::Exec).await?.into())
+        let raw: Attempt<'_, String, PgQueryResult> =
+            &|conn, sql| Box::pin(sea_orm::sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn));
+        Ok(self.run(sql.to_owned(), raw, DbErr::Exec).await?.into())
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let row = self.run(&|conn| Box::pin(query(&statement).fetch_optional(conn)), DbErr::Query).await?;
-        Ok(row.map(Into::into))
+        let row = self.run(statement, &|conn, statement| Box::pin(query(statement).fetch_optional(conn)), DbErr::Query);
+        Ok(row.await?.map(Into::into))
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let rows = self.run(&|conn| Box::pin(query(&statement).fetch_all(conn)), DbErr::Query).await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let rows = self.run(statement, &|conn, statement| Box::pin(query(statement).fetch_all(conn)), DbErr::Query);
+        Ok(rows.await?.into_iter().map(Into::into).collect())
     }
 
     fn support_returning(&self) -> bool {
