@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, JoinType,
-    QueryFilter, QuerySelect, QueryTrait, SelectA, SelectB, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    JoinType, QueryFilter, QuerySelect, QueryTrait, SelectA, SelectB, Set,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -128,6 +128,16 @@ fn with_organization() -> sea_orm::SelectTwo<api_key::Entity, organization::Enti
     api_key::Entity::find().select_also(organization::Entity).join(JoinType::InnerJoin, of_org.into())
 }
 
+/// How often a key's last use is noted at most.
+const NOTE_USE_EVERY: Duration = Duration::minutes(1);
+
+/// Keys whose last use is due to be noted again at `now` (see `touch`).
+pub fn last_use_due(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(api_key::Column::LastUsedAt.is_null())
+        .add(api_key::Column::LastUsedAt.lt(now - NOTE_USE_EVERY))
+}
+
 /// Last use is informational: it is written at most once a minute per key, not on every request.
 async fn touch<'a>(
     db: &impl ConnectionTrait,
@@ -136,7 +146,7 @@ async fn touch<'a>(
 ) -> Result<(), DbErr> {
     let stale: Vec<Uuid> = keys
         .into_iter()
-        .filter(|key| key.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)))
+        .filter(|key| key.last_used_at.is_none_or(|at| now - at > NOTE_USE_EVERY))
         .map(|key| key.id)
         .collect();
     if !stale.is_empty() {

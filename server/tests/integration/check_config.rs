@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use app::entities::{budget, organization, price, project};
+use app::entities::{api_key, budget, organization, price, project};
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend};
@@ -114,6 +114,27 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
     assert_eq!(fourth["error"]["code"], "unknown_project", "{fourth}");
 }
 on_both_databases!(check_config, changes_made_elsewhere_apply_to_the_next_check);
+
+/// A key's last use is noted at most once a minute, also when its checks are decided from the cache
+/// (on PostgreSQL the short way, which hands a batch with a use due to the usual way).
+async fn a_cached_key_notes_its_last_use_once_a_minute(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
+    let last_used = || async {
+        let keys = api_key::Entity::find().filter(api_key::Column::OrgId.eq(fx.org_id)).all(&app.db).await.unwrap();
+        keys.into_iter().filter_map(|key| key.last_used_at).max().expect("the key was used")
+    };
+    let small = check(json!({ "estimated_cost": "0.01" }));
+    let started = app.clock_now();
+    for (seconds, noted_at) in [(0, 0), (30, 0), (61, 61), (100, 61), (125, 125)] {
+        app.clock.advance(started + Duration::seconds(seconds) - app.clock_now());
+        let (status, outcome) = app.post_json(&fx.key, "/api/v1/check", small.clone()).await;
+        assert_eq!((status, outcome["decision"].as_str()), (200, Some("allow")), "{outcome}");
+        assert_eq!(last_used().await, started + Duration::seconds(noted_at), "after a check at {seconds} s");
+    }
+}
+on_both_databases!(key_last_use, a_cached_key_notes_its_last_use_once_a_minute);
 
 /// Without the query planner stability guarantee SQLite compiles again, on every run, each
 /// statement with a bound `LIMIT ?` (every SeaORM `.one()`); `.cargo/config.toml` turns it on.

@@ -13,6 +13,7 @@ use super::decide::{counters_read, decide_checks};
 use super::pg_batch::KeptPgConnection;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
+use super::verified_lock::ShortWay;
 use super::{EngineError, Writes};
 use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
 use chrono::{DateTime, Utc};
@@ -139,7 +140,8 @@ struct Kept {
 }
 
 /// Decides the checks in one transaction on the writer's kept connection; on SQLite one that sends
-/// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`).
+/// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`); on PostgreSQL the
+/// short way when the batch's configuration and keys are current (`verified_lock`), else the usual.
 async fn decide_and_commit(
     db: &DatabaseConnection,
     kept: &mut Kept,
@@ -154,6 +156,19 @@ async fn decide_and_commit(
         }
         decide_on(txn, cache, checks).await
     } else {
+        let txn = kept.postgres.begin(db).await?;
+        let Some(short) = ShortWay::of(checks) else { return decide_on(txn, cache, checks).await };
+        match short.decide(&txn, cache).await {
+            Ok(Some((outcomes, writes))) => {
+                txn.commit_with(writes).await?;
+                return Ok(outcomes.into_iter().map(Ok).collect());
+            }
+            Ok(None) => txn.rollback().await,
+            Err(error) => {
+                txn.rollback().await;
+                return Err(error);
+            }
+        }
         decide_on(kept.postgres.begin(db).await?, cache, checks).await
     }
 }

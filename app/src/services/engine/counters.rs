@@ -9,8 +9,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryTrait, Set,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult,
+    QueryTrait, Set, Statement,
 };
 use std::collections::HashMap;
 use tollgate_domain::money::{from_storage, to_storage};
@@ -71,55 +71,79 @@ pub async fn lock_counters(
     Ok(upsert_counters(txn, pairs, None).await?.into_iter().map(|(key, (counter, _))| (key, counter)).collect())
 }
 
+/// A counter row's key: its budget and window start.
+pub type CounterKey = (Uuid, DateTime<Utc>);
+/// A locked counter row and its budget's active overrides.
+pub type WithOverrides = (budget_counter::Model, Usage);
+/// Locked counter rows, each with its budget's active overrides.
+pub type Locked = HashMap<CounterKey, WithOverrides>;
+
 /// `lock_counters`, each row with the sum of its budget's overrides active at `now`, read by the
 /// same statement (one round trip fewer for a batch of checks).
 pub async fn lock_counters_with_overrides(
     txn: &impl ConnectionTrait,
     pairs: &[(Uuid, Window)],
     now: DateTime<Utc>,
-) -> Result<HashMap<(Uuid, DateTime<Utc>), (budget_counter::Model, Usage)>, EngineError> {
+) -> Result<Locked, EngineError> {
     upsert_counters(txn, pairs, Some(now)).await
 }
 
-/// The statement `lock_counters_with_overrides` sends for these pairs (none for no pairs).
+/// The statement `lock_counters_with_overrides` sends for these pairs (none for no pairs); each row
+/// also returns `extra` after the counter and its overrides (from position `extra_at()`).
 pub fn lock_statement_with_overrides(
     backend: DbBackend,
     pairs: &[(Uuid, Window)],
     now: DateTime<Utc>,
+    extra: Vec<Expr>,
 ) -> Option<Statement> {
-    counters_upsert(pairs, Some(now)).map(|upsert| backend.build(&upsert))
+    counters_upsert(pairs, Some(now), extra).map(|upsert| backend.build(&upsert))
+}
+
+/// Where the columns a lock statement returns after each counter and its overrides begin.
+pub fn extra_at() -> usize {
+    budget_counter::Column::iter().count() + 3
+}
+
+/// A row of the lock statement with overrides: its counter, by (budget, window start), and the
+/// overrides, in the unnamed columns right after the counter's own.
+pub fn locked_with_overrides(row: &QueryResult) -> Result<(CounterKey, WithOverrides), DbErr> {
+    let counter = budget_counter::Model::from_query_result(row, "")?;
+    let first = budget_counter::Column::iter().count();
+    let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
+    let overrides = from_columns([amount(0)?, amount(1)?, amount(2)?]);
+    Ok(((counter.budget_id, counter.window_start), (counter, overrides)))
 }
 
 async fn upsert_counters(
     txn: &impl ConnectionTrait,
     pairs: &[(Uuid, Window)],
     overrides_at: Option<DateTime<Utc>>,
-) -> Result<HashMap<(Uuid, DateTime<Utc>), (budget_counter::Model, Usage)>, EngineError> {
-    use budget_counter::Column as C;
-    let Some(upsert) = counters_upsert(pairs, overrides_at) else {
+) -> Result<Locked, EngineError> {
+    let Some(upsert) = counters_upsert(pairs, overrides_at, Vec::new()) else {
         return Ok(HashMap::new());
     };
     let rows = txn.query_all(&upsert).await?;
     let mut locked = HashMap::with_capacity(rows.len());
     for row in rows {
-        let counter = budget_counter::Model::from_query_result(&row, "")?;
-        let overrides = match overrides_at {
-            // Unnamed result columns are read by position, after the counter's own.
-            Some(_) => {
-                let first = C::iter().count();
-                let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
-                from_columns([amount(0)?, amount(1)?, amount(2)?])
+        let (key, value) = match overrides_at {
+            Some(_) => locked_with_overrides(&row)?,
+            None => {
+                let counter = budget_counter::Model::from_query_result(&row, "")?;
+                ((counter.budget_id, counter.window_start), (counter, Usage::default()))
             }
-            None => Usage::default(),
         };
-        locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
+        locked.insert(key, value);
     }
     Ok(locked)
 }
 
 /// The upsert that creates the missing counter rows of these pairs and returns them all (with their
-/// budgets' overrides active at `overrides_at`, when given), visiting them in lock order.
-fn counters_upsert(pairs: &[(Uuid, Window)], overrides_at: Option<DateTime<Utc>>) -> Option<InsertStatement> {
+/// budgets' overrides active at `overrides_at`, when given, then `extra`), visiting them in lock order.
+fn counters_upsert(
+    pairs: &[(Uuid, Window)],
+    overrides_at: Option<DateTime<Utc>>,
+    extra: Vec<Expr>,
+) -> Option<InsertStatement> {
     use budget_counter::Column as C;
     let mut in_lock_order = pairs.to_vec();
     in_lock_order.sort_by_key(|(budget_id, w)| (*budget_id, w.start));
@@ -161,6 +185,7 @@ fn counters_upsert(pairs: &[(Uuid, Window)], overrides_at: Option<DateTime<Utc>>
             Expr::SubQuery(None, Box::new(active.into()))
         }));
     }
+    returned.extend(extra);
     upsert.returning(Query::returning().exprs(returned));
     Some(upsert)
 }

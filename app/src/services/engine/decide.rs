@@ -6,7 +6,9 @@
 //! decisions as running them one after another, with one lock and one commit for all.
 
 use super::counter_changes::CounterChanges;
-use super::counters::{lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, ZERO};
+use super::counters::{
+    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Locked, ZERO,
+};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
@@ -42,6 +44,18 @@ pub async fn decide_checks(
         }
     }
     let locked = lock_counters_with_overrides(txn, &pairs, latest(checks)).await?;
+    decide_locked(txn, checks, &windows, &users, locked).await
+}
+
+/// Decides the checks against their counters, already locked (each with its budget's active
+/// overrides), after the people they see for the first time were registered (`users`).
+pub async fn decide_locked(
+    txn: &impl ConnectionTrait,
+    checks: &[&PreparedCheck],
+    windows: &[Vec<Window>],
+    users: &HashMap<(Uuid, String), Uuid>,
+    locked: Locked,
+) -> Result<(Vec<CheckOutcome>, Writes), EngineError> {
     let overrides: HashMap<Uuid, Usage> = locked.iter().map(|((id, _), (_, extra))| (*id, *extra)).collect();
     let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> =
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
@@ -49,7 +63,7 @@ pub async fn decide_checks(
     let mut changes = CounterChanges::default();
     let (mut reservations, mut holds) = (Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
-    for (check, windows) in checks.iter().zip(&windows) {
+    for (check, windows) in checks.iter().zip(windows) {
         let chain = match &check.new_user {
             Some(handle) => {
                 tollgate_domain::OperationChain { user: users[&(check.org.id, handle.clone())], ..check.chain }
@@ -153,11 +167,11 @@ pub async fn decide_checks(
 /// The statement `decide_checks` locks these checks' counters with, for the SQLite writer to send
 /// ahead of them (`SqliteBatchTxn::read_ahead`).
 pub fn counters_read(backend: DbBackend, checks: &[&PreparedCheck]) -> Option<Statement> {
-    lock_statement_with_overrides(backend, &windows_and_pairs(checks).1, latest(checks))
+    lock_statement_with_overrides(backend, &windows_and_pairs(checks).1, latest(checks), Vec::new())
 }
 
 /// Each check's budget windows at its time, and all of them as (budget, window) pairs.
-fn windows_and_pairs(checks: &[&PreparedCheck]) -> (Vec<Vec<Window>>, Vec<(Uuid, Window)>) {
+pub fn windows_and_pairs(checks: &[&PreparedCheck]) -> (Vec<Vec<Window>>, Vec<(Uuid, Window)>) {
     let windows: Vec<Vec<Window>> =
         checks.iter().map(|c| c.budgets.iter().map(|b| b.period.window_at(c.now, c.tz)).collect()).collect();
     let pairs = checks
@@ -168,7 +182,7 @@ fn windows_and_pairs(checks: &[&PreparedCheck]) -> (Vec<Vec<Window>>, Vec<(Uuid,
     (windows, pairs)
 }
 
-fn latest(checks: &[&PreparedCheck]) -> DateTime<Utc> {
+pub fn latest(checks: &[&PreparedCheck]) -> DateTime<Utc> {
     checks.iter().map(|c| c.now).max().unwrap_or_default()
 }
 

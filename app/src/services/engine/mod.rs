@@ -23,6 +23,7 @@ pub mod resolve;
 mod settle;
 mod sqlite_batch;
 mod status;
+mod verified_lock;
 mod write_txn;
 
 pub use combiner::CheckCombiner;

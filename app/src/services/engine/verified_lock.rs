@@ -1,0 +1,105 @@
+//! The PostgreSQL check writer's short way: one statement locks a batch's counters and verifies the
+//! configuration version and the keys the batch was prepared with.
+//!
+//! The usual way reads the keys and the version first, then locks the counters of the checks (some
+//! prepared again when stale): two round trips before deciding. When every check of a batch was
+//! prepared from the cache at one version and registers nobody, the counters to lock are known
+//! before anything is read, so the lock statement also returns, read in its own snapshot, the
+//! version and how many of the batch's keys are live in their organization and used within the
+//! last minute (an older use is noted the usual way). The organizations' own settings are part of
+//! the versioned configuration. If all match, the decisions are the usual way's. If not, the caller
+//! rolls back, which releases the locks taken for stale checks (so every transaction still takes
+//! its locks in one order), and decides the batch the usual way.
+
+use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
+use super::decide::{decide_locked, latest, windows_and_pairs};
+use super::reserve::{CheckOutcome, PreparedCheck};
+use super::{ConfigCache, EngineError, Writes};
+use crate::entities::{api_key, config_version};
+use crate::services::api_keys::last_use_due;
+use sea_orm::sea_query::{Expr, Func, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QuerySelect, QueryTrait, Statement};
+use std::collections::{BTreeSet, HashMap};
+use tollgate_domain::Window;
+use uuid::Uuid;
+
+/// A batch that can go the short way: its checks, their windows, and the statement that locks their
+/// counters and verifies them.
+pub struct ShortWay<'c> {
+    checks: Vec<&'c PreparedCheck>,
+    windows: Vec<Vec<Window>>,
+    version: i64,
+    keys: usize,
+    statement: Statement,
+}
+
+impl<'c> ShortWay<'c> {
+    /// The short way for these checks (each with the key that asked for it), unless they were
+    /// prepared at different versions or uncached, one registers a person, or none has a budget.
+    pub fn of(checks: &'c [(Uuid, PreparedCheck)]) -> Option<Self> {
+        let version = shared_version(checks)?;
+        let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
+        let (windows, pairs) = windows_and_pairs(&all);
+        let keys: BTreeSet<(Uuid, Uuid)> = checks.iter().map(|(key, check)| (*key, check.org.id)).collect();
+        let now = latest(&all);
+        let recently_used = Condition::all().add(keys_of_orgs(&keys)).add(last_use_due(now).not());
+        let verify = vec![
+            Expr::SubQuery(None, Box::new(version_read().into())),
+            Expr::SubQuery(None, Box::new(live_keys_count(recently_used).into())),
+        ];
+        let statement = lock_statement_with_overrides(DbBackend::Postgres, &pairs, now, verify)?;
+        Some(ShortWay { checks: all, windows, version, keys: keys.len(), statement })
+    }
+
+    /// Decides the checks in `txn` if the version is still theirs and their keys are live and used
+    /// recently; `None` otherwise, and then the transaction must be rolled back.
+    pub async fn decide(
+        self,
+        txn: &impl ConnectionTrait,
+        cache: &ConfigCache,
+    ) -> Result<Option<(Vec<CheckOutcome>, Writes)>, EngineError> {
+        let rows = txn.query_all_raw(self.statement).await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let read_version = first.try_get_by_index::<Option<i64>>(extra_at())?;
+        let live = first.try_get_by_index::<i64>(extra_at() + 1)?;
+        if let Some(read) = read_version {
+            cache.observe(read);
+        }
+        if read_version != Some(self.version) || usize::try_from(live).ok() != Some(self.keys) {
+            return Ok(None);
+        }
+        let mut locked: Locked = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let (key, value) = locked_with_overrides(row)?;
+            locked.insert(key, value);
+        }
+        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), locked).await?))
+    }
+}
+
+/// The version every check was prepared at, if they share one and none registers a person.
+fn shared_version(checks: &[(Uuid, PreparedCheck)]) -> Option<i64> {
+    let first = checks.first()?.1.config_version?;
+    checks.iter().all(|(_, check)| check.config_version == Some(first) && check.new_user.is_none()).then_some(first)
+}
+
+fn version_read() -> SelectStatement {
+    config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version).into_query()
+}
+
+/// How many keys match `condition` and are not revoked.
+fn live_keys_count(condition: Condition) -> SelectStatement {
+    Query::select()
+        .expr(Func::count(Expr::col(api_key::Column::Id)))
+        .from(api_key::Entity)
+        .and_where(api_key::Column::RevokedAt.is_null())
+        .cond_where(condition)
+        .to_owned()
+}
+
+/// Each key of these (key, organization) pairs, if it belongs to that organization.
+fn keys_of_orgs(keys: &BTreeSet<(Uuid, Uuid)>) -> Condition {
+    keys.iter().fold(Condition::any(), |any, (key, org)| {
+        any.add(Condition::all().add(api_key::Column::Id.eq(*key)).add(api_key::Column::OrgId.eq(*org)))
+    })
+}
