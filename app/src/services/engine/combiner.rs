@@ -156,20 +156,33 @@ async fn decide_and_commit(
         }
         decide_on(txn, cache, checks).await
     } else {
-        let txn = kept.postgres.begin(db).await?;
-        let Some(short) = ShortWay::of(checks) else { return decide_on(txn, cache, checks).await };
-        match short.decide(&txn, cache).await {
-            Ok(Some((outcomes, writes))) => {
-                txn.commit_with(writes).await?;
-                return Ok(outcomes.into_iter().map(Ok).collect());
-            }
-            Ok(None) => txn.rollback().await,
-            Err(error) => {
-                txn.rollback().await;
-                return Err(error);
-            }
+        decide_on_postgres(db, &mut kept.postgres, cache, checks).await
+    }
+}
+
+/// The short way when the batch allows it; if its configuration or keys turned out not current,
+/// that transaction is rolled back and the batch decided the usual way in a new one.
+async fn decide_on_postgres(
+    db: &DatabaseConnection,
+    kept: &mut KeptPgConnection,
+    cache: &ConfigCache,
+    checks: &[Queued],
+) -> Result<Vec<Answer>, EngineError> {
+    let txn = kept.begin(db).await?;
+    let Some(short) = ShortWay::of(checks) else { return decide_on(txn, cache, checks).await };
+    match short.decide(&txn, cache).await {
+        Ok(Some((outcomes, writes))) => {
+            txn.commit_with(writes).await?;
+            Ok(outcomes.into_iter().map(Ok).collect())
         }
-        decide_on(kept.postgres.begin(db).await?, cache, checks).await
+        Ok(None) => {
+            txn.rollback().await;
+            decide_on(kept.begin(db).await?, cache, checks).await
+        }
+        Err(error) => {
+            txn.rollback().await;
+            Err(error)
+        }
     }
 }
 
