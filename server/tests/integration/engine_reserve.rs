@@ -85,6 +85,34 @@ async fn the_tightest_budget_on_the_chain_decides(backend: Backend) {
 }
 on_both_databases!(cascade, the_tightest_budget_on_the_chain_decides);
 
+/// `include_budgets: false` leaves the budgets' figures out of the answer, and nothing else: the
+/// decision, the reservation and a denial's reasons are those of a full answer.
+async fn a_brief_answer_leaves_out_only_the_budgets(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(1000))).await;
+    let team_budget = add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(3))).await;
+    let brief = |cost: &str| {
+        let mut body = check_body(cost);
+        body["include_budgets"] = json!(false);
+        body
+    };
+    let (status, allowed) = app.post_json(&fx.key, "/api/v1/check", brief("2.50")).await;
+    assert_eq!((status, allowed["decision"].as_str()), (200, Some("allow")), "{allowed}");
+    assert!(allowed["reservation_id"].is_string() && allowed["expires_at"].is_string(), "{allowed}");
+    assert_eq!(allowed["budgets"], json!([]));
+    let (_, denied) = app.post_json(&fx.key, "/api/v1/check", brief("1.00")).await;
+    assert_eq!(denied["decision"], "deny", "{denied}");
+    assert_eq!(denied["decided_by"], team_budget.to_string());
+    assert!(denied["reasons"][0].as_str().unwrap().contains("would exceed the hard limit of 3"), "{denied}");
+    assert_eq!(denied["request_more"], format!("/api/v1/budgets/{team_budget}/requests"));
+    assert_eq!(denied["budgets"], json!([]));
+    let (_, full) = app.post_json(&fx.key, "/api/v1/check", check_body("0.10")).await;
+    let team = full["budgets"].as_array().unwrap().iter().find(|b| b["scope"] == "team").expect("listed by default");
+    assert_eq!(team["limits"][0]["reserved"], "2.6", "the brief check's reservation holds: {full}");
+}
+on_both_databases!(brief_answer, a_brief_answer_leaves_out_only_the_budgets);
+
 async fn overrides_and_the_emergency_reserve_extend_the_limit(backend: Backend) {
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;

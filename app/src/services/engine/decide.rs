@@ -134,7 +134,7 @@ pub async fn decide_locked(
             events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
         }
         let mut reports = Vec::with_capacity(check.budgets.len());
-        for (budget, window) in check.budgets.iter().zip(windows) {
+        for (budget, window) in check.budgets.iter().zip(windows).filter(|_| check.input.include_budgets) {
             let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
             let usage = window_usage(&counter_of(&counters, budget.model.id, window)?, extra);
             reports.push(report(budget, *window, usage.spent, usage.reserved, usage.overrides));

@@ -38,6 +38,10 @@ pub struct CheckInput {
     pub reserve: bool,
     #[serde(default)]
     pub ttl_seconds: Option<i64>,
+    /// Whether the answer lists every applicable budget's current figures (`budgets`); a gateway
+    /// that needs only the decision and the reservation can leave them out.
+    #[serde(default = "yes")]
+    pub include_budgets: bool,
 }
 
 fn yes() -> bool {
@@ -53,6 +57,8 @@ pub struct CheckOutcome {
     pub decided_by: Option<Uuid>,
     pub reasons: Vec<String>,
     pub estimate: Usage,
+    /// Every applicable budget's window as this check left it; empty when the check asked for
+    /// none (`include_budgets: false`).
     pub budgets: Vec<BudgetReport>,
     /// On a denial: where the caller's user can ask an approver for an override of the deciding
     /// budget (`POST` with `user`, `kind`, amounts, `until` and `reason`).

@@ -35,6 +35,10 @@ struct Args {
     /// measured runs (connections being opened, the jobs' first runs).
     #[arg(long, default_value_t = 3)]
     warmup: u64,
+    /// Checks ask for the decision and reservation only (`include_budgets: false`), as a gateway
+    /// that shows no budget figures would; by default every answer lists the four budgets.
+    #[arg(long)]
+    brief: bool,
     /// Concurrent keep-alive clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -92,7 +96,9 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let trivial = server.trivial_server().await?;
 
     let body = serde_json::json!({ "user": "bench-user", "project": "bench", "category": "llm", "model": "gpt-4o-mini",
-                                   "estimated_input_tokens": 1000, "max_output_tokens": 200, "ttl_seconds": 3600 });
+                                   "estimated_input_tokens": 1000, "max_output_tokens": 200, "ttl_seconds": 3600,
+                                   "include_budgets": !args.brief });
+    let database_name = if args.brief { format!("{} (brief answers)", args.database) } else { args.database.clone() };
     let key = org.key;
     let on_postgres = args.database == "postgres";
     let check =
@@ -100,16 +106,16 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let warmup = load::run(&check, args.clients, Duration::from_secs(args.warmup), Some(args.rate), on_postgres).await;
     println!(
         "{}: check-and-reserve at {} req/s, first {} s after start-up: {}",
-        args.database,
+        database_name,
         args.rate,
         args.warmup,
         warmup.summary()
     );
     let length = Duration::from_secs(args.seconds);
     let paced = load::run(&check, args.clients, length, Some(args.rate), on_postgres).await;
-    println!("{}: check-and-reserve at {} req/s target: {}", args.database, args.rate, paced.summary());
+    println!("{}: check-and-reserve at {} req/s target: {}", database_name, args.rate, paced.summary());
     let full = load::run(&check, args.clients, length, None, on_postgres).await;
-    println!("{}: check-and-reserve at full speed, {} clients: {}", args.database, args.clients, full.summary());
+    println!("{}: check-and-reserve at full speed, {} clients: {}", database_name, args.clients, full.summary());
     let ceiling_request = move |client: &reqwest::Client| client.post(format!("{trivial}/")).body("{}");
     let floor = load::run(&ceiling_request, args.clients, length, Some(args.rate), false).await;
     println!("trivial axum handler at {} req/s target (the measuring floor): {}", args.rate, floor.summary());
