@@ -1,6 +1,7 @@
 //! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix.
 
-use crate::entities::{api_key, config_version, organization};
+use crate::entities::{api_key, organization};
+use crate::services::engine::config_cache::version_read;
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::sea_query::Expr;
@@ -105,11 +106,10 @@ pub async fn live_keys_and_version(
     now: DateTime<Utc>,
 ) -> Result<(HashMap<Uuid, organization::Model>, Option<i64>), DbErr> {
     const VERSION: &str = "config_version";
-    let version = config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version);
     let query = with_organization()
         .filter(api_key::Column::Id.is_in(ids.iter().copied()))
         .filter(api_key::Column::RevokedAt.is_null())
-        .expr_as(Expr::SubQuery(None, Box::new(version.into_query().into())), VERSION)
+        .expr_as(Expr::SubQuery(None, Box::new(version_read().into())), VERSION)
         .build(db.get_database_backend());
     let (mut found, mut version) = (Vec::new(), None);
     for row in db.query_all_raw(query).await? {

@@ -15,7 +15,8 @@ use super::EngineError;
 use crate::entities::{config_version, organization};
 use crate::services::api_keys::{self, secret_hash, Authenticated};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect, QueryTrait};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -184,6 +185,11 @@ impl ConfigCache {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The read of the configuration version, for statements that return it beside their own rows.
+pub fn version_read() -> SelectStatement {
+    config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version).into_query()
 }
 
 /// The configuration version as of now (inside a transaction: as that transaction sees it).

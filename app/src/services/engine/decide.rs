@@ -133,8 +133,9 @@ pub async fn decide_locked(
                                              "reasons": reasons });
             events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
         }
-        let mut reports = Vec::with_capacity(check.budgets.len());
-        for (budget, window) in check.budgets.iter().zip(windows).filter(|_| check.input.include_budgets) {
+        let listed = if check.input.include_budgets { check.budgets.len() } else { 0 };
+        let mut reports = Vec::with_capacity(listed);
+        for (budget, window) in check.budgets.iter().zip(windows).take(listed) {
             let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
             let usage = window_usage(&counter_of(&counters, budget.model.id, window)?, extra);
             reports.push(report(budget, *window, usage.spent, usage.reserved, usage.overrides));

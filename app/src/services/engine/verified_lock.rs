@@ -11,14 +11,15 @@
 //! rolls back, which releases the locks taken for stale checks (so every transaction still takes
 //! its locks in one order), and decides the batch the usual way.
 
+use super::config_cache::version_read;
 use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
 use super::decide::{decide_locked, latest, windows_and_pairs};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::{ConfigCache, EngineError, Writes};
-use crate::entities::{api_key, config_version};
+use crate::entities::api_key;
 use crate::services::api_keys::last_use_due;
 use sea_orm::sea_query::{Expr, Func, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QuerySelect, QueryTrait, Statement};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, Statement};
 use std::collections::{BTreeSet, HashMap};
 use tollgate_domain::Window;
 use uuid::Uuid;
@@ -81,10 +82,6 @@ impl<'c> ShortWay<'c> {
 fn shared_version(checks: &[(Uuid, PreparedCheck)]) -> Option<i64> {
     let first = checks.first()?.1.config_version?;
     checks.iter().all(|(_, check)| check.config_version == Some(first) && check.new_user.is_none()).then_some(first)
-}
-
-fn version_read() -> SelectStatement {
-    config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version).into_query()
 }
 
 /// How many keys match `condition` and are not revoked.
