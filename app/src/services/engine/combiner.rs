@@ -19,6 +19,7 @@ use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated}
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
@@ -41,19 +42,23 @@ pub struct CheckCombiner {
 }
 
 impl CheckCombiner {
-    /// Starts the writer tasks on the current Tokio runtime; checks are prepared from `cache` (and
-    /// `db` where it misses), batches are decided on `writer` (on SQLite a connection of their own,
-    /// which keeps its page cache warm; else the same pool as `db`).
+    /// Starts the writer tasks; checks are prepared from `cache` (and `db` where it misses), batches
+    /// are decided on `writer` (on SQLite a connection of their own, which keeps its page cache
+    /// warm; else the same pool as `db`).
     ///
-    /// PostgreSQL gets two writers: while one holds the counters' row locks, the next begins its
-    /// transaction and reads the keys and version, then waits on the locks, as another instance's
-    /// batch would. SQLite's writers would only queue at its single write lock, so it gets one.
+    /// PostgreSQL gets two writers on the current Tokio runtime: while one holds the counters' row
+    /// locks, the next begins its transaction and reads the keys and version, then waits on the
+    /// locks, as another instance's batch would. SQLite's writers would only queue at its single
+    /// write lock, so it gets one, on a thread of its own (`run_on_own_thread`).
     pub fn start(db: DatabaseConnection, writer: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
-        let writers = if db.get_database_backend() == DbBackend::Postgres { 2 } else { 1 };
-        for _ in 0..writers {
-            tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone()));
+        if db.get_database_backend() == DbBackend::Postgres {
+            for _ in 0..2 {
+                tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone()));
+            }
+        } else {
+            run_on_own_thread(write_batches(writer, cache.clone(), receiver));
         }
         CheckCombiner { db, cache, queue }
     }
@@ -94,6 +99,21 @@ impl CheckCombiner {
                 Err(EngineError::KeyRevoked)
             }
         }
+    }
+}
+
+/// Runs the SQLite check writer on a thread of its own. On the server's runtime its task, woken
+/// after each statement, queued behind the HTTP tasks of the checks it had just answered, and the
+/// batch it held waited with it; here the system schedules it as soon as it is woken.
+fn run_on_own_thread(writer: impl Future<Output = ()> + Send + 'static) {
+    let spawned = std::thread::Builder::new().name("server-checks".into()).spawn(move || {
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(writer),
+            Err(error) => tracing::error!(%error, "could not start the check writer's runtime"),
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "could not start the check writer's thread");
     }
 }
 
@@ -235,4 +255,42 @@ async fn decide_in(
     let mut decided = decided.into_iter();
     let answers = ready.into_iter().map(|check| check.and_then(|_| decided.next().ok_or_else(stopped))).collect();
     Ok((answers, writes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CheckCombiner, ConfigCache};
+    use sea_orm::Database;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Threads of this process named as the SQLite check writer's (Linux: `/proc`).
+    fn writer_threads() -> usize {
+        let tasks = std::fs::read_dir("/proc/self/task").expect("Linux's /proc");
+        tasks
+            .flatten()
+            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|n| n.trim() == "server-checks"))
+            .count()
+    }
+
+    async fn until(what: &str, condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !condition() {
+            assert!(Instant::now() < deadline, "{what} did not happen within 10 s");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sqlite_writer_runs_on_a_thread_that_ends_with_its_queue() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let combiner = CheckCombiner::start(db.clone(), db, Arc::new(ConfigCache::default()));
+        until("the writer's thread starting", || writer_threads() == 1).await;
+        let copy = combiner.clone();
+        drop(combiner);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(writer_threads(), 1, "a copy of the queue still feeds the writer");
+        drop(copy);
+        until("the writer's thread ending", || writer_threads() == 0).await;
+    }
 }

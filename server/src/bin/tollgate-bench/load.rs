@@ -127,14 +127,14 @@ where
 }
 
 /// CPU time (user and system) used so far by the server's side of this process: the threads of its
-/// runtime (named `server`) and SQLite's connection threads; not the load clients'. A PostgreSQL
+/// runtime (named `server`), the SQLite check writer's (`server-checks`) and SQLite's connection threads; not the load clients'. A PostgreSQL
 /// server's own processes are counted apart (`postgres_cpu`). Linux only (`/proc`).
 pub fn server_cpu() -> Option<Duration> {
     let mut ticks = 0u64;
     for task in std::fs::read_dir("/proc/self/task").ok()? {
         let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else { continue };
         if let Some((name, used)) = name_and_ticks(&stat) {
-            if name == "server" || name.starts_with("sqlx-sqlite") {
+            if name.starts_with("server") || name.starts_with("sqlx-sqlite") {
                 ticks += used;
             }
         }
