@@ -193,7 +193,8 @@ async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
         checks.push(engine::prepare_check(&app.db, &org, &input, None, app.clock_now()).await.unwrap());
     }
     let txn = begin_write(&app.db).await.unwrap();
-    let (outcomes, writes) = decide_checks(&txn, &checks.iter().collect::<Vec<_>>()).await.unwrap();
+    let (decided, writes) = decide_checks(&txn, &checks.iter().collect::<Vec<_>>()).await.unwrap();
+    let outcomes: Vec<_> = decided.into_iter().map(|d| d.answer()).collect();
     writes.execute(&txn).await.unwrap();
     txn.commit().await.unwrap();
     let decisions: Vec<bool> = outcomes.iter().map(|o| o.reservation_id.is_some()).collect();

@@ -9,7 +9,7 @@
 
 use super::batch_txn::BatchTxn;
 use super::config_cache::{current_version, ConfigCache};
-use super::decide::{counters_read, decide_checks};
+use super::decide::{counters_read, decide_checks, Decided};
 use super::pg_batch::KeptPgConnection;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
@@ -27,7 +27,8 @@ use uuid::Uuid;
 /// Checks decided in one transaction at most; more wait for the next.
 const MAX_BATCH: usize = 128;
 
-type Answer = Result<CheckOutcome, EngineError>;
+/// A check as its batch decided it; its answer is made by the caller (`Decided::answer`).
+type Answer = Result<Decided, EngineError>;
 type Reply = oneshot::Sender<Answer>;
 /// A check and the API key that asked for it.
 type Queued = (Uuid, PreparedCheck);
@@ -66,7 +67,12 @@ impl CheckCombiner {
     /// Checks an operation and reserves its estimate for the client's key (which may come from the
     /// cache: it is verified again in the batch): prepared here from the cache, decided in the next
     /// batch, answered once that batch committed.
-    pub async fn check(&self, client: &Authenticated, input: CheckInput, now: DateTime<Utc>) -> Answer {
+    pub async fn check(
+        &self,
+        client: &Authenticated,
+        input: CheckInput,
+        now: DateTime<Utc>,
+    ) -> Result<CheckOutcome, EngineError> {
         let prepared =
             match prepare_cached_check(&self.cache, &self.db, &client.org, &input, client.project_id, now).await {
                 Ok(prepared) => prepared,
@@ -75,7 +81,7 @@ impl CheckCombiner {
             };
         let (reply, answer) = oneshot::channel();
         self.queue.send(((client.key_id, prepared), reply)).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        Ok(answer.await.map_err(|_| stopped())??.answer())
     }
 
     /// A refusal may rest on a key cached before it was revoked or its organization changed: it

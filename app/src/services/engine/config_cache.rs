@@ -30,7 +30,7 @@ const CAPACITY: usize = 4_096;
 pub struct Lookup {
     pub resolved: Resolved,
     pub prices: PriceList,
-    pub budgets: Vec<ApplicableBudget>,
+    pub budgets: Arc<[ApplicableBudget]>,
 }
 
 impl Lookup {
@@ -42,7 +42,7 @@ impl Lookup {
     ) -> Result<Self, EngineError> {
         let resolved = resolve(db, org, operation, allowed_project).await?;
         let prices = PriceList::load(db, &resolved, &operation.model).await?;
-        let budgets = applicable(db, &resolved.chain).await?;
+        let budgets = applicable(db, &resolved.chain).await?.into();
         Ok(Lookup { resolved, prices, budgets })
     }
 }

@@ -5,6 +5,7 @@
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
 
+use super::budgets::ApplicableBudget;
 use super::counter_changes::CounterChanges;
 use super::counters::{
     lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Locked, ZERO,
@@ -18,19 +19,39 @@ use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Set, Statement};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tollgate_domain::enforcement::combine;
-use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window};
+use tollgate_domain::{evaluate, CheckRequest, Decision, Usage, Window, WindowUsage};
 use uuid::Uuid;
 
 /// Rows per multi-row insert, well under both databases' limits on bound values.
 const CHUNK: usize = 200;
+
+/// A check's outcome as its batch decided it, with the figures of the budgets its answer lists
+/// (`include_budgets`) as the batch left them. The batch only gathers the figures: the reports are
+/// made by `answer`, off the check writer, whose time every check of the next batch waits for.
+#[derive(Debug)]
+pub struct Decided {
+    outcome: CheckOutcome,
+    budgets: Arc<[ApplicableBudget]>,
+    figures: Vec<(Window, WindowUsage)>,
+}
+
+impl Decided {
+    pub fn answer(self) -> CheckOutcome {
+        let budgets = self.budgets.iter().zip(self.figures);
+        let reports = budgets
+            .map(|(budget, (window, usage))| report(budget, window, usage.spent, usage.reserved, usage.overrides));
+        CheckOutcome { budgets: reports.collect(), ..self.outcome }
+    }
+}
 
 /// Decides the checks; returns their outcomes and the writes that record them, for the caller to
 /// send before (or with) its commit.
 pub async fn decide_checks(
     txn: &impl ConnectionTrait,
     checks: &[&PreparedCheck],
-) -> Result<(Vec<CheckOutcome>, Writes), EngineError> {
+) -> Result<(Vec<Decided>, Writes), EngineError> {
     let (windows, pairs) = windows_and_pairs(checks);
     // People seen for the first time are registered before any counter is locked: registering
     // bumps the configuration version (a row lock on PostgreSQL), which configuration changes take
@@ -55,7 +76,7 @@ pub async fn decide_locked(
     windows: &[Vec<Window>],
     users: &HashMap<(Uuid, String), Uuid>,
     locked: Locked,
-) -> Result<(Vec<CheckOutcome>, Writes), EngineError> {
+) -> Result<(Vec<Decided>, Writes), EngineError> {
     let overrides: HashMap<Uuid, Usage> = locked.iter().map(|((id, _), (_, extra))| (*id, *extra)).collect();
     let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> =
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
@@ -134,24 +155,24 @@ pub async fn decide_locked(
             events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
         }
         let listed = if check.input.include_budgets { check.budgets.len() } else { 0 };
-        let mut reports = Vec::with_capacity(listed);
+        let mut figures = Vec::with_capacity(listed);
         for (budget, window) in check.budgets.iter().zip(windows).take(listed) {
             let extra = overrides.get(&budget.model.id).copied().unwrap_or_default();
-            let usage = window_usage(&counter_of(&counters, budget.model.id, window)?, extra);
-            reports.push(report(budget, *window, usage.spent, usage.reserved, usage.overrides));
+            figures.push((*window, window_usage(&counter_of(&counters, budget.model.id, window)?, extra)));
         }
-        outcomes.push(CheckOutcome {
+        let outcome = CheckOutcome {
             decision,
             reservation_id,
             expires_at: reservation_id.map(|_| check.expires_at),
             decided_by,
             reasons: verdicts.into_iter().flat_map(|v| v.reasons).collect(),
             estimate: check.estimate,
-            budgets: reports,
+            budgets: Vec::new(),
             request_more: decided_by
                 .filter(|_| decision == Decision::Deny)
                 .map(|id| format!("/api/v1/budgets/{id}/requests")),
-        });
+        };
+        outcomes.push(Decided { outcome, budgets: check.budgets.clone(), figures });
     }
 
     let mut writes = Writes::default();

@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tollgate_domain::money::round_for_storage;
 use tollgate_domain::{Decision, OperationChain, Usage};
 use uuid::Uuid;
@@ -76,7 +77,8 @@ pub struct PreparedCheck {
     pub chain: OperationChain,
     pub new_user: Option<String>,
     pub estimate: Usage,
-    pub budgets: Vec<ApplicableBudget>,
+    /// Shared with the configuration cache's entry.
+    pub budgets: Arc<[ApplicableBudget]>,
     pub tz: Tz,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,

@@ -13,8 +13,9 @@
 
 use super::config_cache::version_read;
 use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
+use super::decide::Decided;
 use super::decide::{decide_locked, latest, windows_and_pairs};
-use super::reserve::{CheckOutcome, PreparedCheck};
+use super::reserve::PreparedCheck;
 use super::{ConfigCache, EngineError, Writes};
 use crate::entities::api_key;
 use crate::services::api_keys::last_use_due;
@@ -58,7 +59,7 @@ impl<'c> ShortWay<'c> {
         self,
         txn: &impl ConnectionTrait,
         cache: &ConfigCache,
-    ) -> Result<Option<(Vec<CheckOutcome>, Writes)>, EngineError> {
+    ) -> Result<Option<(Vec<Decided>, Writes)>, EngineError> {
         let rows = txn.query_all_raw(self.statement).await?;
         let Some(first) = rows.first() else { return Ok(None) };
         let read_version = first.try_get_by_index::<Option<i64>>(extra_at())?;
