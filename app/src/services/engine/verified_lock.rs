@@ -13,8 +13,7 @@
 
 use super::config_cache::version_read;
 use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
-use super::decide::Decided;
-use super::decide::{decide_locked, latest, windows_and_pairs};
+use super::decide::{decide_locked, latest, windows_and_pairs, Decided};
 use super::reserve::PreparedCheck;
 use super::{ConfigCache, EngineError, Writes};
 use crate::entities::api_key;

@@ -127,8 +127,9 @@ where
 }
 
 /// CPU time (user and system) used so far by the server's side of this process: the threads of its
-/// runtime (named `server`), the SQLite check writer's (`server-checks`) and SQLite's connection threads; not the load clients'. A PostgreSQL
-/// server's own processes are counted apart (`postgres_cpu`). Linux only (`/proc`).
+/// runtime (named `server`), the SQLite check writer's (`server-checks`) and SQLite's connection
+/// threads; not the load clients'. A PostgreSQL server's own processes are counted apart
+/// (`postgres_cpu`). Linux only (`/proc`).
 pub fn server_cpu() -> Option<Duration> {
     let mut ticks = 0u64;
     for task in std::fs::read_dir("/proc/self/task").ok()? {
