@@ -1,6 +1,7 @@
 //! Deciding prepared checks inside one write transaction: lock every counter they touch once, judge
 //! each check in arrival order against the counters as the earlier checks of the batch left them,
-//! then hand back the reservations, holds and counter changes as writes to send together.
+//! then hand back the reservations, holds, denial events and counter changes as writes to send
+//! together.
 //!
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
@@ -14,7 +15,7 @@ use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
 use super::{events, EngineError, Writes};
-use crate::entities::{budget_counter, reservation, reservation_hold};
+use crate::entities::{budget_counter, budget_event, reservation, reservation_hold};
 use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Set, Statement};
@@ -82,7 +83,7 @@ pub async fn decide_locked(
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
 
     let mut changes = CounterChanges::default();
-    let (mut reservations, mut holds) = (Vec::new(), Vec::new());
+    let (mut reservations, mut holds, mut denials) = (Vec::new(), Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
     for (check, windows) in checks.iter().zip(windows) {
         let chain = match &check.new_user {
@@ -152,7 +153,7 @@ pub async fn decide_locked(
                 verdicts.iter().filter(|v| v.budget_id == budget_id).flat_map(|v| v.reasons.clone()).collect();
             let detail = serde_json::json!({ "user": check.input.operation.user, "project": check.input.operation.project,
                                              "reasons": reasons });
-            events::record(txn, check.org.id, Some(budget_id), "denied", window_start, detail, check.now).await?;
+            denials.push(events::event(check.org.id, Some(budget_id), "denied", window_start, detail, check.now));
         }
         let listed = if check.input.include_budgets { check.budgets.len() } else { 0 };
         let mut figures = Vec::with_capacity(listed);
@@ -181,6 +182,9 @@ pub async fn decide_locked(
     }
     for chunk in holds.chunks(CHUNK) {
         writes.push(txn, &reservation_hold::Entity::insert_many(chunk.to_vec()).into_query());
+    }
+    for chunk in denials.chunks(CHUNK) {
+        writes.push(txn, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());
     }
     changes.add_to(&mut writes, txn);
     Ok((outcomes, writes))

@@ -42,7 +42,22 @@ async fn insert(
     actor: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    let event = budget_event::ActiveModel {
+    let event =
+        budget_event::ActiveModel { actor: Set(actor), ..event(org_id, budget_id, kind, window_start, detail, now) };
+    budget_event::Entity::insert(event).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+/// The event `record` appends, for a caller that writes several together.
+pub fn event(
+    org_id: Uuid,
+    budget_id: Option<Uuid>,
+    kind: &str,
+    window_start: Option<DateTime<Utc>>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> budget_event::ActiveModel {
+    budget_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         org_id: Set(org_id),
         budget_id: Set(budget_id),
@@ -50,9 +65,7 @@ async fn insert(
         window_start: Set(window_start),
         dedup_key: Set(None),
         detail: Set(detail.to_string()),
-        actor: Set(actor),
+        actor: Set(None),
         created_at: Set(now),
-    };
-    budget_event::Entity::insert(event).exec_without_returning(txn).await?;
-    Ok(())
+    }
 }
