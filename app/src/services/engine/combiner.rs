@@ -13,6 +13,7 @@ use super::decide::{counters_read, decide_checks, Decided};
 use super::pg_batch::KeptPgConnection;
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
+use super::sqlite_direct::{open_own_connection, DirectConnection};
 use super::verified_lock::ShortWay;
 use super::{EngineError, Writes};
 use crate::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
@@ -50,16 +51,18 @@ impl CheckCombiner {
     /// PostgreSQL gets two writers on the current Tokio runtime: while one holds the counters' row
     /// locks, the next begins its transaction and reads the keys and version, then waits on the
     /// locks, as another instance's batch would. SQLite's writers would only queue at its single
-    /// write lock, so it gets one, on a thread of its own (`run_on_own_thread`).
+    /// write lock, so it gets one, on a thread of its own (`run_on_own_thread`), which decides the
+    /// batches that can go the short way itself, through rusqlite on one more connection, opened
+    /// with `writer`'s options (`DirectConnection`).
     pub fn start(db: DatabaseConnection, writer: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
         if db.get_database_backend() == DbBackend::Postgres {
             for _ in 0..2 {
-                tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone()));
+                tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone(), None));
             }
         } else {
-            run_on_own_thread(write_batches(writer, cache.clone(), receiver));
+            run_on_own_thread(write_sqlite_batches(writer, cache.clone(), receiver));
         }
         CheckCombiner { db, cache, queue }
     }
@@ -129,12 +132,35 @@ fn stopped() -> EngineError {
     EngineError::Database(DbErr::Custom("the check writer has stopped".into()))
 }
 
-async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver: Arc<Mutex<Receiver>>) {
+/// The SQLite writer: batches go the direct way on a connection of its own when they can
+/// (`DirectConnection`), else the usual way on `db`'s.
+async fn write_sqlite_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver: Arc<Mutex<Receiver>>) {
+    let mut own = open_own_connection(&db).await;
+    let direct = match own.as_mut() {
+        Ok(own) => DirectConnection::lend(own).await,
+        Err(error) => Err(error.clone()),
+    };
+    if let Err(error) = &direct {
+        tracing::warn!(%error, "the check writer decides every batch the usual way");
+    }
+    write_batches(db, cache, receiver, direct.as_ref().ok()).await;
+    drop(direct);
+    if let Ok(own) = own {
+        let _ = sea_orm::sqlx::Connection::close(own).await;
+    }
+}
+
+async fn write_batches(
+    db: DatabaseConnection,
+    cache: Arc<ConfigCache>,
+    receiver: Arc<Mutex<Receiver>>,
+    direct: Option<&DirectConnection<'_>>,
+) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     let mut kept = Kept::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
-        match decide_and_commit(&db, &mut kept, &cache, &checks).await {
+        match decide_and_commit(&db, &mut kept, direct, &cache, &checks).await {
             Ok(answers) => {
                 for (reply, answer) in replies.into_iter().zip(answers) {
                     let _ = reply.send(answer);
@@ -145,7 +171,7 @@ async fn write_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, receiver
             Err(error) if checks.len() > 1 => {
                 tracing::warn!(%error, checks = checks.len(), "a batch of checks failed; deciding them one by one");
                 for (check, reply) in checks.iter().zip(replies) {
-                    let answer = decide_and_commit(&db, &mut kept, &cache, std::slice::from_ref(check))
+                    let answer = decide_and_commit(&db, &mut kept, direct, &cache, std::slice::from_ref(check))
                         .await
                         .and_then(|mut one| one.remove(0));
                     let _ = reply.send(answer);
@@ -173,10 +199,18 @@ struct Kept {
 async fn decide_and_commit(
     db: &DatabaseConnection,
     kept: &mut Kept,
+    direct: Option<&DirectConnection<'_>>,
     cache: &ConfigCache,
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     if db.get_database_backend() == DbBackend::Sqlite {
+        if let Some(short) = ShortWay::of(checks, DbBackend::Sqlite) {
+            if let Some(direct) = direct {
+                if let Some(decided) = direct.decide(db, cache, short).await? {
+                    return Ok(decided.into_iter().map(Ok).collect());
+                }
+            }
+        }
         let txn = kept.sqlite.begin(db).await?;
         let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
         if let Some(counters) = counters_read(DbBackend::Sqlite, &all) {
@@ -197,7 +231,7 @@ async fn decide_on_postgres(
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     let txn = kept.begin(db).await?;
-    let Some(short) = ShortWay::of(checks) else { return decide_on(txn, cache, checks).await };
+    let Some(short) = ShortWay::of(checks, DbBackend::Postgres) else { return decide_on(txn, cache, checks).await };
     match short.decide(&txn, cache).await {
         Ok(Some((outcomes, writes))) => {
             txn.commit_with(writes).await?;

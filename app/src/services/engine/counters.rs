@@ -101,15 +101,19 @@ pub fn lock_statement_with_overrides(
 
 /// Where the columns a lock statement returns after each counter and its overrides begin.
 pub fn extra_at() -> usize {
-    budget_counter::Column::iter().count() + 3
+    overrides_at() + 3
+}
+
+/// Where the overrides' sums are in a row of the lock statement: right after the counter's columns.
+pub fn overrides_at() -> usize {
+    budget_counter::Column::iter().count()
 }
 
 /// A row of the lock statement with overrides: its counter, by (budget, window start), and the
 /// overrides, in the unnamed columns right after the counter's own.
 pub fn locked_with_overrides(row: &QueryResult) -> Result<(CounterKey, WithOverrides), DbErr> {
     let counter = budget_counter::Model::from_query_result(row, "")?;
-    let first = budget_counter::Column::iter().count();
-    let amount = |n: usize| row.try_get_by_index::<i64>(first + n);
+    let amount = |n: usize| row.try_get_by_index::<i64>(overrides_at() + n);
     let overrides = from_columns([amount(0)?, amount(1)?, amount(2)?]);
     Ok(((counter.budget_id, counter.window_start), (counter, overrides)))
 }

@@ -22,6 +22,8 @@ mod reserve;
 pub mod resolve;
 mod settle;
 mod sqlite_batch;
+mod sqlite_direct;
+pub mod sqlite_rows;
 mod status;
 mod verified_lock;
 mod write_txn;

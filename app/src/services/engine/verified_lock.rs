@@ -37,7 +37,7 @@ pub struct ShortWay<'c> {
 impl<'c> ShortWay<'c> {
     /// The short way for these checks (each with the key that asked for it), unless they were
     /// prepared at different versions or uncached, one registers a person, or none has a budget.
-    pub fn of(checks: &'c [(Uuid, PreparedCheck)]) -> Option<Self> {
+    pub fn of(checks: &'c [(Uuid, PreparedCheck)], backend: DbBackend) -> Option<Self> {
         let version = shared_version(checks)?;
         let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
         let (windows, pairs) = windows_and_pairs(&all);
@@ -48,8 +48,13 @@ impl<'c> ShortWay<'c> {
             Expr::SubQuery(None, Box::new(version_read().into())),
             Expr::SubQuery(None, Box::new(live_keys_count(recently_used).into())),
         ];
-        let statement = lock_statement_with_overrides(DbBackend::Postgres, &pairs, now, verify)?;
+        let statement = lock_statement_with_overrides(backend, &pairs, now, verify)?;
         Some(ShortWay { checks: all, windows, version, keys: keys.len(), statement })
+    }
+
+    /// The statement that locks the counters and reads the version and the live keys.
+    pub fn statement(&self) -> &Statement {
+        &self.statement
     }
 
     /// Decides the checks in `txn` if the version is still theirs and their keys are live and used
@@ -59,23 +64,46 @@ impl<'c> ShortWay<'c> {
         txn: &impl ConnectionTrait,
         cache: &ConfigCache,
     ) -> Result<Option<(Vec<Decided>, Writes)>, EngineError> {
-        let rows = txn.query_all_raw(self.statement).await?;
-        let Some(first) = rows.first() else { return Ok(None) };
-        let read_version = first.try_get_by_index::<Option<i64>>(extra_at())?;
-        let live = first.try_get_by_index::<i64>(extra_at() + 1)?;
-        if let Some(read) = read_version {
-            cache.observe(read);
+        let rows = txn.query_all_raw(self.statement.clone()).await?;
+        let read = match rows.first() {
+            None => None,
+            Some(first) => {
+                let mut locked: Locked = HashMap::with_capacity(rows.len());
+                for row in &rows {
+                    let (key, value) = locked_with_overrides(row)?;
+                    locked.insert(key, value);
+                }
+                let version = first.try_get_by_index::<Option<i64>>(extra_at())?;
+                Some(VerifiedRead { locked, version, live_keys: first.try_get_by_index::<i64>(extra_at() + 1)? })
+            }
+        };
+        self.decide_on(txn, cache, read).await
+    }
+
+    /// `decide`, with the rows of `statement` already read (`None` for none).
+    pub async fn decide_on(
+        self,
+        txn: &impl ConnectionTrait,
+        cache: &ConfigCache,
+        read: Option<VerifiedRead>,
+    ) -> Result<Option<(Vec<Decided>, Writes)>, EngineError> {
+        let Some(read) = read else { return Ok(None) };
+        if let Some(version) = read.version {
+            cache.observe(version);
         }
-        if read_version != Some(self.version) || usize::try_from(live).ok() != Some(self.keys) {
+        if read.version != Some(self.version) || usize::try_from(read.live_keys).ok() != Some(self.keys) {
             return Ok(None);
         }
-        let mut locked: Locked = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let (key, value) = locked_with_overrides(row)?;
-            locked.insert(key, value);
-        }
-        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), locked).await?))
+        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
     }
+}
+
+/// What the short way's statement read: the counters, locked, and the version and number of live
+/// keys it verifies.
+pub struct VerifiedRead {
+    pub locked: Locked,
+    pub version: Option<i64>,
+    pub live_keys: i64,
 }
 
 /// The version every check was prepared at, if they share one and none registers a person.

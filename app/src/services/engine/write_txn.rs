@@ -80,6 +80,11 @@ impl Writes {
         Ok(())
     }
 
+    /// The writes one by one, for a connection that runs them without a round trip each.
+    pub fn into_statements(self) -> Vec<Statement> {
+        self.0
+    }
+
     /// The writes as the fewest statements to send: one, or on PostgreSQL more when their values
     /// would exceed what one statement can bind; none when there is nothing to write.
     pub fn combined(self, backend: DbBackend) -> Vec<Statement> {
