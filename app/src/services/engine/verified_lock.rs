@@ -1,5 +1,7 @@
-//! The PostgreSQL check writer's short way: one statement locks a batch's counters and verifies the
-//! configuration version and the keys the batch was prepared with.
+//! The check writer's short way: one statement locks a batch's counters and verifies the
+//! configuration version and the keys the batch was prepared with. PostgreSQL's writers send it
+//! through sqlx (`decide`); SQLite's reads it through rusqlite on its own thread (`sqlite_direct`)
+//! and hands the rows to `decide_on`.
 //!
 //! The usual way reads the keys and the version first, then locks the counters of the checks (some
 //! prepared again when stale): two round trips before deciding. When every check of a batch was
