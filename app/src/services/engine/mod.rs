@@ -23,7 +23,7 @@ pub mod resolve;
 mod settle;
 mod sqlite_batch;
 mod sqlite_direct;
-pub mod sqlite_rows;
+mod sqlite_rows;
 mod status;
 mod verified_lock;
 mod write_txn;

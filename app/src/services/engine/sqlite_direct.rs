@@ -165,7 +165,7 @@ impl DirectTxn<'_> {
 
 impl Drop for DirectTxn<'_> {
     /// Unfinished (failed, beyond this way, or its task cancelled), the transaction is rolled back
-    /// before the handle goes back to sqlx.
+    /// before the write gate lets the next writer in (the usual way, for one).
     fn drop(&mut self) {
         let conn = self.connection();
         if !conn.is_autocommit() {
