@@ -204,11 +204,9 @@ async fn decide_and_commit(
     checks: &[Queued],
 ) -> Result<Vec<Answer>, EngineError> {
     if db.get_database_backend() == DbBackend::Sqlite {
-        if let Some(short) = ShortWay::of(checks, DbBackend::Sqlite) {
-            if let Some(direct) = direct {
-                if let Some(decided) = direct.decide(db, cache, short).await? {
-                    return Ok(decided.into_iter().map(Ok).collect());
-                }
+        if let Some((direct, short)) = direct.and_then(|d| Some((d, ShortWay::of(checks, DbBackend::Sqlite)?))) {
+            if let Some(decided) = direct.decide(db, cache, short).await? {
+                return Ok(decided.into_iter().map(Ok).collect());
             }
         }
         let txn = kept.sqlite.begin(db).await?;

@@ -15,7 +15,7 @@ pub async fn record(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    insert(txn, org_id, budget_id, kind, window_start, detail, None, now).await
+    insert(txn, event(org_id, budget_id, kind, window_start, detail, now)).await
 }
 
 /// A change made by someone (an account or an API key), named in the audit trail.
@@ -28,22 +28,14 @@ pub async fn record_by(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
-    insert(txn, org_id, budget_id, kind, None, detail, Some(actor.to_owned()), now).await
+    let by = budget_event::ActiveModel {
+        actor: Set(Some(actor.to_owned())),
+        ..event(org_id, budget_id, kind, None, detail, now)
+    };
+    insert(txn, by).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert(
-    txn: &impl ConnectionTrait,
-    org_id: Uuid,
-    budget_id: Option<Uuid>,
-    kind: &str,
-    window_start: Option<DateTime<Utc>>,
-    detail: serde_json::Value,
-    actor: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    let event =
-        budget_event::ActiveModel { actor: Set(actor), ..event(org_id, budget_id, kind, window_start, detail, now) };
+async fn insert(txn: &impl ConnectionTrait, event: budget_event::ActiveModel) -> Result<(), EngineError> {
     budget_event::Entity::insert(event).exec_without_returning(txn).await?;
     Ok(())
 }

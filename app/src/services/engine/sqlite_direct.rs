@@ -140,12 +140,15 @@ impl DirectTxn<'_> {
             let [cost, tokens, operations] = amounts;
             let overrides =
                 from_columns([cost?.unwrap_or_default(), tokens?.unwrap_or_default(), operations?.unwrap_or_default()]);
-            let read = read.get_or_insert(VerifiedRead {
-                locked: Locked::new(),
-                version: number(extra_at(), &ColumnType::BigInteger)?,
-                live_keys: number(extra_at() + 1, &ColumnType::BigInteger)?.unwrap_or_default(),
-            });
-            read.locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
+            if read.is_none() {
+                // Every row carries the same version and count of live keys: the first's are read.
+                let version = number(extra_at(), &ColumnType::BigInteger)?;
+                let live_keys = number(extra_at() + 1, &ColumnType::BigInteger)?.unwrap_or_default();
+                read = Some(VerifiedRead { locked: Locked::new(), version, live_keys });
+            }
+            if let Some(read) = read.as_mut() {
+                read.locked.insert((counter.budget_id, counter.window_start), (counter, overrides));
+            }
         }
         Ok(read)
     }
