@@ -18,6 +18,7 @@ mod m20261129_000013_shared_projects;
 mod m20261129_000014_daily_rollups;
 mod m20261129_000015_config_version;
 mod m20261130_000016_clustered_engine_tables;
+mod m20261204_000017_holds_on_reservations;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_daily_rollups::Migration),
             Box::new(m20261129_000015_config_version::Migration),
             Box::new(m20261130_000016_clustered_engine_tables::Migration),
+            Box::new(m20261204_000017_holds_on_reservations::Migration),
         ]
     }
 }

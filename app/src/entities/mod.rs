@@ -30,7 +30,6 @@ pub mod project_member;
 pub mod project_value;
 pub mod request_decision;
 pub mod reservation;
-pub mod reservation_hold;
 pub mod session;
 pub mod shared_project;
 pub mod team;

@@ -1,4 +1,5 @@
-//! Entity for `reservations`: an estimate held on budgets between check and settle.
+//! Entity for `reservations`: an estimate held on budgets between check and settle, with the budget
+//! windows it is held on (`holds`, JSON: see `services::engine::holds`).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -18,6 +19,8 @@ pub struct Model {
     pub critical: bool,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text")]
+    pub holds: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

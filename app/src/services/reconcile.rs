@@ -2,16 +2,15 @@
 //! and open reservations, and report every stored figure that differs.
 
 use super::engine::budgets::{to_domain, ApplicableBudget};
-use super::engine::EngineError;
+use super::engine::{holds, EngineError};
 use crate::entities::{
-    budget, budget_counter, daily_model_usage, daily_project_usage, daily_usage, organization, reservation,
-    reservation_hold, usage_event,
+    budget, budget_counter, daily_model_usage, daily_project_usage, daily_usage, organization, reservation, usage_event,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use tollgate_domain::OperationChain;
 use uuid::Uuid;
 
@@ -78,24 +77,18 @@ async fn reconcile_org(db: &impl ConnectionTrait, org: &organization::Model) -> 
             }
         }
     }
-    let open: HashMap<Uuid, reservation::Model> = reservation::Entity::find()
+    let open = reservation::Entity::find()
         .filter(reservation::Column::OrgId.eq(org.id))
         .filter(reservation::Column::State.eq("active"))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let holds = reservation_hold::Entity::find()
-        .filter(reservation_hold::Column::ReservationId.is_in(open.keys().copied()))
-        .all(db)
         .await?;
-    for hold in holds {
-        let r = &open[&hold.reservation_id];
-        let sums = counters.entry((hold.budget_id, hold.window_start)).or_default();
-        sums[3] += r.cost;
-        sums[4] += r.tokens;
-        sums[5] += r.operations;
+    for r in open {
+        for hold in holds::from_column(&r.holds)? {
+            let sums = counters.entry((hold.budget_id, hold.window_start)).or_default();
+            sums[3] += r.cost;
+            sums[4] += r.tokens;
+            sums[5] += r.operations;
+        }
     }
 
     let mut differences = Vec::new();

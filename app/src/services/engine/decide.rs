@@ -1,7 +1,7 @@
 //! Deciding prepared checks inside one write transaction: lock every counter they touch once, judge
 //! each check in arrival order against the counters as the earlier checks of the batch left them,
-//! then hand back the reservations, holds, denial events and counter changes as writes to send
-//! together.
+//! then hand back the reservations (with the windows they hold), denial events and counter changes
+//! as writes to send together.
 //!
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
@@ -11,11 +11,12 @@ use super::counter_changes::CounterChanges;
 use super::counters::{
     lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Locked, ZERO,
 };
+use super::holds::{self, Hold};
 use super::reserve::{CheckOutcome, PreparedCheck};
 use super::resolve::register_new_user;
 use super::status::report;
 use super::{events, EngineError, Writes};
-use crate::entities::{budget_counter, budget_event, reservation, reservation_hold};
+use crate::entities::{budget_counter, budget_event, reservation};
 use crate::services::alerts::{raise, Audience, NewAlert};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Set, Statement};
@@ -83,7 +84,7 @@ pub async fn decide_locked(
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
 
     let mut changes = CounterChanges::default();
-    let (mut reservations, mut holds, mut denials) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut reservations, mut denials) = (Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
     for (check, windows) in checks.iter().zip(windows) {
         let chain = match &check.new_user {
@@ -109,27 +110,9 @@ pub async fn decide_locked(
         if reserving {
             let id = Uuid::now_v7();
             let estimate = to_columns(&check.estimate)?;
-            reservations.push(reservation::ActiveModel {
-                id: Set(id),
-                org_id: Set(check.org.id),
-                user_id: Set(chain.user),
-                project_id: Set(chain.project),
-                category_id: Set(chain.category),
-                model: Set(check.input.operation.model.clone()),
-                cost: Set(estimate[0]),
-                tokens: Set(estimate[1]),
-                operations: Set(estimate[2]),
-                state: Set("active".into()),
-                critical: Set(check.input.critical),
-                created_at: Set(check.now),
-                expires_at: Set(check.expires_at),
-            });
+            let mut held = Vec::with_capacity(verdicts.len());
             for (verdict, window) in verdicts.iter().zip(windows) {
-                holds.push(reservation_hold::ActiveModel {
-                    reservation_id: Set(id),
-                    budget_id: Set(verdict.budget_id),
-                    window_start: Set(window.start),
-                });
+                held.push(Hold { budget_id: verdict.budget_id, window_start: window.start });
                 let counter = counters.get_mut(&(verdict.budget_id, window.start)).expect("locked above");
                 let [cost, tokens, operations] = estimate;
                 counter.cost_reserved += cost;
@@ -144,6 +127,22 @@ pub async fn decide_locked(
                     reserve_used(txn, check, verdict, window, id).await?;
                 }
             }
+            reservations.push(reservation::ActiveModel {
+                id: Set(id),
+                org_id: Set(check.org.id),
+                user_id: Set(chain.user),
+                project_id: Set(chain.project),
+                category_id: Set(chain.category),
+                model: Set(check.input.operation.model.clone()),
+                cost: Set(estimate[0]),
+                tokens: Set(estimate[1]),
+                operations: Set(estimate[2]),
+                state: Set("active".into()),
+                critical: Set(check.input.critical),
+                created_at: Set(check.now),
+                expires_at: Set(check.expires_at),
+                holds: Set(holds::to_column(&held)),
+            });
             reservation_id = Some(id);
         }
         if let (Decision::Deny, Some(budget_id)) = (decision, decided_by) {
@@ -179,9 +178,6 @@ pub async fn decide_locked(
     let mut writes = Writes::default();
     for chunk in reservations.chunks(CHUNK) {
         writes.push(txn, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
-    }
-    for chunk in holds.chunks(CHUNK) {
-        writes.push(txn, &reservation_hold::Entity::insert_many(chunk.to_vec()).into_query());
     }
     for chunk in denials.chunks(CHUNK) {
         writes.push(txn, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());

@@ -15,6 +15,7 @@ mod counter_changes;
 mod counters;
 mod decide;
 pub mod events;
+pub mod holds;
 mod pg_batch;
 pub mod reallocate;
 mod record;

@@ -3,10 +3,11 @@
 use super::budgets::applicable;
 use super::counter_changes::CounterChanges;
 use super::counters::{negate, ZERO};
+use super::holds::{self, Hold};
 use super::record::{apply, PreparedEvent};
 use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};
-use crate::entities::{organization, reservation, reservation_hold};
+use crate::entities::{organization, reservation};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -196,15 +197,9 @@ async fn close(
     }
 }
 
-async fn release_holds(
-    txn: &impl ConnectionTrait,
-    held: &reservation::Model,
-) -> Result<Vec<reservation_hold::Model>, EngineError> {
-    let holds = reservation_hold::Entity::find()
-        .filter(reservation_hold::Column::ReservationId.eq(held.id))
-        .order_by_asc(reservation_hold::Column::BudgetId)
-        .all(txn)
-        .await?;
+/// Takes the reservation's estimate off every window it holds; returns those windows.
+async fn release_holds(txn: &impl ConnectionTrait, held: &reservation::Model) -> Result<Vec<Hold>, EngineError> {
+    let holds = holds::from_column(&held.holds)?;
     let amounts = negate([held.cost, held.tokens, held.operations]);
     let mut changes = CounterChanges::default();
     for hold in &holds {
