@@ -75,6 +75,7 @@ impl From<crate::services::engine::EngineError> for AppError {
         use crate::services::engine::EngineError;
         match error {
             EngineError::Database(e) => AppError::internal(e),
+            EngineError::Unconfirmed => AppError::internal(EngineError::Unconfirmed),
             other => AppError::Invalid(other.to_string()),
         }
     }

@@ -67,6 +67,7 @@ impl From<EngineError> for ApiError {
             EngineError::ReservationClosed(..) => StatusCode::CONFLICT,
             EngineError::ProjectNotAllowed(_) => StatusCode::FORBIDDEN,
             EngineError::KeyRevoked => StatusCode::UNAUTHORIZED,
+            EngineError::Unconfirmed => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, error_code(&error), error.to_string())

@@ -1,7 +1,7 @@
 //! What the check writer's transactions on both databases share: the kept connection lent to one
 //! batch, closed if the batch is dropped unfinished, and the two ways a batch ends.
 
-use super::Writes;
+use super::{EngineError, Writes};
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::Database;
 use sea_orm::{ConnectionTrait, DbErr};
@@ -10,8 +10,9 @@ use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 /// A check writer's transaction on its kept connection (`SqliteBatchTxn`, `PgBatchTxn`).
 #[async_trait::async_trait]
 pub trait BatchTxn: ConnectionTrait + Sized {
-    /// Sends the writes and commits; on any failure the transaction is rolled back.
-    async fn commit_with(self, writes: Writes) -> Result<(), DbErr>;
+    /// Sends the writes and commits; on any failure the transaction is rolled back, unless its
+    /// commit was sent and not answered (`EngineError::Unconfirmed`).
+    async fn commit_with(self, writes: Writes) -> Result<(), EngineError>;
 
     /// Rolls back; the connection goes back to the pool, which tests it before lending it again.
     async fn rollback(self);

@@ -65,6 +65,8 @@ pub enum EngineError {
     KeyRevoked,
     #[error("this API key may only be used for project '{0}'")]
     ProjectNotAllowed(String),
+    #[error("the database did not confirm whether this check was recorded; a reservation it made expires unused; check again")]
+    Unconfirmed,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -93,6 +95,7 @@ pub fn error_code(error: &EngineError) -> &'static str {
         EngineError::ReservationClosed(..) => "reservation_closed",
         EngineError::ProjectNotAllowed(_) => "project_not_allowed",
         EngineError::KeyRevoked => "unauthorized",
+        EngineError::Unconfirmed => "unconfirmed",
         EngineError::Database(_) => "internal",
     }
 }

@@ -3,18 +3,27 @@
 //!
 //! sqlx pings every connection handed back to its pool before lending it again: a round trip and a
 //! wake-up of PostgreSQL's process for each batch. The writer keeps its connection instead, and
-//! commits with `COMMIT; BEGIN` in one message, so the next batch starts without a trip of its own.
-//! A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
+//! commits with `COMMIT; … BEGIN` in one message, so the next batch starts without a trip of its
+//! own. A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
 //! neither vacuum nor migrations. If it cannot run the next batch's first statement (the server, a
 //! proxy or `idle_in_transaction_session_timeout` closed its connection meanwhile), nothing was
 //! done in it: the connection is closed and the statement runs again in a new one from the pool.
 //!
+//! A batch's commit does not wait for the disk; the same message commits a transaction that does
+//! (`durability`).
+//!
 //! A batch that fails is rolled back and its connection handed back to the pool, which tests it;
 //! one dropped unfinished (its task cancelled mid-batch) is closed, and PostgreSQL rolls back the
-//! transaction of a closed connection.
+//! transaction of a closed connection. A commit whose outcome is unknown (the connection failed
+//! before PostgreSQL answered it) is reported as such, never as nothing written: its checks must
+//! not be decided again.
+
+mod durability;
 
 use super::batch_txn::{closed, BatchConnection, BatchTxn};
 use super::write_txn::{sqlx_runtime_error, Writes};
+use super::EngineError;
+use durability::{Durability, WAIT_FOR_DISK};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use sea_orm::sea_query::Values;
@@ -32,6 +41,8 @@ pub struct KeptPgConnection {
     conn: Option<PoolConnection<Postgres>>,
     /// The kept connection is inside a transaction begun by the last commit, which has run nothing.
     open: bool,
+    /// How batches reach the disk, learnt before the first one.
+    durability: Option<Durability>,
 }
 
 impl KeptPgConnection {
@@ -40,22 +51,28 @@ impl KeptPgConnection {
     /// when the kept one cannot begin). The pool tests a connection idle for long before lending it.
     pub async fn begin<'k>(&'k mut self, db: &DatabaseConnection) -> Result<PgBatchTxn<'k>, DbErr> {
         let pool = db.get_postgres_connection_pool();
+        let durability = match self.durability {
+            Some(known) => known,
+            None => *self.durability.insert(Durability::of(pool).await?),
+        };
         let open = std::mem::take(&mut self.open) && self.conn.is_some();
         if !open {
             let begun = match self.conn.as_mut() {
-                Some(kept) => sea_orm::sqlx::query("BEGIN").execute(&mut **kept).await.is_ok(),
+                Some(kept) => durability.begin(kept).await.is_ok(),
                 None => false,
             };
             if !begun {
                 // Handed back first: the pool may have no other connection to lend.
                 self.conn = None;
-                self.conn = Some(begin_on_new_connection(pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
+                let fresh = begin_on_new_connection(pool, durability).await;
+                self.conn = Some(fresh.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
             }
         }
         Ok(PgBatchTxn {
             conn: BatchConnection::new(&mut self.conn),
             open_next: &mut self.open,
             pool: pool.clone(),
+            durability,
             untried: AtomicBool::new(open),
         })
     }
@@ -70,10 +87,22 @@ impl Drop for KeptPgConnection {
     }
 }
 
-async fn begin_on_new_connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, sea_orm::sqlx::Error> {
+async fn begin_on_new_connection(
+    pool: &PgPool,
+    durability: Durability,
+) -> Result<PoolConnection<Postgres>, sea_orm::sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    sea_orm::sqlx::query("BEGIN").execute(&mut *conn).await?;
+    durability.begin(&mut conn).await?;
     Ok(conn)
+}
+
+/// A commit that did not go through.
+enum Unfinished {
+    /// PostgreSQL answered with an error and rolled back: nothing of the batch was written.
+    Refused(DbErr),
+    /// PostgreSQL's answer was lost, or the batch committed and no wait for the disk could be made:
+    /// the batch may or may not be kept.
+    Unconfirmed(DbErr),
 }
 
 pub struct PgBatchTxn<'k> {
@@ -81,6 +110,7 @@ pub struct PgBatchTxn<'k> {
     /// Set by a commit that began the next batch's transaction.
     open_next: &'k mut bool,
     pool: PgPool,
+    durability: Durability,
     /// The transaction was begun by the last batch's commit and has run no statement yet.
     untried: AtomicBool,
 }
@@ -110,37 +140,55 @@ impl PgBatchTxn<'_> {
                 if let Some(mut old) = slot.take() {
                     old.close_on_drop();
                 }
-                let fresh =
-                    begin_on_new_connection(&self.pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
+                let fresh = begin_on_new_connection(&self.pool, self.durability).await;
+                let fresh = fresh.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
                 attempt(slot.insert(fresh), statement).await.map_err(|e| error(sqlx_runtime_error(e)))
             }
             done => done.map_err(|e| error(sqlx_runtime_error(e))),
         }
     }
 
-    /// Commits, and begins the next batch's transaction in the same message; tells whether it
-    /// began. An error means the commit failed.
-    async fn commit_and_begin(&self) -> Result<bool, DbErr> {
+    /// Commits, waits for the disk and begins the next batch's transaction, in one message; tells
+    /// whether the next one began.
+    async fn commit_and_begin(&self) -> Result<bool, Unfinished> {
+        let (message, on_disk, next) = self.durability.commit();
         let mut slot = self.conn.slot().await;
-        let conn = slot.as_mut().ok_or_else(closed)?;
-        let mut results = sea_orm::sqlx::raw_sql(AssertSqlSafe("COMMIT; BEGIN")).execute_many(&mut **conn);
-        let (committed, begun) = (results.next().await, results.next().await);
-        while results.next().await.is_some() {}
-        match committed {
-            Some(Ok(_)) => Ok(matches!(begun, Some(Ok(_)))),
-            Some(Err(error)) => Err(DbErr::Exec(sqlx_runtime_error(error))),
-            None => Err(DbErr::Custom("COMMIT was not answered".into())),
+        let conn = slot.as_mut().ok_or_else(|| Unfinished::Refused(closed()))?;
+        let results: Vec<_> = sea_orm::sqlx::raw_sql(AssertSqlSafe(message)).execute_many(&mut **conn).collect().await;
+        let ok = |n: usize| matches!(results.get(n), Some(Ok(_)));
+        let error = |error: &sea_orm::sqlx::Error| DbErr::Exec(sqlx_runtime_error(clone_error(error)));
+        match results.first() {
+            Some(Ok(_)) if ok(on_disk) => return Ok(next.into_iter().all(ok)),
+            Some(Ok(_)) => {}
+            Some(Err(failure)) if failure.as_database_error().is_some() => {
+                return Err(Unfinished::Refused(error(failure)))
+            }
+            Some(Err(failure)) => return Err(Unfinished::Unconfirmed(error(failure))),
+            None => return Err(Unfinished::Unconfirmed(DbErr::Custom("COMMIT was not answered".into()))),
+        }
+        // Committed, but the wait failed on this connection: a wait on any other covers the batch.
+        if let Some(mut broken) = slot.take() {
+            broken.close_on_drop();
+        }
+        match sea_orm::sqlx::raw_sql(AssertSqlSafe(WAIT_FOR_DISK)).execute(&self.pool).await {
+            Ok(_) => Ok(false),
+            Err(failure) => Err(Unfinished::Unconfirmed(DbErr::Exec(sqlx_runtime_error(failure)))),
         }
     }
 }
 
+/// sqlx's errors cannot be cloned; the message is what is reported.
+fn clone_error(error: &sea_orm::sqlx::Error) -> sea_orm::sqlx::Error {
+    sea_orm::sqlx::Error::Protocol(error.to_string())
+}
+
 #[async_trait::async_trait]
 impl BatchTxn for PgBatchTxn<'_> {
-    async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+    async fn commit_with(mut self, writes: Writes) -> Result<(), EngineError> {
         for statement in writes.combined(DbBackend::Postgres) {
             if let Err(error) = self.execute_raw(statement).await {
                 self.rollback().await;
-                return Err(error);
+                return Err(error.into());
             }
         }
         match self.commit_and_begin().await {
@@ -149,9 +197,17 @@ impl BatchTxn for PgBatchTxn<'_> {
                 self.conn.finish();
                 Ok(())
             }
-            Err(error) => {
+            Err(Unfinished::Refused(error)) => {
                 self.rollback().await;
-                Err(error)
+                Err(error.into())
+            }
+            Err(Unfinished::Unconfirmed(error)) => {
+                tracing::error!(%error, "a batch of checks may or may not have been committed: its checks fail");
+                if let Ok(mut conn) = self.conn.get().await {
+                    conn.close_on_drop();
+                }
+                self.conn.give_back();
+                Err(EngineError::Unconfirmed)
             }
         }
     }

@@ -9,6 +9,7 @@
 
 use super::batch_txn::{BatchConnection, BatchTxn};
 use super::write_txn::{combine, sqlite_gate_lock, sqlx_runtime_error, Writes};
+use super::EngineError;
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
@@ -135,7 +136,7 @@ async fn rows_by_statement(
 #[async_trait::async_trait]
 impl BatchTxn for SqliteBatchTxn<'_> {
     /// Sends the writes and `COMMIT` together.
-    async fn commit_with(mut self, writes: Writes) -> Result<(), DbErr> {
+    async fn commit_with(mut self, writes: Writes) -> Result<(), EngineError> {
         let mut statements = writes.combined(DbBackend::Sqlite);
         let commit = match statements.pop() {
             Some(mut last) => {
@@ -148,7 +149,7 @@ impl BatchTxn for SqliteBatchTxn<'_> {
         for statement in statements {
             if let Err(error) = self.execute_raw(statement).await {
                 self.rollback().await;
-                return Err(error);
+                return Err(error.into());
             }
         }
         self.conn.finish();
