@@ -3,32 +3,26 @@
 //!
 //! sqlx pings every connection handed back to its pool before lending it again: a round trip and a
 //! wake-up of PostgreSQL's process for each batch. The writer keeps its connection instead, and
-//! commits with `COMMIT; … BEGIN` in one message, so the next batch starts without a trip of its
-//! own. A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
+//! commits with `COMMIT; BEGIN` in one message, so the next batch starts without a trip of its own.
+//! A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
 //! neither vacuum nor migrations. If it cannot run the next batch's first statement (the server, a
 //! proxy or `idle_in_transaction_session_timeout` closed its connection meanwhile), nothing was
 //! done in it: the connection is closed and the statement runs again in a new one from the pool.
 //!
-//! A batch's commit does not wait for the disk; the same message commits a transaction that does
-//! (`durability`).
-//!
 //! A batch that fails is rolled back and its connection handed back to the pool, which tests it;
 //! one dropped unfinished (its task cancelled mid-batch) is closed, and PostgreSQL rolls back the
-//! transaction of a closed connection. A commit whose outcome is unknown (the connection failed
-//! before PostgreSQL answered it) is reported as such, never as nothing written: its checks must
-//! not be decided again.
-
-mod durability;
+//! transaction of a closed connection. A commit whose outcome is unknown (the connection failed,
+//! or PostgreSQL ended the session, before answering it) is reported as such, never as nothing
+//! written: its checks must not be decided again.
 
 use super::batch_txn::{closed, BatchConnection, BatchTxn};
 use super::write_txn::{sqlx_runtime_error, Writes};
 use super::EngineError;
-use durability::{Durability, WAIT_FOR_DISK};
 use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::postgres::PgQueryResult;
+use sea_orm::sqlx::postgres::{PgDatabaseError, PgQueryResult, PgSeverity};
 use sea_orm::sqlx::query::Query;
 use sea_orm::sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
@@ -41,8 +35,6 @@ pub struct KeptPgConnection {
     conn: Option<PoolConnection<Postgres>>,
     /// The kept connection is inside a transaction begun by the last commit, which has run nothing.
     open: bool,
-    /// How batches reach the disk, learnt before the first one.
-    durability: Option<Durability>,
 }
 
 impl KeptPgConnection {
@@ -51,28 +43,22 @@ impl KeptPgConnection {
     /// when the kept one cannot begin). The pool tests a connection idle for long before lending it.
     pub async fn begin<'k>(&'k mut self, db: &DatabaseConnection) -> Result<PgBatchTxn<'k>, DbErr> {
         let pool = db.get_postgres_connection_pool();
-        let durability = match self.durability {
-            Some(known) => known,
-            None => *self.durability.insert(Durability::of(pool).await?),
-        };
         let open = std::mem::take(&mut self.open) && self.conn.is_some();
         if !open {
             let begun = match self.conn.as_mut() {
-                Some(kept) => durability.begin(kept).await.is_ok(),
+                Some(kept) => sea_orm::sqlx::query("BEGIN").execute(&mut **kept).await.is_ok(),
                 None => false,
             };
             if !begun {
                 // Handed back first: the pool may have no other connection to lend.
                 self.conn = None;
-                let fresh = begin_on_new_connection(pool, durability).await;
-                self.conn = Some(fresh.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
+                self.conn = Some(begin_on_new_connection(pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?);
             }
         }
         Ok(PgBatchTxn {
             conn: BatchConnection::new(&mut self.conn),
             open_next: &mut self.open,
             pool: pool.clone(),
-            durability,
             untried: AtomicBool::new(open),
         })
     }
@@ -87,21 +73,25 @@ impl Drop for KeptPgConnection {
     }
 }
 
-async fn begin_on_new_connection(
-    pool: &PgPool,
-    durability: Durability,
-) -> Result<PoolConnection<Postgres>, sea_orm::sqlx::Error> {
+async fn begin_on_new_connection(pool: &PgPool) -> Result<PoolConnection<Postgres>, sea_orm::sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    durability.begin(&mut conn).await?;
+    sea_orm::sqlx::query("BEGIN").execute(&mut *conn).await?;
     Ok(conn)
+}
+
+/// Whether PostgreSQL refused a statement and rolled back (an ERROR). A FATAL error ends the
+/// session, and may come after a commit that was done but not yet answered.
+fn refused(error: &sea_orm::sqlx::Error) -> bool {
+    let postgres = error.as_database_error().and_then(|e| e.try_downcast_ref::<PgDatabaseError>());
+    postgres.is_some_and(|e| e.severity() == PgSeverity::Error)
 }
 
 /// A commit that did not go through.
 enum Unfinished {
     /// PostgreSQL answered with an error and rolled back: nothing of the batch was written.
     Refused(DbErr),
-    /// PostgreSQL's answer was lost, or the batch committed and no wait for the disk could be made:
-    /// the batch may or may not be kept.
+    /// PostgreSQL's answer was lost, or it ended the session: the batch may or may not have been
+    /// committed.
     Unconfirmed(DbErr),
 }
 
@@ -110,7 +100,6 @@ pub struct PgBatchTxn<'k> {
     /// Set by a commit that began the next batch's transaction.
     open_next: &'k mut bool,
     pool: PgPool,
-    durability: Durability,
     /// The transaction was begun by the last batch's commit and has run no statement yet.
     untried: AtomicBool,
 }
@@ -140,46 +129,29 @@ impl PgBatchTxn<'_> {
                 if let Some(mut old) = slot.take() {
                     old.close_on_drop();
                 }
-                let fresh = begin_on_new_connection(&self.pool, self.durability).await;
-                let fresh = fresh.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
+                let fresh =
+                    begin_on_new_connection(&self.pool).await.map_err(|e| DbErr::Conn(sqlx_runtime_error(e)))?;
                 attempt(slot.insert(fresh), statement).await.map_err(|e| error(sqlx_runtime_error(e)))
             }
             done => done.map_err(|e| error(sqlx_runtime_error(e))),
         }
     }
 
-    /// Commits, waits for the disk and begins the next batch's transaction, in one message; tells
-    /// whether the next one began.
+    /// Commits, and begins the next batch's transaction in the same message; tells whether it
+    /// began.
     async fn commit_and_begin(&self) -> Result<bool, Unfinished> {
-        let (message, on_disk, next) = self.durability.commit();
         let mut slot = self.conn.slot().await;
         let conn = slot.as_mut().ok_or_else(|| Unfinished::Refused(closed()))?;
-        let results: Vec<_> = sea_orm::sqlx::raw_sql(AssertSqlSafe(message)).execute_many(&mut **conn).collect().await;
-        let ok = |n: usize| matches!(results.get(n), Some(Ok(_)));
-        let error = |error: &sea_orm::sqlx::Error| DbErr::Exec(sqlx_runtime_error(clone_error(error)));
-        match results.first() {
-            Some(Ok(_)) if ok(on_disk) => return Ok(next.into_iter().all(ok)),
-            Some(Ok(_)) => {}
-            Some(Err(failure)) if failure.as_database_error().is_some() => {
-                return Err(Unfinished::Refused(error(failure)))
-            }
-            Some(Err(failure)) => return Err(Unfinished::Unconfirmed(error(failure))),
-            None => return Err(Unfinished::Unconfirmed(DbErr::Custom("COMMIT was not answered".into()))),
-        }
-        // Committed, but the wait failed on this connection: a wait on any other covers the batch.
-        if let Some(mut broken) = slot.take() {
-            broken.close_on_drop();
-        }
-        match sea_orm::sqlx::raw_sql(AssertSqlSafe(WAIT_FOR_DISK)).execute(&self.pool).await {
-            Ok(_) => Ok(false),
-            Err(failure) => Err(Unfinished::Unconfirmed(DbErr::Exec(sqlx_runtime_error(failure)))),
+        let mut results = sea_orm::sqlx::raw_sql(AssertSqlSafe("COMMIT; BEGIN")).execute_many(&mut **conn);
+        let (committed, begun) = (results.next().await, results.next().await);
+        while results.next().await.is_some() {}
+        match committed {
+            Some(Ok(_)) => Ok(matches!(begun, Some(Ok(_)))),
+            Some(Err(error)) if refused(&error) => Err(Unfinished::Refused(DbErr::Exec(sqlx_runtime_error(error)))),
+            Some(Err(error)) => Err(Unfinished::Unconfirmed(DbErr::Exec(sqlx_runtime_error(error)))),
+            None => Err(Unfinished::Unconfirmed(DbErr::Custom("COMMIT was not answered".into()))),
         }
     }
-}
-
-/// sqlx's errors cannot be cloned; the message is what is reported.
-fn clone_error(error: &sea_orm::sqlx::Error) -> sea_orm::sqlx::Error {
-    sea_orm::sqlx::Error::Protocol(error.to_string())
 }
 
 #[async_trait::async_trait]
