@@ -30,7 +30,7 @@ pub struct StatusBody {
     budgets: Vec<BudgetReport>,
 }
 
-#[utoipa::path(post, path = "/api/v1/check", tag = "usage", request_body = CheckInput, responses((status = 200, description = "Decision, reservation and every applicable budget", body = CheckOutcome), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+#[utoipa::path(post, path = "/api/v1/check", tag = "usage", request_body = CheckInput, responses((status = 200, description = "Decision, reservation and every applicable budget", body = CheckOutcome), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody), (status = 503, description = "The database did not confirm the check's commit (code `unconfirmed`): a reservation it may have made expires unused; check again", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn check(
     State(state): State<AppState>,
     CachedApiClient(client): CachedApiClient,
