@@ -2,13 +2,11 @@
 //! held reservations, their holds and counters survive it in both directions, indexes and foreign
 //! keys come back, and the engine goes on deciding from the rebuilt rows.
 
-use crate::common::fixtures::{add_budget, organization, BudgetSpec};
+use crate::common::fixtures::{day_long_check, project_and_team_budgets, release};
 use crate::common::{spawn_app, Backend};
 use app::entities::budget_counter;
 use migrations::{Migrator, MigratorTrait};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
-use serde_json::json;
 
 const TABLES: [&str; 3] = ["reservations", "reservation_holds", "budget_counters"];
 
@@ -56,14 +54,8 @@ async fn engine_rows(db: &DatabaseConnection) -> Rows {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_reservations_survive_the_rebuild_both_ways() {
     let app = spawn_app(Backend::Sqlite).await;
-    let fx = organization(&app, "UTC").await;
-    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
-    add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(100))).await;
-    let check = |cost: &str| {
-        json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o",
-                "estimated_cost": cost, "ttl_seconds": 86_400 })
-    };
-    let (status, held) = app.post_json(&fx.key, "/api/v1/check", check("6")).await;
+    let fx = project_and_team_budgets(&app).await;
+    let (status, held) = app.post_json(&fx.key, "/api/v1/check", day_long_check("6")).await;
     assert_eq!((status, held["decision"].as_str()), (200, Some("allow")), "{held}");
     // To the schema this rebuild was written for: holds in a table of their own.
     Migrator::down(&app.db, Some(1)).await.unwrap();
@@ -87,11 +79,9 @@ async fn held_reservations_survive_the_rebuild_both_ways() {
                   VALUES (x'00000000000000000000000000000001', x'00', '2026-01-01T00:00:00Z')";
     assert!(app.db.execute_unprepared(orphan).await.is_err(), "holds still need their reservation");
     Migrator::up(&app.db, None).await.unwrap();
-    let (_, denied) = app.post_json(&fx.key, "/api/v1/check", check("5")).await;
+    let (_, denied) = app.post_json(&fx.key, "/api/v1/check", day_long_check("5")).await;
     assert_eq!(denied["decision"], "deny", "$6 of $10 is still held: {denied}");
-    let id = held["reservation_id"].as_str().unwrap();
-    let url = format!("{}/api/v1/reservations/{id}", app.address);
-    assert_eq!(app.client.delete(&url).bearer_auth(&fx.key).send().await.unwrap().status(), 204);
-    let (_, allowed) = app.post_json(&fx.key, "/api/v1/check", check("5")).await;
+    assert_eq!(release(&app, &fx.key, &held).await, 204);
+    let (_, allowed) = app.post_json(&fx.key, "/api/v1/check", day_long_check("5")).await;
     assert_eq!(allowed["decision"], "allow", "the release freed the rebuilt counter: {allowed}");
 }

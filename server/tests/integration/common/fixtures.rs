@@ -125,3 +125,24 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
     .unwrap();
     id
 }
+
+/// `organization` with a $10 budget on its project and a $100 one on its team: a check holds both.
+pub async fn project_and_team_budgets(app: &TestApp) -> Fixture {
+    let fx = organization(app, "UTC").await;
+    add_budget(app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(10))).await;
+    add_budget(app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(100))).await;
+    fx
+}
+
+/// A check of `cost` dollars by "ada" on project "chatbot", its reservation held for a day.
+pub fn day_long_check(cost: &str) -> serde_json::Value {
+    serde_json::json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                        "estimated_cost": cost, "ttl_seconds": 86_400 })
+}
+
+/// Releases the reservation a check answer holds; the response's status.
+pub async fn release(app: &TestApp, key: &str, answer: &serde_json::Value) -> u16 {
+    let id = answer["reservation_id"].as_str().expect("the check holds a reservation");
+    let url = format!("{}/api/v1/reservations/{id}", app.address);
+    app.client.delete(&url).bearer_auth(key).send().await.expect("request is sent").status().as_u16()
+}
