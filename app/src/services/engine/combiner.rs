@@ -159,30 +159,57 @@ async fn write_batches(
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     let mut kept = Kept::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
-        let (checks, replies): (Vec<_>, Vec<_>) = waiting.drain(..).unzip();
-        match decide_and_commit(&db, &mut kept, direct, &cache, &checks).await {
-            Ok(answers) => {
-                for (reply, answer) in replies.into_iter().zip(answers) {
-                    let _ = reply.send(answer);
-                }
-            }
-            // Nothing of the batch was written: decide each check on its own, so that one check
-            // that cannot be written fails alone.
-            Err(error) if checks.len() > 1 => {
-                tracing::warn!(%error, checks = checks.len(), "a batch of checks failed; deciding them one by one");
-                for (check, reply) in checks.iter().zip(replies) {
-                    let answer = decide_and_commit(&db, &mut kept, direct, &cache, std::slice::from_ref(check))
-                        .await
-                        .and_then(|mut one| one.remove(0));
-                    let _ = reply.send(answer);
-                }
-            }
-            Err(error) => {
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(error));
-                }
-            }
+        let mut writer = Writer { db: &db, kept: &mut kept, direct, cache: &cache };
+        for (reply, answer) in decide_batch(std::mem::take(&mut waiting), &mut writer).await {
+            let _ = reply.send(answer);
         }
+    }
+}
+
+/// Decides one batch of checks (`C`), each as a `D`, in one transaction.
+trait DecideBatch<C, D> {
+    fn decide(&mut self, checks: &[C])
+        -> impl Future<Output = Result<Vec<Result<D, EngineError>>, EngineError>> + Send;
+}
+
+/// The check writer, for one batch.
+struct Writer<'w, 'd> {
+    db: &'w DatabaseConnection,
+    kept: &'w mut Kept,
+    direct: Option<&'w DirectConnection<'d>>,
+    cache: &'w ConfigCache,
+}
+
+impl DecideBatch<Queued, Decided> for Writer<'_, '_> {
+    async fn decide(&mut self, checks: &[Queued]) -> Result<Vec<Answer>, EngineError> {
+        decide_and_commit(self.db, self.kept, self.direct, self.cache, checks).await
+    }
+}
+
+/// Decides a batch of checks (`C`, each decided as `D`) with `decider`. If the batch fails, nothing
+/// of it was written and each check is decided on its own, so that one check that cannot be
+/// written fails alone; but a batch whose commit was not confirmed may have been written, and
+/// deciding its checks again could reserve twice: they all fail.
+async fn decide_batch<C, D>(
+    batch: Vec<(C, oneshot::Sender<Result<D, EngineError>>)>,
+    decider: &mut impl DecideBatch<C, D>,
+) -> Vec<(oneshot::Sender<Result<D, EngineError>>, Result<D, EngineError>)> {
+    let (checks, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    match decider.decide(&checks).await {
+        Ok(answers) => replies.into_iter().zip(answers).collect(),
+        Err(EngineError::Unconfirmed) => {
+            replies.into_iter().map(|reply| (reply, Err(EngineError::Unconfirmed))).collect()
+        }
+        Err(error) if checks.len() > 1 => {
+            tracing::warn!(%error, checks = checks.len(), "a batch of checks failed; deciding them one by one");
+            let mut answers = Vec::with_capacity(checks.len());
+            for (check, reply) in checks.iter().zip(replies) {
+                let answer = decider.decide(std::slice::from_ref(check)).await.and_then(|mut one| one.remove(0));
+                answers.push((reply, answer));
+            }
+            answers
+        }
+        Err(error) => replies.into_iter().next().map(|reply| (reply, Err(error))).into_iter().collect(),
     }
 }
 
@@ -298,39 +325,4 @@ async fn decide_in(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{CheckCombiner, ConfigCache};
-    use sea_orm::Database;
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
-
-    /// Threads of this process named as the SQLite check writer's (Linux: `/proc`).
-    fn writer_threads() -> usize {
-        let tasks = std::fs::read_dir("/proc/self/task").expect("Linux's /proc");
-        tasks
-            .flatten()
-            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|n| n.trim() == "server-checks"))
-            .count()
-    }
-
-    async fn until(what: &str, condition: impl Fn() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !condition() {
-            assert!(Instant::now() < deadline, "{what} did not happen within 10 s");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn the_sqlite_writer_runs_on_a_thread_that_ends_with_its_queue() {
-        let db = Database::connect("sqlite::memory:").await.unwrap();
-        let combiner = CheckCombiner::start(db.clone(), db, Arc::new(ConfigCache::default()));
-        until("the writer's thread starting", || writer_threads() == 1).await;
-        let copy = combiner.clone();
-        drop(combiner);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(writer_threads(), 1, "a copy of the queue still feeds the writer");
-        drop(copy);
-        until("the writer's thread ending", || writer_threads() == 0).await;
-    }
-}
+mod tests;
