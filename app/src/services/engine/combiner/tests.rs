@@ -77,10 +77,13 @@ async fn decided(checks: &[u32], failure: fn() -> EngineError) -> (Vec<Result<u3
 }
 
 #[tokio::test]
-async fn a_batch_of_one_is_answered_with_its_decision() {
+async fn a_batch_of_one_is_answered_with_its_decision_or_its_error_once() {
     let (answers, calls) = decided(&[4], || EngineError::Unconfirmed).await;
     assert_eq!(answers, vec![Ok(40)]);
     assert_eq!(calls, vec![vec![4]]);
+    let (answers, calls) = decided(&[2], || EngineError::Unconfirmed).await;
+    assert_eq!(answers, vec![Err("invalid_input".into())]);
+    assert_eq!(calls, vec![vec![2]], "a single check that failed is not tried again");
 }
 
 #[tokio::test]
