@@ -160,7 +160,7 @@ async fn write_batches(
     let mut kept = Kept::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let mut writer = Writer { db: &db, kept: &mut kept, direct, cache: &cache };
-        for (reply, answer) in decide_batch(std::mem::take(&mut waiting), &mut writer).await {
+        for (reply, answer) in decide_batch(waiting.drain(..), &mut writer).await {
             let _ = reply.send(answer);
         }
     }
@@ -191,7 +191,7 @@ impl DecideBatch<Queued, Decided> for Writer<'_, '_> {
 /// written fails alone; but a batch whose commit was not confirmed may have been written, and
 /// deciding its checks again could reserve twice: they all fail.
 async fn decide_batch<C, D>(
-    batch: Vec<(C, oneshot::Sender<Result<D, EngineError>>)>,
+    batch: impl IntoIterator<Item = (C, oneshot::Sender<Result<D, EngineError>>)>,
     decider: &mut impl DecideBatch<C, D>,
 ) -> Vec<(oneshot::Sender<Result<D, EngineError>>, Result<D, EngineError>)> {
     let (checks, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
