@@ -17,6 +17,7 @@ mod engine_reserve;
 mod engine_tables_migration;
 mod engine_usage;
 mod event_hooks;
+mod fast_way;
 mod holds_migration;
 mod hostile_input;
 mod jobs;

@@ -10,7 +10,8 @@
 use super::batch_txn::BatchTxn;
 use super::config_cache::{current_version, ConfigCache};
 use super::decide::{counters_read, decide_checks, Decided};
-use super::pg_batch::KeptPgConnection;
+use super::pg_ways::PgWriter;
+use super::presumed::{CounterMemory, FastWayCounts};
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
 use super::sqlite_direct::{open_own_connection, DirectConnection};
@@ -29,10 +30,10 @@ use uuid::Uuid;
 const MAX_BATCH: usize = 128;
 
 /// A check as its batch decided it; its answer is made by the caller (`Decided::answer`).
-type Answer = Result<Decided, EngineError>;
+pub(super) type Answer = Result<Decided, EngineError>;
 type Reply = oneshot::Sender<Answer>;
 /// A check and the API key that asked for it.
-type Queued = (Uuid, PreparedCheck);
+pub(super) type Queued = (Uuid, PreparedCheck);
 type Receiver = mpsc::UnboundedReceiver<(Queued, Reply)>;
 
 /// The queue in front of the engine's check writer; cheap to clone.
@@ -41,6 +42,7 @@ pub struct CheckCombiner {
     db: DatabaseConnection,
     cache: Arc<ConfigCache>,
     queue: mpsc::UnboundedSender<(Queued, Reply)>,
+    memory: Arc<CounterMemory>,
 }
 
 impl CheckCombiner {
@@ -50,21 +52,29 @@ impl CheckCombiner {
     ///
     /// PostgreSQL gets two writers on the current Tokio runtime: while one holds the counters' row
     /// locks, the next begins its transaction and reads the keys and version, then waits on the
-    /// locks, as another instance's batch would. SQLite's writers would only queue at its single
+    /// locks, as another instance's batch would; they share the counters they remember, on which
+    /// batches are decided the fast way (`presumed`). SQLite's writers would only queue at its single
     /// write lock, so it gets one, on a thread of its own (`run_on_own_thread`), which decides the
     /// batches that can go the short way itself, through rusqlite on one more connection, opened
     /// with `writer`'s options (`DirectConnection`).
     pub fn start(db: DatabaseConnection, writer: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
+        let memory = Arc::new(CounterMemory::default());
         if db.get_database_backend() == DbBackend::Postgres {
             for _ in 0..2 {
-                tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone(), None));
+                let kept = Kept { postgres: PgWriter::new(memory.clone()), ..Kept::default() };
+                tokio::spawn(write_batches(writer.clone(), cache.clone(), receiver.clone(), None, kept));
             }
         } else {
             run_on_own_thread(write_sqlite_batches(writer, cache.clone(), receiver));
         }
-        CheckCombiner { db, cache, queue }
+        CheckCombiner { db, cache, queue, memory }
+    }
+
+    /// How many batches went the fast way on PostgreSQL, and how many of those attempts failed.
+    pub fn fast_way(&self) -> FastWayCounts {
+        self.memory.counts()
     }
 
     /// Checks an operation and reserves its estimate for the client's key (which may come from the
@@ -143,7 +153,7 @@ async fn write_sqlite_batches(db: DatabaseConnection, cache: Arc<ConfigCache>, r
     if let Err(error) = &direct {
         tracing::warn!(%error, "the check writer decides every batch the usual way");
     }
-    write_batches(db, cache, receiver, direct.as_ref().ok()).await;
+    write_batches(db, cache, receiver, direct.as_ref().ok(), Kept::default()).await;
     drop(direct);
     if let Ok(own) = own {
         let _ = sea_orm::sqlx::Connection::close(own).await;
@@ -155,9 +165,9 @@ async fn write_batches(
     cache: Arc<ConfigCache>,
     receiver: Arc<Mutex<Receiver>>,
     direct: Option<&DirectConnection<'_>>,
+    mut kept: Kept,
 ) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
-    let mut kept = Kept::default();
     while receiver.lock().await.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let mut writer = Writer { db: &db, kept: &mut kept, direct, cache: &cache };
         for (reply, answer) in decide_batch(waiting.drain(..), &mut writer).await {
@@ -217,12 +227,12 @@ async fn decide_batch<C, D>(
 #[derive(Default)]
 struct Kept {
     sqlite: KeptConnection,
-    postgres: KeptPgConnection,
+    postgres: PgWriter,
 }
 
 /// Decides the checks in one transaction on the writer's kept connection; on SQLite one that sends
-/// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`); on PostgreSQL the
-/// short way when the batch's configuration and keys are current (`verified_lock`), else the usual.
+/// `BEGIN` and `COMMIT` with its first and last statements (`SqliteBatchTxn`); on PostgreSQL as
+/// `PgWriter` chooses.
 async fn decide_and_commit(
     db: &DatabaseConnection,
     kept: &mut Kept,
@@ -243,38 +253,16 @@ async fn decide_and_commit(
         }
         decide_on(txn, cache, checks).await
     } else {
-        decide_on_postgres(db, &mut kept.postgres, cache, checks).await
-    }
-}
-
-/// The short way when the batch allows it; if its configuration or keys turned out not current,
-/// that transaction is rolled back and the batch decided the usual way in a new one.
-async fn decide_on_postgres(
-    db: &DatabaseConnection,
-    kept: &mut KeptPgConnection,
-    cache: &ConfigCache,
-    checks: &[Queued],
-) -> Result<Vec<Answer>, EngineError> {
-    let txn = kept.begin(db).await?;
-    let Some(short) = ShortWay::of(checks, DbBackend::Postgres) else { return decide_on(txn, cache, checks).await };
-    match short.decide(&txn, cache).await {
-        Ok(Some((outcomes, writes))) => {
-            txn.commit_with(writes).await?;
-            Ok(outcomes.into_iter().map(Ok).collect())
-        }
-        Ok(None) => {
-            txn.rollback().await;
-            decide_on(kept.begin(db).await?, cache, checks).await
-        }
-        Err(error) => {
-            txn.rollback().await;
-            Err(error)
-        }
+        kept.postgres.decide(db, cache, checks).await
     }
 }
 
 /// Decides the checks in `txn`, then commits with their writes or rolls back.
-async fn decide_on(txn: impl BatchTxn, cache: &ConfigCache, checks: &[Queued]) -> Result<Vec<Answer>, EngineError> {
+pub(super) async fn decide_on(
+    txn: impl BatchTxn,
+    cache: &ConfigCache,
+    checks: &[Queued],
+) -> Result<Vec<Answer>, EngineError> {
     match decide_in(&txn, cache, checks).await {
         Ok((answers, writes)) => {
             txn.commit_with(writes).await?;

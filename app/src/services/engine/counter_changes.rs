@@ -1,16 +1,31 @@
 //! Changes to budget window counters, summed per row and written together in one statement.
 
-use super::counters::Columns;
+use super::counters::{Columns, CounterKey, Locked};
 use super::{EngineError, Writes};
 use crate::entities::budget_counter;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, IntoIden, Query, TableRef, ValueTuple};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, InsertStatement, IntoIden, OnConflict, Query, TableRef, ValueTuple,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
+};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Counter rows per multi-row update: nine bound values each, well under both databases' limits.
 const CHUNK: usize = 200;
+
+/// A counter row's amounts, in the order `Columns` holds them: spent, then reserved.
+const AMOUNTS: [budget_counter::Column; 6] = [
+    budget_counter::Column::CostSpent,
+    budget_counter::Column::TokensSpent,
+    budget_counter::Column::OperationsSpent,
+    budget_counter::Column::CostReserved,
+    budget_counter::Column::TokensReserved,
+    budget_counter::Column::OperationsReserved,
+];
 
 /// Changes to counter rows, summed per row and written together in one statement.
 #[derive(Default)]
@@ -67,14 +82,6 @@ impl CounterChanges {
     /// `write`, as statements added to `writes` to be sent with others.
     pub fn add_to(self, writes: &mut Writes, txn: &impl ConnectionTrait) {
         use budget_counter::Column as C;
-        const AMOUNTS: [C; 6] = [
-            C::CostSpent,
-            C::TokensSpent,
-            C::OperationsSpent,
-            C::CostReserved,
-            C::TokensReserved,
-            C::OperationsReserved,
-        ];
         // Both databases name the columns of a VALUES list column1, column2, …
         let changed = |n: usize| Expr::col((Alias::new("changes"), Alias::new(format!("column{n}"))));
         let stored = |column: C| Expr::col((budget_counter::Entity, column));
@@ -110,6 +117,43 @@ impl CounterChanges {
             update.value(C::HardCrossedAt, Expr::expr(Func::coalesce([stored(C::HardCrossedAt), changed(9)])));
             writes.push(txn, &update);
         }
+    }
+
+    /// One upsert that adds the changes to every counter of `counters` (those a batch read, none
+    /// changed or not), locking them in (budget, window start) order as `lock_counters` does, and
+    /// returns them as changed; a missing row is created holding its change alone.
+    pub fn upsert_onto(&self, counters: &Locked) -> InsertStatement {
+        use budget_counter::Column as C;
+        let mut keys: Vec<&CounterKey> = counters.keys().collect();
+        keys.sort_unstable();
+        let unchanged = CounterChange::default();
+        let rows = keys.into_iter().map(|key| {
+            let change = self.0.get(key).unwrap_or(&unchanged);
+            let ([cost, tokens, operations], [cost_reserved, tokens_reserved, operations_reserved]) =
+                (change.spent, change.reserved);
+            budget_counter::ActiveModel {
+                budget_id: Set(key.0),
+                window_start: Set(key.1),
+                window_end: Set(counters[key].0.window_end),
+                cost_spent: Set(cost),
+                tokens_spent: Set(tokens),
+                operations_spent: Set(operations),
+                cost_reserved: Set(cost_reserved),
+                tokens_reserved: Set(tokens_reserved),
+                operations_reserved: Set(operations_reserved),
+                hard_crossed_at: Set(change.hard_crossed_at),
+            }
+        });
+        let stored = |column: C| Expr::col((budget_counter::Entity, column));
+        let proposed = |column: C| Expr::col((Alias::new("excluded"), column));
+        let mut on_conflict = OnConflict::columns([C::BudgetId, C::WindowStart]);
+        for column in AMOUNTS {
+            on_conflict.value(column, stored(column).add(proposed(column)));
+        }
+        on_conflict.value(C::HardCrossedAt, Func::coalesce([stored(C::HardCrossedAt), proposed(C::HardCrossedAt)]));
+        let mut upsert = budget_counter::Entity::insert_many(rows).on_conflict(on_conflict.to_owned()).into_query();
+        upsert.returning(Query::returning().exprs(C::iter().map(stored)));
+        upsert
     }
 }
 

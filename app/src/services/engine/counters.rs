@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryResult,
     QueryTrait, Set, Statement,
@@ -177,21 +177,26 @@ fn counters_upsert(
     if let Some(now) = overrides_at {
         use budget_override::Column as O;
         returned.extend([O::Cost, O::Tokens, O::Operations].map(|column| {
-            let active = Query::select()
-                .expr(Func::coalesce([sum_i64(column), Expr::val(0i64)]))
-                .from(budget_override::Entity)
-                .and_where(
-                    Expr::col((budget_override::Entity, O::BudgetId)).equals((budget_counter::Entity, C::BudgetId)),
-                )
-                .and_where(Expr::col(O::StartsAt).lte(now))
-                .and_where(Expr::col(O::ExpiresAt).gt(now))
-                .to_owned();
+            let active = active_override_sum(column, now, Expr::col((budget_counter::Entity, C::BudgetId)));
             Expr::SubQuery(None, Box::new(active.into()))
         }));
     }
     returned.extend(extra);
     upsert.returning(Query::returning().exprs(returned));
     Some(upsert)
+}
+
+/// The sum of one amount (`column`) of a budget's overrides active at `now`; `budget` is that
+/// budget's id, usually a column of the enclosing query.
+pub fn active_override_sum(column: budget_override::Column, now: DateTime<Utc>, budget: Expr) -> SelectStatement {
+    use budget_override::Column as O;
+    Query::select()
+        .expr(Func::coalesce([sum_i64(column), Expr::val(0i64)]))
+        .from(budget_override::Entity)
+        .and_where(Expr::col((budget_override::Entity, O::BudgetId)).eq(budget))
+        .and_where(Expr::col(O::StartsAt).lte(now))
+        .and_where(Expr::col(O::ExpiresAt).gt(now))
+        .to_owned()
 }
 
 pub fn spent_and_reserved(counter: &budget_counter::Model) -> (Usage, Usage) {

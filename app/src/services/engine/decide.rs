@@ -79,6 +79,37 @@ pub async fn decide_locked(
     users: &HashMap<(Uuid, String), Uuid>,
     locked: Locked,
 ) -> Result<(Vec<Decided>, Writes), EngineError> {
+    let (decided, writes, _) = decide_counted(txn, checks, windows, users, locked).await?.into_writes(txn);
+    Ok((decided, writes))
+}
+
+/// A batch decided against its counters.
+pub struct DecidedBatch {
+    pub decided: Vec<Decided>,
+    /// The reservations and denial events to insert.
+    pub inserts: Writes,
+    pub changes: CounterChanges,
+    /// Every counter the batch read, as the batch leaves it, with its budget's active overrides.
+    pub counters: Locked,
+}
+
+impl DecidedBatch {
+    /// The outcomes, the inserts and counter changes as writes to send, and the counters.
+    pub fn into_writes(self, txn: &impl ConnectionTrait) -> (Vec<Decided>, Writes, Locked) {
+        let mut writes = self.inserts;
+        self.changes.add_to(&mut writes, txn);
+        (self.decided, writes, self.counters)
+    }
+}
+
+/// `decide_locked`, keeping the inserts, the counter changes and the counters apart.
+pub async fn decide_counted(
+    txn: &impl ConnectionTrait,
+    checks: &[&PreparedCheck],
+    windows: &[Vec<Window>],
+    users: &HashMap<(Uuid, String), Uuid>,
+    locked: Locked,
+) -> Result<DecidedBatch, EngineError> {
     let overrides: HashMap<Uuid, Usage> = locked.iter().map(|((id, _), (_, extra))| (*id, *extra)).collect();
     let mut counters: HashMap<(Uuid, DateTime<Utc>), budget_counter::Model> =
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
@@ -175,15 +206,18 @@ pub async fn decide_locked(
         outcomes.push(Decided { outcome, budgets: check.budgets.clone(), figures });
     }
 
-    let mut writes = Writes::default();
+    let mut inserts = Writes::default();
     for chunk in reservations.chunks(CHUNK) {
-        writes.push(txn, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
+        inserts.push(txn, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
     }
     for chunk in denials.chunks(CHUNK) {
-        writes.push(txn, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());
+        inserts.push(txn, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());
     }
-    changes.add_to(&mut writes, txn);
-    Ok((outcomes, writes))
+    let counters = counters
+        .into_iter()
+        .map(|(key, counter)| (key, (counter, overrides.get(&key.0).copied().unwrap_or_default())))
+        .collect();
+    Ok(DecidedBatch { decided: outcomes, inserts, changes, counters })
 }
 
 /// The statement `decide_checks` locks these checks' counters with, for the SQLite writer to send

@@ -1,9 +1,11 @@
 //! The check writer's transaction on PostgreSQL: one connection, kept from batch to batch, whose
-//! commit also begins the next batch's transaction.
+//! commit may also begin the next batch's transaction.
 //!
 //! sqlx pings every connection handed back to its pool before lending it again: a round trip and a
 //! wake-up of PostgreSQL's process for each batch. The writer keeps its connection instead, and
-//! commits with `COMMIT; BEGIN` in one message, so the next batch starts without a trip of its own.
+//! commits with `COMMIT; BEGIN` in one message, so the next batch starts without a trip of its own;
+//! or, when the next batch is expected to go the fast way (`presumed`), with `COMMIT` alone, which
+//! leaves the connection outside any transaction for a statement that commits on its own.
 //! A transaction that has run nothing holds no snapshot and no lock: an idle writer holds back
 //! neither vacuum nor migrations. If it cannot run the next batch's first statement (the server, a
 //! proxy or `idle_in_transaction_session_timeout` closed its connection meanwhile), nothing was
@@ -35,6 +37,9 @@ pub struct KeptPgConnection {
     conn: Option<PoolConnection<Postgres>>,
     /// The kept connection is inside a transaction begun by the last commit, which has run nothing.
     open: bool,
+    /// Commits leave the connection outside any transaction, for a statement that commits on its
+    /// own (`commit_alone`), instead of beginning the next batch's.
+    no_begin_after_commit: bool,
 }
 
 impl KeptPgConnection {
@@ -58,9 +63,54 @@ impl KeptPgConnection {
         Ok(PgBatchTxn {
             conn: BatchConnection::new(&mut self.conn),
             open_next: &mut self.open,
+            begin_next: !self.no_begin_after_commit,
             pool: pool.clone(),
             untried: AtomicBool::new(open),
         })
+    }
+
+    /// Whether the next batches' commits begin the following batch's transaction.
+    pub fn begin_after_commit(&mut self, begin: bool) {
+        self.no_begin_after_commit = !begin;
+    }
+
+    /// A connection is kept, outside any transaction.
+    pub fn is_idle(&self) -> bool {
+        self.conn.is_some() && !self.open
+    }
+
+    /// Runs one statement on the idle kept connection outside any transaction block: PostgreSQL
+    /// commits it as it ends, or undoes all of it if it fails. A connection that fails otherwise
+    /// than by PostgreSQL's refusal is closed, and the outcome is unknown.
+    pub async fn commit_alone(&mut self, statement: Statement) -> Result<(), Unfinished> {
+        if self.open {
+            return Err(Unfinished::Refused(DbErr::Custom("the kept connection is inside a transaction".into())));
+        }
+        let mut running = CloseUnlessBack(Some(self.conn.take().ok_or_else(|| Unfinished::Refused(closed()))?));
+        let conn = running.0.as_mut().expect("just put");
+        match query(statement).execute(&mut **conn).await {
+            Ok(_) => {
+                self.conn = running.0.take();
+                Ok(())
+            }
+            Err(error) if refused(&error) => {
+                self.conn = running.0.take();
+                Err(Unfinished::Refused(DbErr::Exec(sqlx_runtime_error(error))))
+            }
+            Err(error) => Err(Unfinished::Unconfirmed(DbErr::Exec(sqlx_runtime_error(error)))),
+        }
+    }
+}
+
+/// A connection lent to one statement: closed, neither kept nor pooled, unless taken back (the
+/// statement failed on it otherwise than by a refusal, or its task was cancelled meanwhile).
+struct CloseUnlessBack(Option<PoolConnection<Postgres>>);
+
+impl Drop for CloseUnlessBack {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.close_on_drop();
+        }
     }
 }
 
@@ -87,7 +137,7 @@ fn refused(error: &sea_orm::sqlx::Error) -> bool {
 }
 
 /// A commit that did not go through.
-enum Unfinished {
+pub enum Unfinished {
     /// PostgreSQL answered with an error and rolled back: nothing of the batch was written.
     Refused(DbErr),
     /// PostgreSQL's answer was lost, or it ended the session: the batch may or may not have been
@@ -99,6 +149,8 @@ pub struct PgBatchTxn<'k> {
     conn: BatchConnection<'k, Postgres>,
     /// Set by a commit that began the next batch's transaction.
     open_next: &'k mut bool,
+    /// The commit begins the next batch's transaction.
+    begin_next: bool,
     pool: PgPool,
     /// The transaction was begun by the last batch's commit and has run no statement yet.
     untried: AtomicBool,
@@ -137,12 +189,13 @@ impl PgBatchTxn<'_> {
         }
     }
 
-    /// Commits, and begins the next batch's transaction in the same message; tells whether it
-    /// began.
+    /// Commits, and begins the next batch's transaction in the same message unless told not to;
+    /// tells whether it began.
     async fn commit_and_begin(&self) -> Result<bool, Unfinished> {
         let mut slot = self.conn.slot().await;
         let conn = slot.as_mut().ok_or_else(|| Unfinished::Refused(closed()))?;
-        let mut results = sea_orm::sqlx::raw_sql(AssertSqlSafe("COMMIT; BEGIN")).execute_many(&mut **conn);
+        let sql = if self.begin_next { "COMMIT; BEGIN" } else { "COMMIT" };
+        let mut results = sea_orm::sqlx::raw_sql(AssertSqlSafe(sql)).execute_many(&mut **conn);
         let (committed, begun) = (results.next().await, results.next().await);
         while results.next().await.is_some() {}
         match committed {

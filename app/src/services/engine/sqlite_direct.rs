@@ -61,12 +61,13 @@ impl<'c> DirectConnection<'c> {
         short: ShortWay<'_>,
     ) -> Result<Option<Vec<Decided>>, EngineError> {
         let txn = self.begin(db).await?;
-        let decided = match txn.read_verified(short.statement()) {
+        let decided = match txn.read_verified(&short.statement()) {
             Ok(read) => short.decide_on(&txn, cache, read).await,
             Err(error) => Err(error.into()),
         };
         match decided {
-            Ok(Some((decided, writes))) if !txn.went_beyond() => {
+            Ok(Some(batch)) if !txn.went_beyond() => {
+                let (decided, writes, _) = batch.into_writes(&txn);
                 txn.commit_with(writes)?;
                 Ok(Some(decided))
             }

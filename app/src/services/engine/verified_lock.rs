@@ -15,25 +15,28 @@
 
 use super::config_cache::version_read;
 use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
-use super::decide::{decide_locked, latest, windows_and_pairs, Decided};
+use super::decide::{decide_counted, latest, windows_and_pairs, DecidedBatch};
 use super::reserve::PreparedCheck;
-use super::{ConfigCache, EngineError, Writes};
+use super::{ConfigCache, EngineError};
 use crate::entities::api_key;
 use crate::services::api_keys::last_use_due;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, Statement};
 use std::collections::{BTreeSet, HashMap};
 use tollgate_domain::Window;
 use uuid::Uuid;
 
-/// A batch that can go the short way: its checks, their windows, and the statement that locks their
-/// counters and verifies them.
+/// A batch that can go the short way: its checks, their windows and counters, and what its
+/// statement verifies.
 pub struct ShortWay<'c> {
     checks: Vec<&'c PreparedCheck>,
     windows: Vec<Vec<Window>>,
+    pairs: Vec<(Uuid, Window)>,
+    now: DateTime<Utc>,
     version: i64,
-    keys: usize,
-    statement: Statement,
+    keys: BTreeSet<(Uuid, Uuid)>,
+    backend: DbBackend,
 }
 
 impl<'c> ShortWay<'c> {
@@ -43,20 +46,55 @@ impl<'c> ShortWay<'c> {
         let version = shared_version(checks)?;
         let all: Vec<&PreparedCheck> = checks.iter().map(|(_, check)| check).collect();
         let (windows, pairs) = windows_and_pairs(&all);
-        let keys: BTreeSet<(Uuid, Uuid)> = checks.iter().map(|(key, check)| (*key, check.org.id)).collect();
-        let now = latest(&all);
-        let recently_used = Condition::all().add(keys_of_orgs(&keys)).add(last_use_due(now).not());
-        let verify = vec![
-            Expr::SubQuery(None, Box::new(version_read().into())),
-            Expr::SubQuery(None, Box::new(live_keys_count(recently_used).into())),
-        ];
-        let statement = lock_statement_with_overrides(backend, &pairs, now, verify)?;
-        Some(ShortWay { checks: all, windows, version, keys: keys.len(), statement })
+        if pairs.is_empty() {
+            return None;
+        }
+        let keys = checks.iter().map(|(key, check)| (*key, check.org.id)).collect();
+        Some(ShortWay { now: latest(&all), checks: all, windows, pairs, version, keys, backend })
     }
 
     /// The statement that locks the counters and reads the version and the live keys.
-    pub fn statement(&self) -> &Statement {
-        &self.statement
+    pub fn statement(&self) -> Statement {
+        lock_statement_with_overrides(self.backend, &self.pairs, self.now, self.verified().into())
+            .expect("a short way has counters")
+    }
+
+    /// What the statement verifies: the configuration version, and how many of the batch's keys
+    /// are live in their organization and used within the last minute.
+    pub fn verified(&self) -> [Expr; 2] {
+        let recently_used = Condition::all().add(keys_of_orgs(&self.keys)).add(last_use_due(self.now).not());
+        [
+            Expr::SubQuery(None, Box::new(version_read().into())),
+            Expr::SubQuery(None, Box::new(live_keys_count(recently_used).into())),
+        ]
+    }
+
+    pub fn checks(&self) -> &[&'c PreparedCheck] {
+        &self.checks
+    }
+
+    pub fn windows(&self) -> &[Vec<Window>] {
+        &self.windows
+    }
+
+    /// Every check's (budget, window) pairs.
+    pub fn pairs(&self) -> &[(Uuid, Window)] {
+        &self.pairs
+    }
+
+    /// The latest of the checks' times, at which overrides count as active.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The configuration version every check was prepared at.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// How many distinct (key, organization) pairs asked.
+    pub fn keys(&self) -> usize {
+        self.keys.len()
     }
 
     /// Decides the checks in `txn` if the version is still theirs and their keys are live and used
@@ -65,8 +103,8 @@ impl<'c> ShortWay<'c> {
         self,
         txn: &impl ConnectionTrait,
         cache: &ConfigCache,
-    ) -> Result<Option<(Vec<Decided>, Writes)>, EngineError> {
-        let rows = txn.query_all_raw(self.statement.clone()).await?;
+    ) -> Result<Option<DecidedBatch>, EngineError> {
+        let rows = txn.query_all_raw(self.statement()).await?;
         let read = match rows.first() {
             None => None,
             Some(first) => {
@@ -88,15 +126,15 @@ impl<'c> ShortWay<'c> {
         txn: &impl ConnectionTrait,
         cache: &ConfigCache,
         read: Option<VerifiedRead>,
-    ) -> Result<Option<(Vec<Decided>, Writes)>, EngineError> {
+    ) -> Result<Option<DecidedBatch>, EngineError> {
         let Some(read) = read else { return Ok(None) };
         if let Some(version) = read.version {
             cache.observe(version);
         }
-        if read.version != Some(self.version) || usize::try_from(read.live_keys).ok() != Some(self.keys) {
+        if read.version != Some(self.version) || usize::try_from(read.live_keys).ok() != Some(self.keys.len()) {
             return Ok(None);
         }
-        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
+        Ok(Some(decide_counted(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
     }
 }
 

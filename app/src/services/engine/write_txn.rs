@@ -106,7 +106,12 @@ impl Writes {
 }
 
 /// Values bound to one combined PostgreSQL statement at most (its protocol counts them in 16 bits).
-const POSTGRES_MAX_VALUES: usize = 30_000;
+pub(super) const POSTGRES_MAX_VALUES: usize = 30_000;
+
+/// The name `combine` gives the `n`th statement of a combined PostgreSQL one (all but the last).
+pub(super) fn common_table_name(n: usize) -> String {
+    format!("write{n}")
+}
 
 pub(super) fn combine(backend: DbBackend, statements: Vec<Statement>) -> Option<Statement> {
     let (mut sql, mut values) = (String::new(), Vec::new());
@@ -117,8 +122,8 @@ pub(super) fn combine(backend: DbBackend, statements: Vec<Statement>) -> Option<
             match n {
                 0 if last == 0 => sql.push_str(&text),
                 _ if n == last => sql.push_str(&format!(" {text}")),
-                0 => sql.push_str(&format!("WITH write0 AS ({text})")),
-                _ => sql.push_str(&format!(", write{n} AS ({text})")),
+                0 => sql.push_str(&format!("WITH {} AS ({text})", common_table_name(n))),
+                _ => sql.push_str(&format!(", {} AS ({text})", common_table_name(n))),
             }
         } else {
             sql.push_str(&statement.sql);

@@ -92,6 +92,7 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let org = setup::organization(&app).await?;
     setup::four_budget_chain(&app, &org).await?;
     let base = format!("http://{}", app.local_addr());
+    let writers = app.state.checks.clone();
     server.serve(app);
     let trivial = server.trivial_server().await?;
 
@@ -122,5 +123,12 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     let ceiling = load::run(&ceiling_request, args.clients, length, None, false).await;
     println!("trivial axum handler at full speed, {} clients: {}", args.clients, ceiling.summary());
     println!("throughput ratio check/trivial: {:.1} %", 100.0 * full.rate() / ceiling.rate());
+    if on_postgres {
+        let fast = writers.fast_way();
+        println!(
+            "batches of checks the fast way: {} committed, {} found the counters changed, {} failed",
+            fast.committed, fast.found_changed, fast.failed
+        );
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod receivers;
 
+use app::services::engine::CheckCombiner;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub mailer: Mailer,
     pub db: DatabaseConnection,
+    /// The instance's check writers, for what they report of how batches went.
+    pub checks: CheckCombiner,
     _database: TestDatabase,
 }
 
@@ -47,10 +50,10 @@ pub async fn spawn_app_with_mailer(backend: Backend, mailer: Mailer) -> TestApp 
     let clock = Arc::new(ManualClock::new(start_time()));
     let app = Application::build(&settings, clock.clone(), mailer.clone()).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
-    let db = app.state.db.clone();
+    let (db, checks) = (app.state.db.clone(), app.state.checks.clone());
     tokio::spawn(app.run_until_stopped());
     let client = test_client(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()));
-    TestApp { address, client, clock, mailer, db, _database: database }
+    TestApp { address, client, clock, mailer, db, checks, _database: database }
 }
 
 /// A second server instance on the same database as `first` (its own clock, set to the same time).
@@ -61,9 +64,10 @@ pub async fn spawn_instance(first: &TestApp) -> TestApp {
     let mailer = Mailer::recording();
     let app = Application::build(&settings(&database), clock.clone(), mailer.clone()).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
-    let db = app.state.db.clone();
+    let (db, checks) = (app.state.db.clone(), app.state.checks.clone());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: test_client(reqwest::Client::builder()), clock, mailer, db, _database: database }
+    let client = test_client(reqwest::Client::builder());
+    TestApp { address, client, clock, mailer, db, checks, _database: database }
 }
 
 /// A request unanswered for a minute fails its test, naming the request, instead of stalling the suite.
