@@ -9,9 +9,9 @@
 
 use super::batch_txn::BatchTxn;
 use super::config_cache::{current_version, ConfigCache};
+use super::counter_memory::{CounterMemory, FastWayCounts};
 use super::decide::{counters_read, decide_checks, Decided};
 use super::pg_ways::PgWriter;
-use super::presumed::{CounterMemory, FastWayCounts};
 use super::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 use super::sqlite_batch::KeptConnection;
 use super::sqlite_direct::{open_own_connection, DirectConnection};

@@ -12,6 +12,7 @@ pub mod budgets;
 mod combiner;
 pub mod config_cache;
 mod counter_changes;
+mod counter_memory;
 mod counters;
 mod decide;
 pub mod events;
@@ -33,8 +34,8 @@ mod write_txn;
 
 pub use combiner::CheckCombiner;
 pub use config_cache::ConfigCache;
+pub use counter_memory::FastWayCounts;
 pub use decide::decide_checks;
-pub use presumed::FastWayCounts;
 pub use record::{record_usage, RecordOutcome, UsageInput};
 pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;

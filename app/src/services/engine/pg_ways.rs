@@ -3,8 +3,9 @@
 
 use super::batch_txn::BatchTxn;
 use super::combiner::{decide_on, Answer, Queued};
+use super::counter_memory::CounterMemory;
 use super::pg_batch::{KeptPgConnection, Unfinished};
-use super::presumed::{was_not_as_assumed, CounterMemory, Presumed};
+use super::presumed::{presume, was_not_as_assumed, Presumed};
 use super::verified_lock::ShortWay;
 use super::{ConfigCache, EngineError};
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -49,7 +50,7 @@ impl PgWriter {
         };
         let fresh = self.kept.is_idle() && self.last_commit.is_some_and(|at| at.elapsed() < FRESH);
         if memory.take_turn() && fresh {
-            if let Some(Presumed { decided, statement, counters }) = memory.presume(&short).await {
+            if let Some(Presumed { decided, statement, counters }) = presume(memory, &short).await {
                 match self.kept.commit_alone(statement).await {
                     Ok(()) => {
                         memory.held();
@@ -57,21 +58,25 @@ impl PgWriter {
                         return Ok(decided.into_iter().map(Ok).collect());
                     }
                     Err(Unfinished::Refused(error)) if was_not_as_assumed(&error) => {
-                        memory.found_changed(&counters).await;
+                        memory.forget(&counters);
+                        memory.found_changed();
                     }
                     Err(Unfinished::Refused(error)) => {
                         tracing::warn!(%error, "a batch's fast way failed; it goes the short way");
-                        memory.failed(&counters).await;
+                        memory.forget(&counters);
+                        memory.failed();
                     }
                     Err(Unfinished::Unconfirmed(error)) => {
                         tracing::error!(%error, "a batch of checks may or may not have been committed: its checks fail");
-                        memory.failed(&counters).await;
+                        memory.forget(&counters);
+                        memory.failed();
                         return Err(EngineError::Unconfirmed);
                     }
                 }
             }
         }
         self.kept.begin_after_commit(memory.resting());
+        let claim = memory.claim(short.pairs());
         let txn = self.kept.begin(db).await?;
         let now = short.now();
         match short.decide(&txn, cache).await {
@@ -79,7 +84,7 @@ impl PgWriter {
                 let (decided, writes, counters) = batch.into_writes(&txn);
                 txn.commit_with(writes).await?;
                 self.last_commit = Some(Instant::now());
-                memory.remember(counters, now).await;
+                claim.remember(counters, now);
                 Ok(decided.into_iter().map(Ok).collect())
             }
             Ok(None) => {

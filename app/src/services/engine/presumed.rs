@@ -3,62 +3,25 @@
 //!
 //! The short way (`verified_lock`) holds a batch's counter locks for three round trips (lock and
 //! read, write, commit), and every batch sharing a counter waits as long. When this instance
-//! remembers every counter of a short-way batch (`CounterMemory`, filled by the batches its writers
-//! committed), the batch is decided on the remembered counters before anything is sent. One
-//! statement then locks the counters in the usual order while adding the batch's changes, inserts
-//! its reservations and denials, and compares what it found (each counter as changed, its budget's
-//! active overrides, the configuration version, the live keys) with what the decision assumed. Any
+//! remembers every counter of a short-way batch (`counter_memory`, filled by the batches its
+//! writers committed), the batch is decided on them before anything is sent. One statement then
+//! locks the counters in the usual order while adding the batch's changes, inserts its reservations
+//! and denials, and compares what it found (each counter as changed, its budget's active
+//! overrides, the configuration version, the live keys) with what the decision assumed. Any
 //! difference fails the statement, which undoes all of it, and the batch goes the short way. Sent
 //! outside a transaction block, the statement is committed by PostgreSQL as it ends: the locks are
 //! held for no round trip. Correctness rests on that comparison alone, never on the memory.
 
-use super::counters::{active_override_sum, to_columns, CounterKey, Locked, WithOverrides};
+use super::counter_memory::CounterMemory;
+use super::counters::{active_override_sum, to_columns, CounterKey, Locked};
 use super::decide::{decide_counted, Decided, DecidedBatch};
 use super::verified_lock::ShortWay;
 use super::write_txn::{combine, common_table_name, POSTGRES_MAX_VALUES};
 use crate::entities::{budget_counter, budget_override};
-use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, ValueTuple};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-
-/// Counters remembered at most; beyond, those of ended windows are forgotten, then all.
-const REMEMBERED: usize = 4096;
-/// Batches that go the short way, at most, after the fast way failed several times running.
-const LONGEST_PAUSE: u32 = 64;
-
-/// The counters as this instance's check writers last committed them, each with its budget's active
-/// overrides; shared by the writers, so one can decide its batch while the other's is being written.
-#[derive(Default)]
-pub struct CounterMemory {
-    counters: tokio::sync::Mutex<HashMap<CounterKey, WithOverrides>>,
-    pause: Mutex<Pause>,
-    committed: AtomicU64,
-    found_changed: AtomicU64,
-    failed: AtomicU64,
-}
-
-/// How the batches that tried the fast way went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FastWayCounts {
-    pub committed: u64,
-    /// Found something other than the decision assumed, and went the short way.
-    pub found_changed: u64,
-    /// Failed otherwise (and went the short way), or were not answered (and their checks failed).
-    pub failed: u64,
-}
-
-/// After a failure the fast way rests for a number of batches that doubles with each failure in a
-/// row: where another instance keeps changing the same counters, few statements are wasted.
-#[derive(Default)]
-struct Pause {
-    /// The last rest's length; zero once the fast way held again.
-    length: u32,
-    /// Batches still to go the short way.
-    left: u32,
-}
 
 /// A batch decided on remembered counters, and the statement that writes, verifies and commits it.
 pub struct Presumed {
@@ -68,100 +31,29 @@ pub struct Presumed {
     pub counters: Vec<CounterKey>,
 }
 
-impl CounterMemory {
-    /// Whether this batch may try the fast way (not while it rests after failures).
-    pub fn take_turn(&self) -> bool {
-        let mut pause = self.pause.lock().unwrap_or_else(PoisonError::into_inner);
-        let resting = pause.left > 0;
-        pause.left = pause.left.saturating_sub(1);
-        !resting
-    }
-
-    /// Whether the fast way rests for the next batch too.
-    pub fn resting(&self) -> bool {
-        self.pause.lock().unwrap_or_else(PoisonError::into_inner).left > 0
-    }
-
-    /// Notes the counters a batch committed the short way, as it left them.
-    pub async fn remember(&self, committed: Locked, now: DateTime<Utc>) {
-        let mut counters = self.counters.lock().await;
-        counters.extend(committed);
-        if counters.len() > REMEMBERED {
-            counters.retain(|_, (counter, _)| counter.window_end > now);
-            if counters.len() > REMEMBERED {
-                counters.clear();
+/// Decides `short`'s batch on the counters `memory` remembers, if it remembers them all and the
+/// decision needs nothing from the database; the memory then holds them as the batch leaves them.
+pub async fn presume(memory: &CounterMemory, short: &ShortWay<'_>) -> Option<Presumed> {
+    memory
+        .decide_on(short.pairs(), |assumed| {
+            // On `NothingToRead` the decision never waits: it is done at its first poll.
+            let no_new_people = HashMap::new();
+            let batch = decide_counted(&NothingToRead, short.checks(), short.windows(), &no_new_people, assumed);
+            let DecidedBatch { decided, inserts, changes, counters: left } = batch.now_or_never()?.ok()?;
+            let upsert = DbBackend::Postgres.build(&changes.upsert_onto(&left));
+            let check = DbBackend::Postgres.build(&verification(short, &left)?);
+            let mut parts = vec![upsert];
+            parts.extend(inserts.into_statements());
+            parts.push(check);
+            let values: usize = parts.iter().map(|part| part.values.as_ref().map_or(0, |values| values.0.len())).sum();
+            if values > POSTGRES_MAX_VALUES {
+                return None;
             }
-        }
-    }
-
-    /// Decides `short`'s batch on the remembered counters, if all of them are remembered and the
-    /// decision needs nothing from the database. The memory then holds the counters as the batch
-    /// leaves them: the next batch is decided on them while this one is being written.
-    pub async fn presume(&self, short: &ShortWay<'_>) -> Option<Presumed> {
-        let mut counters = self.counters.lock().await;
-        let assumed = short
-            .pairs()
-            .iter()
-            .map(|(budget_id, window)| {
-                let key = (*budget_id, window.start);
-                counters.get(&key).map(|counter| (key, counter.clone()))
-            })
-            .collect::<Option<Locked>>()?;
-        let batch = decide_counted(&NothingToRead, short.checks(), short.windows(), &HashMap::new(), assumed).await;
-        let DecidedBatch { decided, inserts, changes, counters: left } = batch.ok()?;
-        let upsert = DbBackend::Postgres.build(&changes.upsert_onto(&left));
-        let check = DbBackend::Postgres.build(&verification(short, &left)?);
-        let mut parts = vec![upsert];
-        parts.extend(inserts.into_statements());
-        parts.push(check);
-        let values: usize = parts.iter().map(|part| part.values.as_ref().map_or(0, |values| values.0.len())).sum();
-        if values > POSTGRES_MAX_VALUES {
-            return None;
-        }
-        let statement = combine(DbBackend::Postgres, parts)?;
-        let keys = left.keys().copied().collect();
-        counters.extend(left);
-        Some(Presumed { decided, statement, counters: keys })
-    }
-
-    /// The fast way's statement was committed.
-    pub fn held(&self) {
-        self.pause.lock().unwrap_or_else(PoisonError::into_inner).length = 0;
-        self.committed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn counts(&self) -> FastWayCounts {
-        FastWayCounts {
-            committed: self.committed.load(Ordering::Relaxed),
-            found_changed: self.found_changed.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-        }
-    }
-
-    /// The fast way's statement found something other than its decision assumed.
-    pub async fn found_changed(&self, forgotten: &[CounterKey]) {
-        self.found_changed.fetch_add(1, Ordering::Relaxed);
-        self.rest_and_forget(forgotten).await;
-    }
-
-    /// The fast way's statement failed otherwise, or its outcome is unknown.
-    pub async fn failed(&self, forgotten: &[CounterKey]) {
-        self.failed.fetch_add(1, Ordering::Relaxed);
-        self.rest_and_forget(forgotten).await;
-    }
-
-    /// After a failure the counters of the batch are forgotten, and the fast way rests.
-    async fn rest_and_forget(&self, forgotten: &[CounterKey]) {
-        {
-            let mut pause = self.pause.lock().unwrap_or_else(PoisonError::into_inner);
-            pause.length = (pause.length * 2).clamp(1, LONGEST_PAUSE);
-            pause.left = pause.length;
-        }
-        let mut counters = self.counters.lock().await;
-        for key in forgotten {
-            counters.remove(key);
-        }
-    }
+            let statement = combine(DbBackend::Postgres, parts)?;
+            let counters = left.keys().copied().collect();
+            Some((Presumed { decided, statement, counters }, left))
+        })
+        .await
 }
 
 /// The statement's last part: a division by zero unless every counter, as the statement changed
@@ -258,38 +150,5 @@ impl ConnectionTrait for NothingToRead {
 
     async fn query_all_raw(&self, _: Statement) -> Result<Vec<QueryResult>, DbErr> {
         Err(nothing_to_read())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{CounterMemory, FastWayCounts, LONGEST_PAUSE};
-
-    fn turns(memory: &CounterMemory, batches: usize) -> Vec<bool> {
-        (0..batches).map(|_| memory.take_turn()).collect()
-    }
-
-    #[tokio::test]
-    async fn after_failures_in_a_row_the_fast_way_rests_twice_as_long_each_time_up_to_a_limit() {
-        let memory = CounterMemory::default();
-        assert_eq!(turns(&memory, 2), [true, true]);
-        memory.found_changed(&[]).await;
-        assert!(memory.resting(), "the next batch goes the short way");
-        assert_eq!(turns(&memory, 2), [false, true]);
-        memory.failed(&[]).await;
-        assert_eq!(turns(&memory, 3), [false, false, true]);
-        memory.failed(&[]).await;
-        assert_eq!(turns(&memory, 5), [false, false, false, false, true]);
-        for _ in 0..10 {
-            memory.failed(&[]).await;
-        }
-        let longest = usize::try_from(LONGEST_PAUSE).unwrap();
-        let rest = turns(&memory, longest + 1);
-        assert!(rest[..longest].iter().all(|turn| !turn) && rest[longest], "{rest:?}");
-
-        memory.held();
-        memory.failed(&[]).await;
-        assert_eq!(turns(&memory, 2), [false, true], "a success ends the doubling");
-        assert_eq!(memory.counts(), FastWayCounts { committed: 1, found_changed: 1, failed: 13 });
     }
 }
