@@ -17,11 +17,15 @@ use serde_json::json;
 use tollgate_domain::money::to_storage;
 use uuid::Uuid;
 
+/// A check of $1 for the fixture's project.
+fn one_dollar() -> serde_json::Value {
+    json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+            "estimated_cost": "1", "ttl_seconds": 3600 })
+}
+
 /// Checks $1 for the fixture's project and returns the decision.
 async fn check_one_dollar(app: &TestApp, fx: &Fixture) -> String {
-    let body = json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o",
-                       "estimated_cost": "1", "ttl_seconds": 3600 });
-    let (status, answer) = app.post_json(&fx.key, "/api/v1/check", body).await;
+    let (status, answer) = app.post_json(&fx.key, "/api/v1/check", one_dollar()).await;
     assert_eq!(status, 200, "{answer}");
     answer["decision"].as_str().expect("a decision").to_owned()
 }
@@ -136,9 +140,7 @@ async fn a_key_revoked_behind_the_writers_backs_is_refused_and_nothing_is_writte
         .exec(&app.db)
         .await
         .unwrap();
-    let body = json!({ "user": "ada@acme.example", "project": "chatbot", "category": "llm", "model": "gpt-4o",
-                       "estimated_cost": "1", "ttl_seconds": 3600 });
-    let (status, answer) = app.post_json(&fx.key, "/api/v1/check", body).await;
+    let (status, answer) = app.post_json(&fx.key, "/api/v1/check", one_dollar()).await;
     assert_eq!(status, 401, "{answer}");
     let after = app.checks.fast_way();
     assert_eq!((after.found_changed, after.failed), (1, 0), "the key was live in the cache, not in the database");

@@ -18,7 +18,7 @@ use uuid::Uuid;
 const CHUNK: usize = 200;
 
 /// A counter row's amounts, in the order `Columns` holds them: spent, then reserved.
-const AMOUNTS: [budget_counter::Column; 6] = [
+pub const AMOUNTS: [budget_counter::Column; 6] = [
     budget_counter::Column::CostSpent,
     budget_counter::Column::TokensSpent,
     budget_counter::Column::OperationsSpent,

@@ -131,14 +131,6 @@ impl CounterMemory {
         Some(Some(decided))
     }
 
-    /// Forgets these counters: a fast-way statement that changed them failed, or went unanswered.
-    pub fn forget(&self, keys: &[CounterKey]) {
-        let mut counters = self.counters();
-        for key in keys {
-            counters.by_key.remove(key);
-        }
-    }
-
     /// Whether this batch may try the fast way (not while it rests after failures).
     pub fn take_turn(&self) -> bool {
         let mut pause = self.pause.lock().unwrap_or_else(PoisonError::into_inner);
@@ -158,19 +150,27 @@ impl CounterMemory {
         self.committed.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A fast-way statement found something other than its decision assumed: the fast way rests.
-    pub fn found_changed(&self) {
+    /// A fast-way statement that changed these counters found something other than its decision
+    /// assumed.
+    pub fn found_changed(&self, counters: &[CounterKey]) {
         self.found_changed.fetch_add(1, Ordering::Relaxed);
-        self.rest();
+        self.forget_and_rest(counters);
     }
 
-    /// A fast-way statement failed otherwise, or its outcome is unknown: the fast way rests.
-    pub fn failed(&self) {
+    /// A fast-way statement that changed these counters failed otherwise, or its outcome is unknown.
+    pub fn failed(&self, counters: &[CounterKey]) {
         self.failed.fetch_add(1, Ordering::Relaxed);
-        self.rest();
+        self.forget_and_rest(counters);
     }
 
-    fn rest(&self) {
+    /// What the failed statement's counters hold is not known: they are forgotten, and the fast way
+    /// rests.
+    fn forget_and_rest(&self, forgotten: &[CounterKey]) {
+        let mut counters = self.counters();
+        for key in forgotten {
+            counters.by_key.remove(key);
+        }
+        drop(counters);
         let mut pause = self.pause.lock().unwrap_or_else(PoisonError::into_inner);
         pause.length = (pause.length * 2).clamp(1, LONGEST_PAUSE);
         pause.left = pause.length;

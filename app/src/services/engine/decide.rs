@@ -67,19 +67,7 @@ pub async fn decide_checks(
         }
     }
     let locked = lock_counters_with_overrides(txn, &pairs, latest(checks)).await?;
-    decide_locked(txn, checks, &windows, &users, locked).await
-}
-
-/// Decides the checks against their counters, already locked (each with its budget's active
-/// overrides), after the people they see for the first time were registered (`users`).
-pub async fn decide_locked(
-    txn: &impl ConnectionTrait,
-    checks: &[&PreparedCheck],
-    windows: &[Vec<Window>],
-    users: &HashMap<(Uuid, String), Uuid>,
-    locked: Locked,
-) -> Result<(Vec<Decided>, Writes), EngineError> {
-    let (decided, writes, _) = decide_counted(txn, checks, windows, users, locked).await?.into_writes(txn);
+    let (decided, writes, _) = decide_locked(txn, checks, &windows, &users, locked).await?.into_writes(txn);
     Ok((decided, writes))
 }
 
@@ -102,8 +90,9 @@ impl DecidedBatch {
     }
 }
 
-/// `decide_locked`, keeping the inserts, the counter changes and the counters apart.
-pub async fn decide_counted(
+/// Decides the checks against their counters, already locked (each with its budget's active
+/// overrides), after the people they see for the first time were registered (`users`).
+pub async fn decide_locked(
     txn: &impl ConnectionTrait,
     checks: &[&PreparedCheck],
     windows: &[Vec<Window>],

@@ -58,18 +58,15 @@ impl PgWriter {
                         return Ok(decided.into_iter().map(Ok).collect());
                     }
                     Err(Unfinished::Refused(error)) if was_not_as_assumed(&error) => {
-                        memory.forget(&counters);
-                        memory.found_changed();
+                        memory.found_changed(&counters);
                     }
                     Err(Unfinished::Refused(error)) => {
                         tracing::warn!(%error, "a batch's fast way failed; it goes the short way");
-                        memory.forget(&counters);
-                        memory.failed();
+                        memory.failed(&counters);
                     }
                     Err(Unfinished::Unconfirmed(error)) => {
                         tracing::error!(%error, "a batch of checks may or may not have been committed: its checks fail");
-                        memory.forget(&counters);
-                        memory.failed();
+                        memory.failed(&counters);
                         return Err(EngineError::Unconfirmed);
                     }
                 }

@@ -12,9 +12,10 @@
 //! outside a transaction block, the statement is committed by PostgreSQL as it ends: the locks are
 //! held for no round trip. Correctness rests on that comparison alone, never on the memory.
 
+use super::counter_changes::AMOUNTS;
 use super::counter_memory::CounterMemory;
 use super::counters::{active_override_sum, to_columns, CounterKey, Locked};
-use super::decide::{decide_counted, Decided, DecidedBatch};
+use super::decide::{decide_locked, Decided, DecidedBatch};
 use super::verified_lock::ShortWay;
 use super::write_txn::{combine, common_table_name, POSTGRES_MAX_VALUES};
 use crate::entities::{budget_counter, budget_override};
@@ -38,7 +39,7 @@ pub async fn presume(memory: &CounterMemory, short: &ShortWay<'_>) -> Option<Pre
         .decide_on(short.pairs(), |assumed| {
             // On `NothingToRead` the decision never waits: it is done at its first poll.
             let no_new_people = HashMap::new();
-            let batch = decide_counted(&NothingToRead, short.checks(), short.windows(), &no_new_people, assumed);
+            let batch = decide_locked(&NothingToRead, short.checks(), short.windows(), &no_new_people, assumed);
             let DecidedBatch { decided, inserts, changes, counters: left } = batch.now_or_never()?.ok()?;
             let upsert = DbBackend::Postgres.build(&changes.upsert_onto(&left));
             let check = DbBackend::Postgres.build(&verification(short, &left)?);
@@ -92,9 +93,7 @@ fn verification(short: &ShortWay<'_>, left: &Locked) -> Option<SelectStatement> 
         .from_values(rows, Alias::new("assumed"))
         .and_where(found(C::BudgetId).eq(assumed(1)))
         .and_where(found(C::WindowStart).eq(assumed(2)));
-    let amounts =
-        [C::CostSpent, C::TokensSpent, C::OperationsSpent, C::CostReserved, C::TokensReserved, C::OperationsReserved];
-    for (n, column) in amounts.into_iter().enumerate() {
+    for (n, column) in AMOUNTS.into_iter().enumerate() {
         matching.and_where(found(column).eq(assumed(n + 3)));
     }
     matching.and_where(Expr::cust_with_exprs("$1 IS NOT DISTINCT FROM $2", [found(C::HardCrossedAt), assumed(9)]));

@@ -15,7 +15,7 @@
 
 use super::config_cache::version_read;
 use super::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
-use super::decide::{decide_counted, latest, windows_and_pairs, DecidedBatch};
+use super::decide::{decide_locked, latest, windows_and_pairs, DecidedBatch};
 use super::reserve::PreparedCheck;
 use super::{ConfigCache, EngineError};
 use crate::entities::api_key;
@@ -134,7 +134,7 @@ impl<'c> ShortWay<'c> {
         if read.version != Some(self.version) || usize::try_from(read.live_keys).ok() != Some(self.keys.len()) {
             return Ok(None);
         }
-        Ok(Some(decide_counted(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
+        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::services::engine::counters::Locked;
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tollgate_domain::{Usage, Window};
 use uuid::Uuid;
 
@@ -17,22 +18,22 @@ fn turns(memory: &CounterMemory, batches: usize) -> Vec<bool> {
 fn after_failures_in_a_row_the_fast_way_rests_twice_as_long_each_time_up_to_a_limit() {
     let memory = CounterMemory::default();
     assert_eq!(turns(&memory, 2), [true, true]);
-    memory.found_changed();
+    memory.found_changed(&[]);
     assert!(memory.resting(), "the next batch goes the short way");
     assert_eq!(turns(&memory, 2), [false, true]);
-    memory.failed();
+    memory.failed(&[]);
     assert_eq!(turns(&memory, 3), [false, false, true]);
-    memory.failed();
+    memory.failed(&[]);
     assert_eq!(turns(&memory, 5), [false, false, false, false, true]);
     for _ in 0..10 {
-        memory.failed();
+        memory.failed(&[]);
     }
     let longest = usize::try_from(LONGEST_PAUSE).unwrap();
     let rest = turns(&memory, longest + 1);
     assert!(rest[..longest].iter().all(|turn| !turn) && rest[longest], "{rest:?}");
 
     memory.held();
-    memory.failed();
+    memory.failed(&[]);
     assert_eq!(turns(&memory, 2), [false, true], "a success ends the doubling");
     assert_eq!(memory.counts(), FastWayCounts { committed: 1, found_changed: 1, failed: 13 });
 }
@@ -81,8 +82,20 @@ async fn decisions_are_made_on_what_the_last_one_left_and_never_on_a_counter_not
     assert_eq!(reserve(&memory, budget_id, 5).await, Some(10));
     assert_eq!(reserve(&memory, budget_id, 5).await, Some(15), "decided on what the last decision left");
 
-    memory.forget(&[(budget_id, window().start)]);
-    assert_eq!(reserve(&memory, budget_id, 5).await, None);
+    memory.found_changed(&[(budget_id, window().start)]);
+    assert_eq!(reserve(&memory, budget_id, 5).await, None, "a failed statement's counters are forgotten");
+}
+
+/// A reservation of 1 on the budget's claimed counter, started on a task of its own; it is still
+/// waiting 50 ms later.
+async fn reservation_behind_a_claim(memory: &Arc<CounterMemory>, budget_id: Uuid) -> JoinHandle<Option<i64>> {
+    let waiting = tokio::spawn({
+        let memory = memory.clone();
+        async move { reserve(&memory, budget_id, 1).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "nothing is decided on a claimed counter");
+    waiting
 }
 
 #[tokio::test]
@@ -92,12 +105,7 @@ async fn a_claimed_counter_is_decided_on_once_its_batch_told_what_it_left() {
     memory.claim(&[(budget_id, window())]).remember(counter(budget_id, 10), Utc::now());
 
     let claim = memory.claim(&[(budget_id, window())]);
-    let waiting = tokio::spawn({
-        let memory = memory.clone();
-        async move { reserve(&memory, budget_id, 1).await }
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!waiting.is_finished(), "nothing is decided on a claimed counter");
+    let waiting = reservation_behind_a_claim(&memory, budget_id).await;
     claim.remember(counter(budget_id, 30), Utc::now());
     assert_eq!(waiting.await.unwrap(), Some(30));
 }
@@ -109,11 +117,7 @@ async fn a_claim_whose_batch_failed_leaves_the_counter_forgotten() {
     memory.claim(&[(budget_id, window())]).remember(counter(budget_id, 10), Utc::now());
 
     let claim = memory.claim(&[(budget_id, window())]);
-    let waiting = tokio::spawn({
-        let memory = memory.clone();
-        async move { reserve(&memory, budget_id, 1).await }
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let waiting = reservation_behind_a_claim(&memory, budget_id).await;
     drop(claim);
     assert_eq!(waiting.await.unwrap(), None, "what the failed batch left is unknown");
 }
