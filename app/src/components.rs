@@ -21,8 +21,12 @@ pub fn TopBar() -> impl IntoView {
                 <span class="brand-mark">"◆"</span>
                 " Tollgate"
             </a>
+            // The unread count is awaited here, not in a Suspense of its own below: boundaries and
+            // resources created below a Suspend are numbered for hydration in whatever order the
+            // server resolves them (see `OverviewPage`).
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let unread = unread.await.ok().filter(|n| *n > 0);
                     account.await.ok().flatten().map(|me| {
                         let admin = me.has(Role::Admin);
                         view! {
@@ -46,13 +50,9 @@ pub fn TopBar() -> impl IntoView {
                             <div class="account-menu">
                                 <a href="/inbox" data-testid="inbox-link">
                                     "Inbox"
-                                    <Suspense fallback=|| ()>
-                                        {move || Suspend::new(async move {
-                                            unread.await.ok().filter(|n| *n > 0).map(|n| view! {
-                                                <span class="count" aria-label=format!("{n} unread")>{n}</span>
-                                            })
-                                        })}
-                                    </Suspense>
+                                    {unread.map(|n| view! {
+                                        <span class="count" aria-label=format!("{n} unread")>{n}</span>
+                                    })}
                                 </a>
                                 <a href="/account" data-testid="account-link">{me.display_name.clone()}</a>
                                 <ActionForm action=logout>

@@ -26,6 +26,7 @@ test("the demo overview renders, hydrates and switches range through a server fu
   });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
 
   await signIn(page, server.baseUrl, ADMIN);
   assert.equal(await page.locator("h1").textContent(), "Acme Robotics");
@@ -33,6 +34,8 @@ test("the demo overview renders, hydrates and switches range through a server fu
 
   await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   await page.locator('.chart[data-rendered="true"] canvas').first().waitFor({ timeout: 20_000 });
+  // A page that failed to hydrate looks drawn, but its links would load whole pages from here on.
+  assert.deepEqual(errors, [], "the page hydrated without errors");
 
   const serverCall = page.waitForResponse((r) => r.url().includes("/rpc/overview") && r.status() === 200);
   await page.getByRole("link", { name: "90 days" }).click();

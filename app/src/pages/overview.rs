@@ -61,13 +61,18 @@ pub fn OverviewPage() -> impl IntoView {
     let query = use_query_map();
     let days = move || query.read().get("days").and_then(|d| d.parse::<u32>().ok()).unwrap_or(RANGES[0]);
     let overview = Resource::new(days, load_overview);
+    // Every resource of a page is created here, before any Suspend: the server may render a
+    // Suspend's children more than once (leptos re-walks them to find resources read late), and
+    // numbers resources for hydration as they are created, so one created below it could take
+    // another number than in the browser, which would then hydrate it with another's data.
+    let tiles = super::your_budgets::tiles();
 
     view! {
         <Title text="Overview · Tollgate"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(Overview { organization: Some(org) }) => Either::Left(view! { <OrgOverviewView org/> }),
+                    Ok(Overview { organization: Some(org) }) => Either::Left(view! { <OrgOverviewView org tiles/> }),
                     Ok(Overview { organization: None }) => Either::Right(Either::Left(view! { <Welcome/> })),
                     Err(e) => Either::Right(Either::Right(refused(e))),
                 }
@@ -90,7 +95,7 @@ fn Welcome() -> impl IntoView {
 }
 
 #[component]
-fn OrgOverviewView(org: OrgOverview) -> impl IntoView {
+fn OrgOverviewView(org: OrgOverview, tiles: super::your_budgets::TilesResource) -> impl IntoView {
     let days = org.days;
     let chart = org.chart.clone();
     view! {
@@ -113,7 +118,7 @@ fn OrgOverviewView(org: OrgOverview) -> impl IntoView {
             <Stat label="Projects".to_string() value=org.projects.to_string()/>
             <Stat label="Budgets".to_string() value=org.budgets.to_string()/>
         </section>
-        <super::your_budgets::YourBudgets/>
+        <super::your_budgets::YourBudgets tiles/>
         <section class="card">
             <h2 id="daily-spend">{format!("Daily spend, last {days} days")}</h2>
             <Chart option=Signal::derive(move || chart.clone()) label=format!("Daily spend over the last {days} days")/>

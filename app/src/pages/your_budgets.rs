@@ -44,10 +44,17 @@ pub async fn dashboard_budgets() -> Result<Vec<Tile>, AppError> {
     .await
 }
 
-#[component]
-pub fn YourBudgets() -> impl IntoView {
+pub type TilesResource = Resource<Result<Vec<Tile>, AppError>>;
+
+/// The tiles, fetched again whenever `/live` reports a change. Created where the page's own
+/// resources are (see `OverviewPage`), never below an async boundary.
+pub fn tiles() -> TilesResource {
     let changes = crate::live::live_updates();
-    let tiles = Resource::new(move || changes.get(), |_| dashboard_budgets());
+    Resource::new(move || changes.get(), |_| dashboard_budgets())
+}
+
+#[component]
+pub fn YourBudgets(tiles: TilesResource) -> impl IntoView {
     view! {
         <section class="card" id="your-budgets">
             <h2>"Your budgets"</h2>

@@ -8,6 +8,7 @@ use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
+use leptos_router::params::ParamsMap;
 
 #[cfg(feature = "ssr")]
 async fn planned(
@@ -69,28 +70,35 @@ pub async fn apply_template(template: String, targets: String, category: String)
     .await
 }
 
+pub type PreviewResource = Resource<Result<Vec<PlannedBudget>, AppError>>;
+
+/// The preview of `?apply=<template>&scope=…&category=…`: nothing until a template and a scope are
+/// chosen. Created with the page's other resources, never below an async boundary (see `OverviewPage`).
+pub fn preview(query: Memo<ParamsMap>) -> PreviewResource {
+    Resource::new(
+        move || {
+            let q = query.read();
+            (q.get("apply"), q.get_all("scope").unwrap_or_default().join(","), q.get("category").unwrap_or_default())
+        },
+        |(template, targets, category)| async move {
+            match template {
+                Some(template) if !targets.is_empty() => plan_template(template, targets, category).await,
+                _ => Ok(Vec::new()),
+            }
+        },
+    )
+}
+
 #[component]
 pub fn ApplySection(
     template: TemplateView,
     ctx: WizardContext,
     chosen: Vec<String>,
     category: String,
+    preview: PreviewResource,
     applied: ServerAction<ApplyTemplate>,
 ) -> impl IntoView {
     let targets = chosen.join(",");
-    let preview = {
-        let (id, targets, category) = (template.id.clone(), targets.clone(), category.clone());
-        Resource::new(
-            move || (id.clone(), targets.clone(), category.clone()),
-            |(id, t, c)| async move {
-                if t.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    plan_template(id, t, c).await
-                }
-            },
-        )
-    };
     let title = format!("Apply “{}”", template.name);
     let apply_id = template.id.clone();
     let current_category = category.clone();

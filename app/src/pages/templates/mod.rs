@@ -19,6 +19,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
     let applied = ServerAction::<ApplyTemplate>::new();
     let context = Resource::new(move || save.version().get(), |_| load_wizard(None));
+    let preview = apply::preview(query);
     view! {
         <Title text="Templates · Tollgate"/>
         <h1>"Budget templates"</h1>
@@ -58,7 +59,7 @@ pub fn TemplatesPage() -> impl IntoView {
                                 <p class="muted">"Save one of your budgets as a template from its page."</p>
                             </section>
                             {apply_id.and_then(|id| ctx.templates.iter().find(|t| t.id == id).cloned()).map(|template| view! {
-                                <apply::ApplySection template ctx=ctx.clone() chosen=chosen.clone() category=category.clone() applied/>
+                                <apply::ApplySection template ctx=ctx.clone() chosen=chosen.clone() category=category.clone() preview applied/>
                             })}
                             {edit_id.and_then(|id| ctx.templates.iter().find(|t| t.id == id && !t.built_in).cloned()).map(|template| view! {
                                 <edit::EditTemplate template save/>
