@@ -7,10 +7,10 @@ use app::state::{AppState, Shared};
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tollgate_domain::Clock;
 use tower_http::trace::TraceLayer;
@@ -81,7 +81,7 @@ impl Application {
 /// The API and health check sit outside the session and same-origin layers: they carry no cookies
 /// (API keys authenticate the API), so they skip the work of looking for a session.
 fn router(state: AppState, web_settings: web::WebSettings) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context_state = state.clone();
     let pages = Router::new()
         .route("/live", get(web::live::live))
@@ -100,6 +100,15 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
         .merge(pages)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's page routes, listed once per process. Listing them runs the app with resource loading
+/// switched off for the whole process (leptos-rs/leptos#4773): a page whose data began loading
+/// meanwhile, in another instance of this process, waited forever. Every instance takes its routes
+/// from here before it serves, so the listing is over before any page renders.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 fn leptos_options(settings: &Settings, addr: SocketAddr) -> anyhow::Result<LeptosOptions> {

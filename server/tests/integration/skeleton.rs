@@ -10,6 +10,7 @@ use common::{spawn_app, start_time, Backend};
 use leptos::server_fn::ServerFn;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
+use std::sync::Arc;
 use tollgate_domain::{Period, ScopeKind};
 
 async fn health_reports_version_and_database(backend: Backend) {
@@ -124,3 +125,34 @@ async fn demo_ledger_aggregates_and_counters_agree(backend: Backend) {
     assert_eq!(usage_event::Entity::find().count(&app.db).await.unwrap(), summary.events as u64);
 }
 on_both_databases!(demo_consistency, demo_ledger_aggregates_and_counters_agree);
+
+/// Another instance starting in the same process (as instances do in this suite) lists its page
+/// routes meanwhile. Leptos stops all resources of the process from loading while routes are listed
+/// (leptos-rs/leptos#4773), and a page whose data began loading then never answered: 85–92 of 100
+/// pages here before the routes were listed once per process.
+async fn pages_answer_while_other_instances_list_their_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = common::fixtures::organization(&app, "UTC").await;
+    let (viewer, _) = signed_in(&app, fixture.org_id, "val@example.com", &[]).await;
+    // Dropped when the pages are done or the test fails, which stops the other instances.
+    let pages_loading = Arc::new(());
+    let other_instances = tokio::task::spawn_blocking({
+        let pages_loading = Arc::downgrade(&pages_loading);
+        move || {
+            while pages_loading.upgrade().is_some() {
+                assert!(!tollgate_server::startup::page_routes().is_empty());
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    });
+    for round in 0..50 {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(20), viewer.get("/teams"))
+            .await
+            .unwrap_or_else(|_| panic!("the page of round {round} never answered"));
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("Core"));
+    }
+    drop(pages_loading);
+    other_instances.await.unwrap();
+}
+on_both_databases!(pages_during_route_listing, pages_answer_while_other_instances_list_their_routes);
