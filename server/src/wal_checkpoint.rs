@@ -82,9 +82,9 @@ mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     use std::time::Duration;
 
-    const COMMITS: usize = 12_000;
+    const COMMITS: usize = 24_000;
     /// Less than what the commits append to the log: a 16 KB blob takes more than three 4 KB frames
-    /// (13.4 KB a commit was measured with the restarts turned off).
+    /// (25 KB a commit was measured with the restarts turned off).
     const APPENDED: u64 = COMMITS as u64 * 3 * 4096;
 
     /// The number of times the log started again from its beginning: the checkpoint sequence
@@ -96,11 +96,12 @@ mod tests {
         u32::from_be_bytes(header[12..16].try_into().unwrap())
     }
 
-    /// A log that never restarts ends longer than `APPENDED` (~147 MB; with the restarts turned off
-    /// it counted one restart and reached 160 MB). How long it gets between restarts depends on how
-    /// soon the checkpointer gets a core (57 MB was seen on a machine busy compiling), so the test
-    /// asserts that it restarts, and stays well under what never restarting would leave, never a
-    /// figure only an idle machine meets.
+    /// A log that never restarts ends longer than `APPENDED` (~295 MB; with the restarts turned off
+    /// it counted none and reached 599 MB). How often it restarts, and how long it gets meanwhile,
+    /// depends on how soon the checkpointer gets a core: 28–69 restarts and 1.9 MB idle, 59–96 and
+    /// 17–66 MB beside two busy loops, 7 restarts in 12,000 commits in one CI run. So the test asserts
+    /// that it restarts, and stays well under what never restarting would leave, never a figure only
+    /// an idle machine meets.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_log_under_steady_commits_restarts_instead_of_growing() {
         let dir = tempfile::tempdir().unwrap();
@@ -118,7 +119,7 @@ mod tests {
             longest = longest.max(std::fs::metadata(&log).unwrap().len());
         }
         let restarts = restarts(&log);
-        assert!(restarts >= 8, "the log restarted {restarts} times");
+        assert!(restarts >= 2, "the log restarted {restarts} times");
         assert!(longest < APPENDED / 2, "the log grew to {longest} bytes of {APPENDED} appended");
         let count = Statement::from_string(DbBackend::Sqlite, "SELECT COUNT(*) FROM filler");
         let rows: i64 = db.query_one_raw(count).await.unwrap().unwrap().try_get_by_index(0).unwrap();
