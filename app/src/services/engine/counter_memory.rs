@@ -17,7 +17,7 @@ const REMEMBERED: usize = 4096;
 pub(super) const LONGEST_PAUSE: u32 = 64;
 
 /// The counters as this instance's check writers last committed them, each with its budget's active
-/// overrides; shared by the writers, so one can decide its batch while the other's is being written.
+/// overrides; shared by the writers, so one can decide its batch while another's is being written.
 #[derive(Default)]
 pub struct CounterMemory {
     counters: Mutex<Counters>,

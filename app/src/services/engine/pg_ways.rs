@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 const FRESH: Duration = Duration::from_secs(1);
 
 /// One PostgreSQL check writer: its kept connection, when it last committed on it, and the counters
-/// it shares with the other writer.
+/// it remembers, shared with the instance's other writers if it has more than one.
 #[derive(Default)]
 pub struct PgWriter {
     kept: KeptPgConnection,
