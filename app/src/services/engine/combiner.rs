@@ -57,10 +57,10 @@ impl CheckCombiner {
     /// warm; else the same pool as `db`).
     ///
     /// PostgreSQL gets `POSTGRES_WRITERS` writers on the current Tokio runtime, sharing the counters
-    /// they remember, on which batches are decided the fast way (`presumed`). SQLite's writers would only queue at its single
-    /// write lock, so it gets one, on a thread of its own (`run_on_own_thread`), which decides the
-    /// batches that can go the short way itself, through rusqlite on one more connection, opened
-    /// with `writer`'s options (`DirectConnection`).
+    /// they remember, on which batches are decided the fast way (`presumed`). SQLite's writers would
+    /// only queue at its single write lock, so it gets one, on a thread of its own
+    /// (`run_on_own_thread`), which decides the batches that can go the short way itself, through
+    /// rusqlite on one more connection, opened with `writer`'s options (`DirectConnection`).
     pub fn start(db: DatabaseConnection, writer: DatabaseConnection, cache: Arc<ConfigCache>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(Mutex::new(receiver));
