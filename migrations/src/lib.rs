@@ -19,6 +19,9 @@ mod m20261129_000014_daily_rollups;
 mod m20261129_000015_config_version;
 mod m20261130_000016_clustered_engine_tables;
 mod m20261204_000017_holds_on_reservations;
+mod m20261207_000018_counter_limits;
+mod m20261207_000019_reservation_keys;
+mod m20261207_000020_budget_counting_since;
 
 pub struct Migrator;
 
@@ -43,6 +46,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_config_version::Migration),
             Box::new(m20261130_000016_clustered_engine_tables::Migration),
             Box::new(m20261204_000017_holds_on_reservations::Migration),
+            Box::new(m20261207_000018_counter_limits::Migration),
+            Box::new(m20261207_000019_reservation_keys::Migration),
+            Box::new(m20261207_000020_budget_counting_since::Migration),
         ]
     }
 }

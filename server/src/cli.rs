@@ -53,7 +53,11 @@ pub enum Command {
     /// Revoke an API key by its prefix (the part after `tg_`, before the next `_`).
     RevokeApiKey { prefix: String },
     /// Recompute budget counters and daily aggregates from the ledger; exit 1 on any difference.
-    Reconcile,
+    Reconcile {
+        /// Set every differing figure to what the ledger says (other writers wait meanwhile).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Fill an empty database with a demo organization: teams, projects, users, budgets and usage.
     SeedDemo {
         #[arg(long, default_value_t = 90)]
@@ -134,7 +138,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("no live API key with prefix '{prefix}'");
             }
         }
-        Command::Reconcile => {
+        Command::Reconcile { repair: true } => {
+            let db = database::connect(&settings.database_url()).await?;
+            database::migrate(&db).await?;
+            let repaired = app::services::reconcile::repair(&db).await?;
+            for d in &repaired {
+                println!("repaired {}: {}: stored {:?}, now {:?}", d.table, d.key, d.stored, d.expected);
+            }
+            println!("{} figure(s) repaired; counters and daily aggregates now match the ledger.", repaired.len());
+        }
+        Command::Reconcile { repair: false } => {
             let db = database::connect(&settings.database_url()).await?;
             database::migrate(&db).await?;
             let differences = app::services::reconcile::reconcile(&db).await?;

@@ -31,6 +31,16 @@ pub struct Model {
     pub escalate_from: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When it began counting: created or last enabled (`None` in rows older than the column:
+    /// their creation). Windows that ended before then are not counted.
+    pub counting_since: Option<DateTimeUtc>,
+}
+
+impl Model {
+    /// When the budget began counting usage (its creation or its last enabling).
+    pub fn counting_since(&self) -> DateTimeUtc {
+        self.counting_since.unwrap_or(self.created_at)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     #[sea_orm(column_type = "Text")]
     pub holds: String,
+    /// The key that made it; `None` for reservations made before keys were recorded.
+    pub api_key_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

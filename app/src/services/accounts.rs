@@ -91,6 +91,12 @@ pub struct NewAccount<'a> {
     pub roles: &'a [&'a str],
 }
 
+/// Whether a person already has this (normalised) email, in any organization: sign-in finds an
+/// account by its email alone, so one email is one person.
+pub async fn email_in_use(db: &impl ConnectionTrait, email: &str) -> Result<bool, sea_orm::DbErr> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.is_some())
+}
+
 /// Creates a login account (its handle is its email) with the given roles plus `viewer`.
 pub async fn create_account(
     db: &impl ConnectionTrait,
@@ -104,7 +110,7 @@ pub async fn create_account(
         .filter(user::Column::Handle.eq(email.clone()))
         .one(db)
         .await?;
-    if taken.is_some() {
+    if taken.is_some() || email_in_use(db, &email).await? {
         return Err(AccountError::EmailTaken(email));
     }
     let created = user::ActiveModel {

@@ -1,8 +1,10 @@
 //! Creating and changing budgets: one validated input for the UI and the API, every change audited.
 
+use super::engine::counting_start::begin_counting;
 use super::engine::{budgets::to_domain, EngineError};
 use crate::entities::{budget, category, organization, project, team, user};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use tollgate_domain::money::{from_storage, to_storage};
@@ -189,8 +191,10 @@ pub async fn create(
     row.state = Set("enabled".into());
     row.created_at = Set(now);
     row.updated_at = Set(now);
+    row.counting_since = Set(Some(now));
     let created = row.insert(db).await?;
     to_domain(created.clone())?;
+    begin_counting(db, &created, org.timezone.parse().unwrap_or(Tz::UTC), now).await?;
     let detail = serde_json::json!({ "budget": input });
     super::engine::events::record_by(db, org.id, Some(created.id), "budget_created", detail, actor, now).await?;
     Ok(created)
@@ -215,7 +219,8 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Moves a budget to `enabled`, `disabled` or `archived`.
+/// Moves a budget to `enabled`, `disabled` or `archived`. A budget that becomes enabled begins
+/// counting again from its current window (`counting_start`): usage while it was off is taken in.
 pub async fn set_state(
     db: &impl ConnectionTrait,
     org_id: Uuid,
@@ -228,10 +233,19 @@ pub async fn set_state(
         return Err(EngineError::InvalidInput(format!("unknown state '{state}'")));
     }
     let from = current.state.clone();
+    let enabling = state == "enabled" && from != "enabled";
     let mut row: budget::ActiveModel = current.into();
     row.state = Set(state.to_owned());
     row.updated_at = Set(now);
+    if enabling {
+        row.counting_since = Set(Some(now));
+    }
     let updated = row.update(db).await?;
+    if enabling {
+        let org = organization::Entity::find_by_id(org_id).one(db).await?;
+        let tz = org.and_then(|o| o.timezone.parse().ok()).unwrap_or(Tz::UTC);
+        begin_counting(db, &updated, tz, now).await?;
+    }
     let detail = serde_json::json!({ "from": from, "to": state });
     super::engine::events::record_by(db, org_id, Some(updated.id), "budget_state_changed", detail, actor, now).await?;
     Ok(updated)

@@ -37,16 +37,15 @@ fn check_name(name: &str, what: &str) -> Result<String, EngineError> {
     if name.is_empty() || name.len() > 120 {
         return Err(invalid(format!("{what} must be 1 to 120 characters")));
     }
+    super::engine::resolve::plain_text(name, what)?;
     Ok(name.to_owned())
 }
 
-async fn taken(result: Result<impl Sized, sea_orm::DbErr>, what: String) -> Result<(), EngineError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            Err(invalid(format!("{what} already exists")))
-        }
-        Err(e) => Err(e.into()),
+/// A write's error, as "already exists" where it broke a uniqueness rule.
+fn taken(error: sea_orm::DbErr, what: String) -> EngineError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => invalid(format!("{what} already exists")),
+        _ => error.into(),
     }
 }
 
@@ -109,7 +108,7 @@ pub async fn create_team(
         archived_at: Set(None),
         created_at: Set(now),
     };
-    taken(row.insert(db).await, format!("a team named '{name}'")).await?;
+    row.insert(db).await.map_err(|e| taken(e, format!("a team named '{name}'")))?;
     let view: TeamView = team::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
     audit(db, org_id, "team_created", &view, change).await?;
     Ok(view)
@@ -132,13 +131,15 @@ pub async fn update_team(
     let now = change.now;
     let org_id = current.org_id;
     let mut row: team::ActiveModel = current.into();
-    if let Some(name) = patch.name {
-        row.name = Set(check_name(&name, "a team name")?);
+    let name = patch.name.as_deref().map(|name| check_name(name, "a team name")).transpose()?;
+    if let Some(name) = &name {
+        row.name = Set(name.clone());
     }
     if let Some(archived) = patch.archived {
         row.archived_at = Set(archived.then_some(now));
     }
-    let view: TeamView = row.update(db).await?.into();
+    let renamed = |e| taken(e, format!("a team named '{}'", name.unwrap_or_default()));
+    let view: TeamView = row.update(db).await.map_err(renamed)?.into();
     audit(db, org_id, "team_changed", &view, change).await?;
     Ok(view)
 }
@@ -186,7 +187,7 @@ pub async fn create_project(
         archived_at: Set(None),
         created_at: Set(now),
     };
-    taken(row.insert(db).await, format!("a project with slug '{slug}'")).await?;
+    row.insert(db).await.map_err(|e| taken(e, format!("a project with slug '{slug}'")))?;
     let view: ProjectView =
         project::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
     audit(db, org_id, "project_created", &view, change).await?;
@@ -284,6 +285,11 @@ pub async fn create_user(
     let handle = check_name(&input.handle, "a user handle")?;
     let email =
         input.email.map(|e| super::accounts::normalize_email(&e)).transpose().map_err(|e| invalid(e.to_string()))?;
+    if let Some(email) = &email {
+        if super::accounts::email_in_use(db, email).await? {
+            return Err(invalid(format!("an account with the email '{email}' already exists")));
+        }
+    }
     let id = Uuid::now_v7();
     let row = user::ActiveModel {
         id: Set(id),
@@ -300,7 +306,7 @@ pub async fn create_user(
         created_at: Set(now),
         alert_digest: Set("immediate".into()),
     };
-    taken(row.insert(db).await, format!("a user '{handle}'")).await?;
+    row.insert(db).await.map_err(|e| taken(e, format!("a user '{handle}'")))?;
     let view: UserView = user::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotInserted)?.into();
     audit(db, org_id, "user_created", &view, change).await?;
     Ok(view)
@@ -394,7 +400,7 @@ pub async fn add_price(
         currency: Set(currency.to_string()),
         effective_from: Set(input.effective_from.unwrap_or(now)),
     };
-    taken(row.insert(db).await, format!("a price for {} from that date", input.model)).await?;
+    row.insert(db).await.map_err(|e| taken(e, format!("a price for {} from that date", input.model)))?;
     audit(db, org_id, "price_added", &input, change).await
 }
 
@@ -427,7 +433,7 @@ pub async fn create_category(
     }
     let id = Uuid::now_v7();
     let row = category::ActiveModel { id: Set(id), org_id: Set(org_id), name: Set(name.to_owned()) };
-    taken(row.insert(db).await, format!("a category '{name}'")).await?;
+    row.insert(db).await.map_err(|e| taken(e, format!("a category '{name}'")))?;
     let view = CategoryView { id, name: name.to_owned() };
     audit(db, org_id, "category_created", &view, change).await?;
     Ok(view)

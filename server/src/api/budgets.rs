@@ -2,9 +2,11 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
+use super::extract::ApiPath;
 use app::services::budgets::{self, BudgetInput, BudgetView};
+use app::services::engine::begin_write;
 use app::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
@@ -33,7 +35,10 @@ pub async fn create(
     ApiJson(input): ApiJson<BudgetInput>,
 ) -> Result<(StatusCode, Json<BudgetView>), ApiError> {
     client.require_admin()?;
-    let created = budgets::create(&state.db, &client.0.org, &input, &actor(&client), state.clock.now()).await?;
+    // One write transaction: the new budget takes in its window's usage with no event in between.
+    let txn = begin_write(&state.db).await?;
+    let created = budgets::create(&txn, &client.0.org, &input, &actor(&client), state.clock.now()).await?;
+    txn.commit().await?;
     Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
 }
 
@@ -41,7 +46,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<BudgetView>, ApiError> {
     client.require_admin()?;
     let model = found(&state, &client, id).await?;
@@ -53,7 +58,7 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(changes): ApiJson<Value>,
 ) -> Result<Json<BudgetView>, ApiError> {
     client.require_admin()?;
@@ -81,7 +86,7 @@ pub async fn patch(
 pub async fn set_state(
     State(state): State<AppState>,
     client: ApiClient,
-    Path((id, action)): Path<(Uuid, String)>,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
 ) -> Result<Json<BudgetView>, ApiError> {
     client.require_admin()?;
     let target = match action.as_str() {
@@ -91,7 +96,9 @@ pub async fn set_state(
         _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "expected enable, disable or archive")),
     };
     let current = found(&state, &client, id).await?;
+    let txn = begin_write(&state.db).await?;
     let updated =
-        budgets::set_state(&state.db, client.0.org.id, current, target, &actor(&client), state.clock.now()).await?;
+        budgets::set_state(&txn, client.0.org.id, current, target, &actor(&client), state.clock.now()).await?;
+    txn.commit().await?;
     Ok(Json(budgets::view(&state.db, updated).await?))
 }

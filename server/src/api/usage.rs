@@ -2,11 +2,12 @@
 
 use super::auth::{ApiClient, CachedApiClient};
 use super::error::ErrorBody;
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiJsonBatch};
+use super::extract::{ApiPath, ApiQuery};
 use app::services::engine::BudgetReport;
 use app::services::engine::{self, CheckInput, CheckOutcome, RecordOutcome, SettleInput, SettleOutcome, UsageInput};
 use app::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -43,19 +44,19 @@ pub async fn check(
 pub async fn settle(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<SettleInput>,
 ) -> Result<Json<SettleOutcome>, ApiError> {
-    Ok(Json(engine::settle(&state.db, &client.org, id, input, state.clock.now()).await?))
+    Ok(Json(engine::settle(&state.db, &client, id, input, state.clock.now()).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/reservations/{id}", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), responses((status = 204, description = "Released"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+#[utoipa::path(delete, path = "/api/v1/reservations/{id}", tag = "usage", params(("id" = Uuid, Path, description = "Reservation id")), responses((status = 204, description = "Released"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, description = "Expired and released", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn release(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    engine::release(&state.db, &client.org, id).await?;
+    engine::release(&state.db, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -65,7 +66,7 @@ pub async fn release(
 pub async fn record(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    ApiJson(body): ApiJson<Value>,
+    ApiJsonBatch(body): ApiJsonBatch,
 ) -> Result<(StatusCode, Json<RecordSummary>), ApiError> {
     let (batch, raw) = match body {
         Value::Object(mut map) if map.contains_key("events") => match map.remove("events") {
@@ -95,6 +96,8 @@ pub async fn record(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StatusQuery {
     /// Project slug.
     project: String,
@@ -104,22 +107,19 @@ pub struct StatusQuery {
     category: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/status", tag = "usage", params(StatusQuery), responses((status = 200, body = StatusBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+#[utoipa::path(get, path = "/api/v1/status", tag = "usage", params(StatusQuery), responses((status = 200, body = StatusBody), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn status(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    Query(query): Query<StatusQuery>,
+    ApiQuery(query): ApiQuery<StatusQuery>,
 ) -> Result<Json<StatusBody>, ApiError> {
-    let budgets = engine::status_cached(
-        &state.config,
-        &state.db,
-        &client.org,
-        &query.project,
-        query.user.as_deref(),
-        query.category.as_deref(),
-        state.clock.now(),
-    )
-    .await?;
+    let query = engine::StatusQuery {
+        project: query.project.trim().to_owned(),
+        user: query.user,
+        category: query.category,
+        allowed_project: client.project_id,
+    };
+    let budgets = engine::status_cached(&state.config, &state.db, &client.org, &query, state.clock.now()).await?;
     Ok(Json(StatusBody { budgets }))
 }
 

@@ -267,6 +267,7 @@ pub async fn insert_budgets(
             state: Set("enabled".into()),
             created_at: Set(at),
             updated_at: Set(at),
+            counting_since: Set(Some(at)),
         };
         created.push(model.insert(txn).await?);
     }

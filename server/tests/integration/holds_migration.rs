@@ -3,7 +3,7 @@
 //! migrated rows hold.
 
 use crate::common::fixtures::{day_long_check, project_and_team_budgets, release};
-use crate::common::{spawn_app, Backend};
+use crate::common::{migrate_down_through, spawn_app, Backend};
 use app::entities::reservation;
 use app::services::engine::holds::{self, Hold};
 use app::services::reconcile::reconcile;
@@ -49,7 +49,7 @@ async fn holds_survive_the_migration_both_ways(backend: Backend) {
     assert_eq!(before.len(), 2);
     assert!(before.values().all(|held| held.len() == 2), "each reservation holds both budgets' windows: {before:?}");
 
-    Migrator::down(&app.db, Some(1)).await.unwrap();
+    migrate_down_through(&app.db, "m20261204_000017_holds_on_reservations").await;
     let rows = hold_rows(&app.db).await;
     let expected: Vec<_> = before
         .iter()

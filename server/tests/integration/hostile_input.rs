@@ -66,17 +66,30 @@ const FIELDS: [&str; 16] = [
     "output_tokens",
 ];
 
-fn valid_base() -> Value {
-    json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o", "estimated_input_tokens": 100,
-            "max_output_tokens": 100, "event_id": "base", "occurred_at": "2026-11-18T09:00:00Z",
-            "input_tokens": 100, "output_tokens": 10 })
+/// The endpoints the hostile bodies go to, in the order `valid_base` takes.
+const CHECK: usize = 0;
+const USAGE: usize = 1;
+const SETTLE: usize = 2;
+
+/// A valid body of the endpoint: the fields it accepts (unknown ones are refused) with sane values.
+fn valid_base(endpoint: usize) -> Value {
+    let all = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                      "estimated_input_tokens": 100, "max_output_tokens": 100, "event_id": "base",
+                      "occurred_at": "2026-11-18T09:00:00Z", "input_tokens": 100, "output_tokens": 10 });
+    let accepted: &[&str] = match endpoint {
+        CHECK => &["user", "project", "category", "model", "estimated_input_tokens", "max_output_tokens"],
+        USAGE => &["user", "project", "category", "model", "event_id", "occurred_at", "input_tokens", "output_tokens"],
+        _ => &["input_tokens", "output_tokens"],
+    };
+    accepted.iter().map(|field| (field.to_string(), all[field].clone())).collect()
 }
 
-/// A valid body with some fields replaced by hostile values, or an entirely random value.
-fn hostile_body() -> impl Strategy<Value = Value> {
+/// A valid body of the endpoint with some fields replaced by (or added as) hostile values, or an
+/// entirely random value.
+fn hostile_body(endpoint: usize) -> impl Strategy<Value = Value> {
     prop_oneof![
-        4 => prop::collection::vec((prop::sample::select(FIELDS.to_vec()), nasty_value()), 1..4).prop_map(|changes| {
-            let mut body = valid_base();
+        4 => prop::collection::vec((prop::sample::select(FIELDS.to_vec()), nasty_value()), 1..4).prop_map(move |changes| {
+            let mut body = valid_base(endpoint);
             for (field, value) in changes {
                 body[field] = value;
             }
@@ -106,7 +119,7 @@ async fn hostile_requests_never_break_the_api(backend: Backend) {
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;
     add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(1000))).await;
-    let held = app.post_json(&fx.key, "/api/v1/check", valid_base()).await.1;
+    let held = app.post_json(&fx.key, "/api/v1/check", valid_base(CHECK)).await.1;
     let reservation = held["reservation_id"].as_str().unwrap().to_owned();
     let settle_path = format!("/api/v1/reservations/{reservation}/settle");
 
@@ -132,11 +145,9 @@ async fn hostile_requests_never_break_the_api(backend: Backend) {
 
     let mut runner = TestRunner::new(Config { cases: 96, failure_persistence: None, ..Config::default() });
     let mut cases = Vec::new();
-    let strategy = (
-        hostile_body(),
-        prop::sample::select(vec![0usize, 1, 2]),
-        prop::sample::select(vec!["application/json", "text/plain"]),
-    );
+    let strategy = prop::sample::select(vec![CHECK, USAGE, SETTLE]).prop_flat_map(|endpoint| {
+        (hostile_body(endpoint), Just(endpoint), prop::sample::select(vec!["application/json", "text/plain"]))
+    });
     for _ in 0..96 {
         cases.push(strategy.new_tree(&mut runner).unwrap().current());
     }
@@ -148,7 +159,7 @@ async fn hostile_requests_never_break_the_api(backend: Backend) {
             assert!(answer["error"]["code"].is_string() && answer["error"]["message"].is_string(), "{answer}");
         }
     }
-    let oversized = json!({ "events": vec![valid_base(); 1001] });
+    let oversized = json!({ "events": vec![valid_base(USAGE); 1001] });
     assert_eq!(send(&app, &fx.key, "/api/v1/usage", &oversized, "application/json").await.0, 422);
 
     for e in usage_event::Entity::find().all(&app.db).await.unwrap() {

@@ -18,6 +18,8 @@ mod engine_tables_migration;
 mod engine_usage;
 mod event_hooks;
 mod fast_way;
+mod hardening_api;
+mod hardening_web;
 mod holds_migration;
 mod hostile_input;
 mod jobs;

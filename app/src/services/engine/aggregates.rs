@@ -22,27 +22,45 @@ pub type DailyKey = (NaiveDate, Uuid, Uuid, Uuid, Uuid, String, String);
 
 /// What one batch adds to the aggregates.
 #[derive(Default)]
-pub struct DailySums(BTreeMap<DailyKey, Sums>);
+pub struct DailySums {
+    rows: BTreeMap<DailyKey, Sums>,
+    /// A sum left the integers: the batch must not be written (the database would refuse it too).
+    overflowed: bool,
+    /// Sums stop at the range's end instead (reconciliation's repair of sums stored that way).
+    saturate: bool,
+}
 
 impl DailySums {
-    pub fn add(&mut self, key: DailyKey, sums: Sums) {
-        let total = self.0.entry(key).or_default();
-        for (total, add) in total.iter_mut().zip(sums) {
-            *total += add;
-        }
+    /// Sums that stop at the counters' range: what `reconcile --repair` writes for a ledger whose
+    /// totals no counter can hold.
+    pub fn saturating() -> Self {
+        DailySums { saturate: true, ..Default::default() }
     }
 
-    /// Adds the sums to `daily_usage` and both roll-ups.
+    pub fn add(&mut self, key: DailyKey, sums: Sums) {
+        let fits = add_into(self.rows.entry(key).or_default(), &sums, self.saturate);
+        self.overflowed |= !fits;
+    }
+
+    /// Adds the sums to `daily_usage` and both roll-ups; refuses sums past the counters' range
+    /// with the same error the databases give (`COUNTER_LIMIT_MESSAGE`).
     pub async fn write(self, txn: &impl ConnectionTrait, org_id: Uuid) -> Result<(), DbErr> {
+        let limit = || DbErr::Custom(crate::services::engine::COUNTER_LIMIT_MESSAGE.into());
+        if self.overflowed {
+            return Err(limit());
+        }
         let mut by_project: BTreeMap<(NaiveDate, Uuid), Sums> = BTreeMap::new();
         let mut by_model: BTreeMap<(NaiveDate, String, String), Sums> = BTreeMap::new();
-        for ((day, _, project, _, _, provider, model), sums) in &self.0 {
-            add_into(by_project.entry((*day, *project)).or_default(), sums);
-            add_into(by_model.entry((*day, provider.clone(), model.clone())).or_default(), sums);
+        for ((day, _, project, _, _, provider, model), sums) in &self.rows {
+            let fits = add_into(by_project.entry((*day, *project)).or_default(), sums, self.saturate)
+                & add_into(by_model.entry((*day, provider.clone(), model.clone())).or_default(), sums, self.saturate);
+            if !fits {
+                return Err(limit());
+            }
         }
 
         use daily_usage::Column as D;
-        let full = self.0.into_iter().map(|((day, team, project, user, category, provider, model), s)| {
+        let full = self.rows.into_iter().map(|((day, team, project, user, category, provider, model), s)| {
             daily_usage::ActiveModel {
                 org_id: Set(org_id),
                 day: Set(day),
@@ -94,10 +112,19 @@ impl DailySums {
     }
 }
 
-fn add_into(total: &mut Sums, sums: &Sums) {
-    for (total, add) in total.iter_mut().zip(sums) {
-        *total += add;
+/// Adds `sums` to `total`; false (and `total` unchanged) if any sum would leave the integers,
+/// unless `saturate` says to stop at the range's end.
+fn add_into(total: &mut Sums, sums: &Sums, saturate: bool) -> bool {
+    let mut added = *total;
+    for (slot, add) in added.iter_mut().zip(sums) {
+        match slot.checked_add(*add) {
+            Some(sum) => *slot = sum,
+            None if saturate => *slot = slot.saturating_add(*add),
+            None => return false,
+        }
     }
+    *total = added;
+    true
 }
 
 /// Inserts the rows; where a row with the same key exists, adds the sums to it.

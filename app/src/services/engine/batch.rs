@@ -8,6 +8,7 @@ use super::aggregates::DailySums;
 use super::budgets::ApplicableBudget;
 use super::counter_changes::CounterChanges;
 use super::counters::{lock_counters, spent_and_reserved, to_columns, ZERO};
+use super::counting_start::counts_window;
 use super::record::{flag_if_closed, PreparedEvent};
 use super::resolve::register_new_user;
 use super::EngineError;
@@ -53,6 +54,9 @@ pub async fn apply_batch<'a>(
         let cost = to_columns(&usage)?[0];
         for budget in budgets_of(&event.chain) {
             let window = budget.period.window_at(event.occurred_at, tz);
+            if !counts_window(&budget.model, &window) {
+                continue;
+            }
             let delta = deltas.entry((budget.model.id, window.start)).or_insert_with(|| WindowDelta {
                 budget,
                 window,
@@ -81,9 +85,11 @@ pub async fn apply_batch<'a>(
             .ok_or(sea_orm::DbErr::RecordNotFound(format!("counter of {budget_id}")))?;
         let (before, reserved) = spent_and_reserved(&counter);
         let after = before + delta.usage;
+        // The window's total must stay countable; then so does the batch's part of it.
+        to_columns(&after).map_err(|_| EngineError::CounterLimit)?;
         let over =
             delta.budget.rules.limits.iter().any(|l| l.status((after + reserved).get(l.kind)) == Status::OverBudget);
-        changes.add(*budget_id, *start, to_columns(&delta.usage)?, ZERO);
+        changes.add(*budget_id, *start, to_columns(&delta.usage)?, ZERO)?;
         if over && counter.hard_crossed_at.is_none() {
             changes.mark_hard_crossed(*budget_id, *start, now);
         }

@@ -90,12 +90,13 @@ impl CheckCombiner {
         input: CheckInput,
         now: DateTime<Utc>,
     ) -> Result<CheckOutcome, EngineError> {
-        let prepared =
+        let mut prepared =
             match prepare_cached_check(&self.cache, &self.db, &client.org, &input, client.project_id, now).await {
                 Ok(prepared) => prepared,
                 Err(error @ EngineError::Database(_)) => return Err(error),
                 Err(refusal) => self.prepare_on_stored_key(client, &input, now, refusal).await?,
             };
+        prepared.key_id = Some(client.key_id);
         let (reply, answer) = oneshot::channel();
         self.queue.send(((client.key_id, prepared), reply)).map_err(|_| stopped())?;
         Ok(answer.await.map_err(|_| stopped())??.answer())
@@ -306,7 +307,9 @@ async fn decide_in(
                 Err(EngineError::KeyRevoked)
             }
             Some(org) if check.config_version == Some(version) && *org == check.org => Ok(Cow::Borrowed(check)),
-            Some(org) => prepare_check(txn, org, &check.input, check.allowed_project, check.now).await.map(Cow::Owned),
+            Some(org) => prepare_check(txn, org, &check.input, check.allowed_project, check.now)
+                .await
+                .map(|fresh| Cow::Owned(PreparedCheck { key_id: check.key_id, ..fresh })),
         });
     }
     let current: Vec<&PreparedCheck> = ready.iter().filter_map(|check| check.as_deref().ok()).collect();

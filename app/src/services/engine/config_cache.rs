@@ -10,7 +10,7 @@
 
 use super::budgets::{applicable, ApplicableBudget};
 use super::resolve::{resolve, OperationInput, PriceList, Resolved};
-use super::status::status_budgets;
+use super::status::{status_budgets, StatusQuery};
 use super::EngineError;
 use crate::entities::{config_version, organization};
 use crate::services::api_keys::{self, secret_hash, Authenticated};
@@ -50,7 +50,7 @@ impl Lookup {
 /// Organization, operation, the key's project restriction.
 type CheckKey = (Uuid, OperationInput, Option<Uuid>);
 /// Organization, project slug, person's handle, category name.
-type StatusKey = (Uuid, String, Option<String>, Option<String>);
+type StatusKey = (Uuid, StatusQuery);
 
 #[derive(Default)]
 pub struct ConfigCache {
@@ -126,12 +126,10 @@ impl ConfigCache {
         &self,
         db: &impl ConnectionTrait,
         org: &organization::Model,
-        project_slug: &str,
-        user_handle: Option<&str>,
-        category_name: Option<&str>,
+        query: &StatusQuery,
     ) -> Result<Arc<Vec<ApplicableBudget>>, EngineError> {
         let version = current_version(db).await?;
-        let key = (org.id, project_slug.to_owned(), user_handle.map(str::to_owned), category_name.map(str::to_owned));
+        let key = (org.id, query.clone());
         {
             let mut state = self.state();
             state.advance(version);
@@ -139,7 +137,7 @@ impl ConfigCache {
                 return Ok(hit.clone());
             }
         }
-        let budgets = Arc::new(status_budgets(db, org, project_slug, user_handle, category_name).await?);
+        let budgets = Arc::new(status_budgets(db, org, query).await?);
         let mut state = self.state();
         if state.version == Some(version) {
             remember(&mut state.statuses, key, budgets.clone());

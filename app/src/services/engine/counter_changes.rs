@@ -39,12 +39,25 @@ struct CounterChange {
 }
 
 impl CounterChanges {
-    /// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row.
-    pub fn add(&mut self, budget_id: Uuid, window_start: DateTime<Utc>, spent: Columns, reserved: Columns) {
+    /// Adds (or with negative amounts, removes) spent and reserved amounts of one counter row;
+    /// refuses a change whose sum leaves the counters' range (`CounterLimit`) and keeps none of it.
+    pub fn add(
+        &mut self,
+        budget_id: Uuid,
+        window_start: DateTime<Utc>,
+        spent: Columns,
+        reserved: Columns,
+    ) -> Result<(), EngineError> {
         let change = self.0.entry((budget_id, window_start)).or_default();
-        for i in 0..3 {
-            change.spent[i] += spent[i];
-            change.reserved[i] += reserved[i];
+        let sum = |now: Columns, more: Columns| -> Option<Columns> {
+            Some([now[0].checked_add(more[0])?, now[1].checked_add(more[1])?, now[2].checked_add(more[2])?])
+        };
+        match (sum(change.spent, spent), sum(change.reserved, reserved)) {
+            (Some(spent), Some(reserved)) => {
+                (change.spent, change.reserved) = (spent, reserved);
+                Ok(())
+            }
+            _ => Err(EngineError::CounterLimit),
         }
     }
 

@@ -9,7 +9,7 @@
 use super::budgets::ApplicableBudget;
 use super::counter_changes::CounterChanges;
 use super::counters::{
-    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Locked, ZERO,
+    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Columns, Locked, ZERO,
 };
 use super::holds::{self, Hold};
 use super::reserve::{CheckOutcome, PreparedCheck};
@@ -134,11 +134,8 @@ pub async fn decide_locked(
             for (verdict, window) in verdicts.iter().zip(windows) {
                 held.push(Hold { budget_id: verdict.budget_id, window_start: window.start });
                 let counter = counters.get_mut(&(verdict.budget_id, window.start)).expect("locked above");
-                let [cost, tokens, operations] = estimate;
-                counter.cost_reserved += cost;
-                counter.tokens_reserved += tokens;
-                counter.operations_reserved += operations;
-                changes.add(verdict.budget_id, window.start, ZERO, estimate);
+                hold_on(counter, estimate)?;
+                changes.add(verdict.budget_id, window.start, ZERO, estimate)?;
                 if verdict.crosses_hard && counter.hard_crossed_at.is_none() {
                     counter.hard_crossed_at = Some(check.now);
                     changes.mark_hard_crossed(verdict.budget_id, window.start, check.now);
@@ -162,6 +159,7 @@ pub async fn decide_locked(
                 created_at: Set(check.now),
                 expires_at: Set(check.expires_at),
                 holds: Set(holds::to_column(&held)),
+                api_key_id: Set(check.key_id),
             });
             reservation_id = Some(id);
         }
@@ -207,6 +205,19 @@ pub async fn decide_locked(
         .map(|(key, counter)| (key, (counter, overrides.get(&key.0).copied().unwrap_or_default())))
         .collect();
     Ok(DecidedBatch { decided: outcomes, inserts, changes, counters })
+}
+
+/// Adds a reservation's estimate to a counter's reserved amounts, all or nothing: an estimate that
+/// would take one past the counters' range fails the check (`CounterLimit`), never wraps.
+fn hold_on(counter: &mut budget_counter::Model, [cost, tokens, operations]: Columns) -> Result<(), EngineError> {
+    let add = |now: i64, more: i64| now.checked_add(more).ok_or(EngineError::CounterLimit);
+    let (cost, tokens, operations) = (
+        add(counter.cost_reserved, cost)?,
+        add(counter.tokens_reserved, tokens)?,
+        add(counter.operations_reserved, operations)?,
+    );
+    (counter.cost_reserved, counter.tokens_reserved, counter.operations_reserved) = (cost, tokens, operations);
+    Ok(())
 }
 
 /// The statement `decide_checks` locks these checks' counters with, for the SQLite writer to send

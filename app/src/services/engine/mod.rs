@@ -14,6 +14,7 @@ pub mod config_cache;
 mod counter_changes;
 mod counter_memory;
 mod counters;
+pub mod counting_start;
 mod decide;
 pub mod events;
 pub mod holds;
@@ -40,7 +41,7 @@ pub use record::{record_usage, RecordOutcome, UsageInput};
 pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use resolve::OperationInput;
 pub use settle::{any_expired, release, settle, sweep_expired, SettleInput, SettleOutcome};
-pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport};
+pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport, StatusQuery};
 pub use write_txn::{begin_write, sqlite_gate_lock, sqlx_runtime_error, WriteTxn, Writes};
 
 use sea_orm::DbErr;
@@ -65,14 +66,38 @@ pub enum EngineError {
     ReservationExpired(uuid::Uuid, chrono::DateTime<chrono::Utc>),
     #[error("reservation {0} is already {1}")]
     ReservationClosed(uuid::Uuid, String),
+    #[error("event_id '{0}' is already in the ledger for another operation; the reservation stays open: settle it with a new event_id")]
+    EventIdTaken(String),
     #[error("a valid API key is required: this one has been revoked")]
     KeyRevoked,
     #[error("this API key may only be used for project '{0}'")]
     ProjectNotAllowed(String),
     #[error("the database did not confirm whether this check was recorded; a reservation it made expires unused; check again")]
     Unconfirmed,
+    #[error(
+        "this would take a budget window's or a daily total's counters past the most Tollgate can count \
+         (cost {}, tokens and operations {} each); nothing was recorded",
+        tollgate_domain::money::from_storage(i64::MAX),
+        i64::MAX
+    )]
+    CounterLimit,
     #[error(transparent)]
-    Database(#[from] DbErr),
+    Database(DbErr),
+}
+
+/// The message a SQLite trigger aborts with when a counter would leave the integers (see the
+/// `counter_limits` migration); PostgreSQL refuses the same with "bigint out of range".
+pub const COUNTER_LIMIT_MESSAGE: &str = "counter_limit";
+
+impl From<DbErr> for EngineError {
+    fn from(error: DbErr) -> Self {
+        let text = error.to_string();
+        if text.contains(COUNTER_LIMIT_MESSAGE) || text.contains("bigint out of range") {
+            EngineError::CounterLimit
+        } else {
+            EngineError::Database(error)
+        }
+    }
 }
 
 impl From<tollgate_domain::MoneyError> for EngineError {
@@ -100,6 +125,8 @@ pub fn error_code(error: &EngineError) -> &'static str {
         EngineError::ProjectNotAllowed(_) => "project_not_allowed",
         EngineError::KeyRevoked => "unauthorized",
         EngineError::Unconfirmed => "unconfirmed",
+        EngineError::CounterLimit => "counter_limit",
+        EngineError::EventIdTaken(_) => "event_id_conflict",
         EngineError::Database(_) => "internal",
     }
 }

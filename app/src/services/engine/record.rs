@@ -3,6 +3,7 @@
 
 use super::batch::apply_batch;
 use super::budgets::{applicable, ApplicableBudget};
+use super::counters::to_columns;
 use super::resolve::{check_currency, cost_of, price_at, resolve, OperationInput, Resolved};
 use super::EngineError;
 use crate::entities::organization;
@@ -13,13 +14,20 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tollgate_domain::pricing::Price;
-use tollgate_domain::{Currency, OperationChain};
+use tollgate_domain::{Currency, OperationChain, Usage};
 use uuid::Uuid;
+
+/// The event id a settle without one records its usage under, followed by the reservation's id;
+/// recorded usage may not take such an id and so cannot stand in for a settle.
+pub const SETTLE_EVENT_PREFIX: &str = "reservation-";
 
 /// Events may be stamped slightly ahead of our clock; more than this is rejected.
 const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// How far back usage may be recorded: a year of history to import, and a month to spare.
+pub const MAX_EVENT_AGE: Duration = Duration::days(400);
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UsageInput {
     pub event_id: String,
     pub occurred_at: DateTime<Utc>,
@@ -100,6 +108,12 @@ pub async fn prepare(
     if event_id.is_empty() || event_id.len() > 200 {
         return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
     }
+    super::resolve::plain_text(event_id, "event_id")?;
+    if event_id.starts_with(SETTLE_EVENT_PREFIX) {
+        return Err(EngineError::InvalidInput(format!(
+            "event ids starting with '{SETTLE_EVENT_PREFIX}' are kept for settled reservations"
+        )));
+    }
     tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, input.operations)
         .map_err(EngineError::InvalidInput)?;
     if input.cost.is_some_and(|c| c.is_sign_negative()) {
@@ -107,6 +121,12 @@ pub async fn prepare(
     }
     if input.occurred_at > now + MAX_CLOCK_SKEW {
         return Err(EngineError::InvalidInput("occurred_at is in the future".into()));
+    }
+    if input.occurred_at < now - MAX_EVENT_AGE {
+        return Err(EngineError::InvalidInput(format!(
+            "occurred_at is more than {} days ago; older usage cannot be recorded",
+            MAX_EVENT_AGE.num_days()
+        )));
     }
     let key = (input.operation.clone(), allowed_project);
     let resolved = match cache.resolved.get(&key) {
@@ -137,6 +157,8 @@ pub async fn prepare(
             (price.cost(input.input_tokens.max(0) as u64, input.output_tokens.max(0) as u64), pricing)
         }
     };
+    // An amount the counters cannot hold is this event's fault alone: refused here, not in the batch.
+    to_columns(&Usage::new(cost, input.input_tokens + input.output_tokens, input.operations))?;
     Ok(PreparedEvent {
         event_id: event_id.to_owned(),
         occurred_at: input.occurred_at,
@@ -188,26 +210,57 @@ pub async fn record_usage(
         }
     }
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
-    let txn = super::begin_write(db).await?;
-    let inserted = apply_batch(&txn, org.id, tz, &prepared, |chain| &budgets[chain], now).await?;
-    txn.commit().await?;
-    let written: Vec<RecordOutcome> = prepared
-        .iter()
-        .zip(inserted)
-        .map(|(event, new)| match new {
-            true => RecordOutcome::Accepted {
-                event_id: event.event_id.clone(),
-                cost: event.cost,
-                pricing: event.pricing.to_owned(),
-            },
-            false => RecordOutcome::Duplicate { event_id: event.event_id.clone() },
-        })
-        .collect();
+    let written = match write(db, org.id, tz, &prepared, &budgets, now).await {
+        // Some event takes a counter past its range: write them one by one, refusing only those.
+        Err(EngineError::CounterLimit) => {
+            let mut one_by_one = Vec::with_capacity(prepared.len());
+            for event in &prepared {
+                one_by_one.push(match write(db, org.id, tz, std::slice::from_ref(event), &budgets, now).await {
+                    Ok(mut outcome) => outcome.remove(0),
+                    Err(error @ EngineError::CounterLimit) => rejected(event, &error),
+                    Err(error) => return Err(error),
+                });
+            }
+            one_by_one
+        }
+        written => written?,
+    };
     let mut written = written.into_iter();
     Ok(outcomes
         .into_iter()
         .map(|o| o.unwrap_or_else(|| written.next().expect("one outcome per prepared event")))
         .collect())
+}
+
+/// Writes prepared events in one transaction; what became of each.
+async fn write(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    tz: Tz,
+    events: &[PreparedEvent],
+    budgets: &HashMap<OperationChain, Vec<ApplicableBudget>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<RecordOutcome>, EngineError> {
+    let txn = super::begin_write(db).await?;
+    let inserted = apply_batch(&txn, org_id, tz, events, |chain| &budgets[chain], now).await?;
+    txn.commit().await?;
+    let outcome = |(event, new): (&PreparedEvent, bool)| match new {
+        true => RecordOutcome::Accepted {
+            event_id: event.event_id.clone(),
+            cost: event.cost,
+            pricing: event.pricing.to_owned(),
+        },
+        false => RecordOutcome::Duplicate { event_id: event.event_id.clone() },
+    };
+    Ok(events.iter().zip(inserted).map(outcome).collect())
+}
+
+fn rejected(event: &PreparedEvent, error: &EngineError) -> RecordOutcome {
+    RecordOutcome::Rejected {
+        event_id: Some(event.event_id.clone()),
+        code: super::error_code(error).to_owned(),
+        message: error.to_string(),
+    }
 }
 
 /// Writes one event: ledger row (skipped as a duplicate when its id is known), spent amounts on

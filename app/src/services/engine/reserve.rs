@@ -22,6 +22,7 @@ pub const DEFAULT_TTL_SECONDS: i64 = 300;
 pub const MAX_TTL_SECONDS: i64 = 24 * 3600;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckInput {
     #[serde(flatten)]
     pub operation: OperationInput,
@@ -72,6 +73,9 @@ pub struct PreparedCheck {
     pub org: organization::Model,
     pub input: CheckInput,
     pub allowed_project: Option<Uuid>,
+    /// The API key the check is made with: its reservation can be ended only by that key (or an
+    /// admin key).
+    pub key_id: Option<Uuid>,
     /// The configuration version its lookups were cached at (`None`: read fresh, not cached).
     pub config_version: Option<i64>,
     pub chain: OperationChain,
@@ -171,6 +175,7 @@ fn finish(
         expires_at: now + Duration::seconds(ttl),
         input: input.clone(),
         allowed_project,
+        key_id: None,
         config_version,
     })
 }

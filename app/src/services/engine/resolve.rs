@@ -23,6 +23,15 @@ pub struct OperationInput {
     pub provider: Option<String>,
 }
 
+/// Refuses names with control characters (a NUL, which PostgreSQL cannot store, or a newline):
+/// no project, person, model or event id has them, and both databases then treat input alike.
+pub fn plain_text(value: &str, what: &str) -> Result<(), EngineError> {
+    match value.chars().any(char::is_control) {
+        true => Err(EngineError::InvalidInput(format!("{what} must not contain control characters"))),
+        false => Ok(()),
+    }
+}
+
 #[derive(Clone)]
 pub struct Resolved {
     pub org: organization::Model,
@@ -46,6 +55,11 @@ pub async fn resolve(
     if user_handle.is_empty() || user_handle.len() > 200 {
         return Err(EngineError::InvalidInput("user must be 1 to 200 characters".into()));
     }
+    for (value, what) in [(&input.user, "user"), (&input.project, "project"), (&input.category, "category")] {
+        plain_text(value, what)?;
+    }
+    plain_text(&input.model, "model")?;
+    plain_text(input.provider.as_deref().unwrap_or_default(), "provider")?;
     if input.model.trim().is_empty() {
         return Err(EngineError::InvalidInput("model must not be empty".into()));
     }

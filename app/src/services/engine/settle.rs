@@ -4,10 +4,11 @@ use super::budgets::applicable;
 use super::counter_changes::CounterChanges;
 use super::counters::{negate, ZERO};
 use super::holds::{self, Hold};
-use super::record::{apply, PreparedEvent};
+use super::record::{apply, PreparedEvent, SETTLE_EVENT_PREFIX};
 use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};
-use crate::entities::{organization, reservation};
+use crate::entities::{reservation, usage_event};
+use crate::services::api_keys::{Authenticated, Permission};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SettleInput {
     #[serde(default)]
     pub input_tokens: i64,
@@ -43,17 +45,24 @@ pub struct SettleOutcome {
 
 pub async fn settle(
     db: &DatabaseConnection,
-    org: &organization::Model,
+    client: &Authenticated,
     id: Uuid,
     input: SettleInput,
     now: DateTime<Utc>,
 ) -> Result<SettleOutcome, EngineError> {
+    let org = &client.org;
     tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, 1)
         .map_err(EngineError::InvalidInput)?;
+    if let Some(event_id) = &input.event_id {
+        super::resolve::plain_text(event_id, "event_id")?;
+        if event_id.trim().len() > 200 {
+            return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
+        }
+    }
     if input.cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("actual usage must not be negative".into()));
     }
-    let held = find_open(db, org.id, id, now).await?;
+    let held = find_open(db, client, id, now).await?;
     let resolved = resolve_reservation(db, org, &held).await?;
     check_currency(&resolved, input.currency.as_deref())?;
     let (cost, pricing) =
@@ -63,7 +72,7 @@ pub async fn settle(
             .event_id
             .clone()
             .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| format!("reservation-{id}")),
+            .unwrap_or_else(|| format!("{SETTLE_EVENT_PREFIX}{id}")),
         occurred_at: now,
         chain: resolved.chain,
         new_user: None,
@@ -84,19 +93,40 @@ pub async fn settle(
     close(&txn, org.id, id, "settled", Some(now)).await?;
     release_holds(&txn, &held).await?;
     let inserted = apply(&txn, org.id, tz, &event, &budgets, now).await?;
+    if !inserted && !recorded_for(&txn, org.id, &event.event_id, &held).await? {
+        // Dropping the transaction rolls it back: the reservation stays open, nothing is counted.
+        return Err(EngineError::EventIdTaken(event.event_id));
+    }
     txn.commit().await?;
     Ok(SettleOutcome { reservation_id: id, event_id: event.event_id, cost, duplicate: !inserted })
 }
 
+/// Whether the ledger's event with this id records the reserved call itself (the caller recorded
+/// its usage and now closes the reservation with the same id): same project, person, category and
+/// model, and no other reservation.
+async fn recorded_for(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    event_id: &str,
+    held: &reservation::Model,
+) -> Result<bool, EngineError> {
+    let existing = usage_event::Entity::find()
+        .filter(usage_event::Column::OrgId.eq(org_id))
+        .filter(usage_event::Column::EventId.eq(event_id))
+        .one(txn)
+        .await?;
+    Ok(existing.is_some_and(|e| {
+        (e.project_id, e.user_id, e.category_id) == (held.project_id, held.user_id, held.category_id)
+            && e.model == held.model
+            && e.reservation_id.is_none_or(|r| r == held.id)
+    }))
+}
+
 /// Drops a reservation without usage (the call was not made).
-pub async fn release(db: &DatabaseConnection, org: &organization::Model, id: Uuid) -> Result<(), EngineError> {
-    let held = reservation::Entity::find_by_id(id)
-        .filter(reservation::Column::OrgId.eq(org.id))
-        .one(db)
-        .await?
-        .ok_or(EngineError::ReservationNotFound(id))?;
+pub async fn release(db: &DatabaseConnection, client: &Authenticated, id: Uuid) -> Result<(), EngineError> {
+    let held = find_own(db, client, id).await?;
     let txn = super::begin_write(db).await?;
-    close(&txn, org.id, id, "released", None).await?;
+    close(&txn, client.org.id, id, "released", None).await?;
     release_holds(&txn, &held).await?;
     txn.commit().await?;
     Ok(())
@@ -146,17 +176,34 @@ pub async fn sweep_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
     Ok(released)
 }
 
-async fn find_open(
+/// The reservation, if this key may end it: the key that made it or an admin key, and in either
+/// case one allowed the reservation's project. Any other reads as not found, as if of another
+/// organization, so a key learns nothing of reservations that are not its own.
+async fn find_own(
     db: &impl ConnectionTrait,
-    org_id: Uuid,
+    client: &Authenticated,
     id: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<reservation::Model, EngineError> {
     let held = reservation::Entity::find_by_id(id)
-        .filter(reservation::Column::OrgId.eq(org_id))
+        .filter(reservation::Column::OrgId.eq(client.org.id))
         .one(db)
         .await?
         .ok_or(EngineError::ReservationNotFound(id))?;
+    let other_project = client.project_id.is_some_and(|project| project != held.project_id);
+    let other_key = client.permission != Permission::Admin && held.api_key_id.is_some_and(|key| key != client.key_id);
+    if other_project || other_key {
+        return Err(EngineError::ReservationNotFound(id));
+    }
+    Ok(held)
+}
+
+async fn find_open(
+    db: &impl ConnectionTrait,
+    client: &Authenticated,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<reservation::Model, EngineError> {
+    let held = find_own(db, client, id).await?;
     // Expired (whether or not the sweeper released it yet) reads the same to the caller: 410, check again.
     if held.state == "expired" || (held.state == "active" && held.expires_at <= now) {
         return Err(EngineError::ReservationExpired(id, held.expires_at));
@@ -203,7 +250,7 @@ async fn release_holds(txn: &impl ConnectionTrait, held: &reservation::Model) ->
     let amounts = negate([held.cost, held.tokens, held.operations]);
     let mut changes = CounterChanges::default();
     for hold in &holds {
-        changes.add(hold.budget_id, hold.window_start, ZERO, amounts);
+        changes.add(hold.budget_id, hold.window_start, ZERO, amounts)?;
     }
     changes.lock_and_write(txn).await?;
     Ok(holds)

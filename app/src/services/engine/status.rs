@@ -95,29 +95,43 @@ pub async fn status_cached(
     cache: &ConfigCache,
     db: &impl ConnectionTrait,
     org: &organization::Model,
-    project_slug: &str,
-    user_handle: Option<&str>,
-    category_name: Option<&str>,
+    query: &StatusQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<BudgetReport>, EngineError> {
-    let budgets = cache.status_budgets(db, org, project_slug, user_handle, category_name).await?;
+    let budgets = cache.status_budgets(db, org, query).await?;
     reports_at(db, &budgets, org.timezone.parse().unwrap_or(Tz::UTC), now).await
+}
+
+/// Whose budgets a status query asks for, and which project the asking key is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatusQuery {
+    pub project: String,
+    pub user: Option<String>,
+    pub category: Option<String>,
+    /// A key bound to one project may ask only for that project (as `check` requires too).
+    pub allowed_project: Option<Uuid>,
 }
 
 /// The enabled budgets on the chain of a project, and optionally a person and a category.
 pub(super) async fn status_budgets(
     db: &impl ConnectionTrait,
     org: &organization::Model,
-    project_slug: &str,
-    user_handle: Option<&str>,
-    category_name: Option<&str>,
+    query: &StatusQuery,
 ) -> Result<Vec<ApplicableBudget>, EngineError> {
+    let (project_slug, user_handle, category_name) =
+        (query.project.as_str(), query.user.as_deref(), query.category.as_deref());
+    for (value, what) in [(Some(project_slug), "project"), (user_handle, "user"), (category_name, "category")] {
+        super::resolve::plain_text(value.unwrap_or_default(), what)?;
+    }
     let project = project::Entity::find()
         .filter(project::Column::OrgId.eq(org.id))
         .filter(project::Column::Slug.eq(project_slug))
         .one(db)
         .await?
         .ok_or_else(|| EngineError::UnknownProject(project_slug.to_owned()))?;
+    if query.allowed_project.is_some_and(|allowed| allowed != project.id) {
+        return Err(EngineError::ProjectNotAllowed(project_slug.to_owned()));
+    }
     let user_id = match user_handle {
         Some(handle) => user::Entity::find()
             .filter(user::Column::OrgId.eq(org.id))

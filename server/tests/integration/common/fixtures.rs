@@ -1,11 +1,12 @@
 //! Test data: an organization with a team, a project, budgets and an API key, made through the services.
 
 use super::TestApp;
-use app::entities::{budget, project, team};
+use app::entities::{budget, organization, project, team};
+use app::services::engine::counting_start::begin_counting;
 use app::services::{api_keys, organizations};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use tollgate_domain::money::to_storage;
 use uuid::Uuid;
 
@@ -119,10 +120,15 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
         escalate_from: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        counting_since: Set(Some(now)),
     }
     .insert(&app.db)
     .await
     .unwrap();
+    // As `services::budgets::create` does: the new budget's window takes in the usage already there.
+    let created = budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    let org = organization::Entity::find_by_id(org_id).one(&app.db).await.unwrap().unwrap();
+    begin_counting(&app.db, &created, org.timezone.parse().unwrap(), now).await.unwrap();
     id
 }
 

@@ -45,8 +45,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// An app whose mail goes out through `mailer` (e.g. SMTP to a receiver on loopback).
 pub async fn spawn_app_with_mailer(backend: Backend, mailer: Mailer) -> TestApp {
+    spawn(backend, mailer, |_| {}).await
+}
+
+/// An app with its settings changed by `change` (e.g. no loopback allowance for outbound requests).
+pub async fn spawn_app_with_settings(backend: Backend, change: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(backend, Mailer::recording(), change).await
+}
+
+async fn spawn(backend: Backend, mailer: Mailer, change: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create(backend).await;
-    let settings = settings(&database);
+    let mut settings = settings(&database);
+    change(&mut settings);
     let clock = Arc::new(ManualClock::new(start_time()));
     let app = Application::build(&settings, clock.clone(), mailer.clone()).await.expect("the app builds");
     let address = format!("http://{}", app.local_addr());
@@ -90,6 +100,8 @@ pub fn settings(database: &TestDatabase) -> Settings {
         dispatch_interval_ms: 20,
         forecast_interval_secs: 3600,
         public_url: Some("http://tollgate.test".into()),
+        // The tests' webhook and Slack receivers listen on loopback.
+        outbound_allow: vec!["127.0.0.1".into()],
     }
 }
 
@@ -202,4 +214,12 @@ async fn join_team(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid, is_l
     let row =
         app::entities::team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(is_lead) };
     app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+}
+
+/// Rolls the schema back to just before the migration `name`, however many came after it.
+pub async fn migrate_down_through(db: &DatabaseConnection, name: &str) {
+    use migrations::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let at = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no migration {name}"));
+    Migrator::down(db, Some((names.len() - at) as u32)).await.unwrap();
 }

@@ -68,7 +68,7 @@ async fn counters_written_directly_read_back_through_sqlx_and_the_other_way() {
     assert_eq!((counter.window_end, counter.cost_spent, counter.hard_crossed_at), (day.end, 0, None));
     assert_eq!((overrides.cost.to_string(), overrides.operations.to_string()), ("0.000000005".into(), "2".into()));
     let mut changes = CounterChanges::default();
-    changes.add(budget, day.start, [30, 4, 1], [0, 0, 0]);
+    changes.add(budget, day.start, [30, 4, 1], [0, 0, 0]).unwrap();
     changes.mark_hard_crossed(budget, day.start, now);
     let mut writes = Writes::default();
     changes.add_to(&mut writes, &txn);
