@@ -3,6 +3,7 @@
 use crate::channels::Channels;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
 use app::services::engine::{CheckCombiner, ConfigCache};
+use app::services::outbound::OutboundPolicy;
 use app::state::{AppState, Shared};
 use app::{shell, App};
 use axum::{routing::get, Router};
@@ -36,12 +37,13 @@ impl Application {
         let writer = database::connect_check_writer(&settings.database_url()).await?;
         let checks = CheckCombiner::start(db.clone(), writer, config.clone());
         let leptos_options = leptos_options(settings, listener.local_addr()?)?;
-        let state = AppState::new(Shared { db, clock, leptos_options, checks, config });
+        let outbound = OutboundPolicy::new(&settings.outbound_allow);
+        let state = AppState::new(Shared { db, clock, leptos_options, checks, config, outbound: outbound.clone() });
         let router = router(state.clone(), settings.web());
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         let public_url =
             settings.public_url.clone().unwrap_or_else(|| format!("http://{}", state.leptos_options.site_addr));
-        let channels = Channels::new(mailer.clone(), &settings.mail_from, &public_url)?;
+        let channels = Channels::new(mailer.clone(), &settings.mail_from, &public_url, outbound)?;
         Ok(Application {
             listener,
             router,
@@ -93,11 +95,13 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state((state.clone(), web_settings), web::authenticate))
         .layer(web::session_layer(&state, web_settings))
-        .layer(axum::middleware::from_fn(web::same_origin_only));
+        .layer(axum::middleware::from_fn(web::same_origin_only))
+        .layer(axum::middleware::from_fn(web::bad_arguments_are_400));
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api::routes())
         .merge(pages)
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -6,13 +6,18 @@ use crate::errors::AppError;
 use crate::services::accounts::{normalize_email, verify_password};
 use crate::services::engine::events;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 /// Failed attempts within this window count toward the limits.
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// Failures for one account from one address: counted per pair, so someone else's wrong guesses
+/// never lock a person out of their own account.
 pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
+/// Failures from one address, whatever the accounts (guessing across many accounts).
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
 /// The one message for every wrong combination: it never says which half was wrong.
 pub const BAD_CREDENTIALS: &str = "that email and password do not match an active account";
@@ -31,16 +36,15 @@ pub async fn sign_in(
 ) -> Result<Account, AppError> {
     let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let since = now - Duration::minutes(LOCKOUT_MINUTES);
-    let failures = |column: login_attempt::Column, value: String| {
+    let failures = |account: Option<&str>| {
         login_attempt::Entity::find()
-            .filter(column.eq(value))
+            .filter(login_attempt::Column::Address.eq(address))
+            .apply_if(account, |query, email| query.filter(login_attempt::Column::Email.eq(email)))
             .filter(login_attempt::Column::Succeeded.eq(false))
             .filter(login_attempt::Column::AttemptedAt.gt(since))
             .count(db)
     };
-    if failures(login_attempt::Column::Email, email.clone()).await? >= MAX_FAILURES_PER_ACCOUNT
-        || failures(login_attempt::Column::Address, address.to_owned()).await? >= MAX_FAILURES_PER_ADDRESS
-    {
+    if failures(Some(&email)).await? >= MAX_FAILURES_PER_ACCOUNT || failures(None).await? >= MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::TooManyAttempts(format!(
             "too many failed sign-ins; try again in {LOCKOUT_MINUTES} minutes"
         )));
@@ -93,13 +97,26 @@ async fn record_attempt(
     Ok(())
 }
 
-/// A local path to go to after signing in; anything else (other sites, `//host`) becomes `/`.
+/// A local path to go to after signing in; anything else (other sites, `//host`, `/\t/host`)
+/// becomes `/`. The path is parsed the way browsers parse a `Location` (WHATWG URL: tabs and
+/// newlines dropped, backslashes read as slashes) and kept only if it stays on this origin; what
+/// comes back is that parsed form, so it is always a valid header value.
 pub fn safe_next(next: &str) -> String {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    if local {
-        next.to_owned()
-    } else {
-        "/".to_owned()
+    let base = url::Url::parse("http://tollgate.invalid/").expect("a valid base URL");
+    match base.join(next) {
+        Ok(target) if next.starts_with('/') && target.origin() == base.origin() => {
+            let mut local = target.path().to_owned();
+            if let Some(query) = target.query() {
+                local.push('?');
+                local.push_str(query);
+            }
+            if let Some(fragment) = target.fragment() {
+                local.push('#');
+                local.push_str(fragment);
+            }
+            local
+        }
+        _ => "/".to_owned(),
     }
 }
 
@@ -114,6 +131,23 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/%09/evil.example"), "/%09/evil.example");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("\t//evil.example"), "/");
+        assert_eq!(safe_next("/\\/evil.example"), "/");
+    }
+
+    #[test]
+    fn every_control_character_gives_a_valid_header_value() {
+        for code in (0u8..0x20).chain([0x7f]) {
+            let c = char::from(code);
+            for next in [format!("/a{c}b"), format!("/{c}/evil.example"), format!("{c}/x"), format!("/x?q={c}")] {
+                let kept = safe_next(&next);
+                assert!(kept.starts_with('/') && !kept.starts_with("//"), "{next:?} gave {kept:?}");
+                assert!(http::HeaderValue::from_str(&kept).is_ok(), "{next:?} gave {kept:?}");
+            }
+        }
     }
 
     #[test]

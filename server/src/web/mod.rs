@@ -3,9 +3,13 @@
 mod csrf;
 pub mod live;
 pub mod reports;
+mod rpc_errors;
+mod security_headers;
 mod session;
 
 pub use csrf::same_origin_only;
+pub use rpc_errors::bad_arguments_are_400;
+pub use security_headers::security_headers;
 pub use session::{authenticate, session_layer, WebSettings};
 
 /// Requests to the pages' router that never need a session: built assets and other files. (The API

@@ -20,6 +20,16 @@ impl Browser {
         Browser { base: app.address.clone(), client: app.client.clone(), cookie: Mutex::new(None) }
     }
 
+    /// A tab on another machine: its requests come from `local` (an address of the loopback range).
+    pub fn from_address(app: &TestApp, local: std::net::IpAddr) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(local)
+            .build()
+            .unwrap();
+        Browser { client, ..Browser::new(app) }
+    }
+
     pub fn cookie(&self) -> Option<String> {
         self.cookie.lock().unwrap().clone()
     }
