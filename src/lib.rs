@@ -11,6 +11,7 @@ pub mod enforcement;
 pub mod forecast;
 pub mod limits;
 pub mod money;
+pub mod outbound;
 pub mod period;
 pub mod preferences;
 pub mod pricing;

@@ -17,6 +17,8 @@ pub struct Shared {
     pub checks: crate::services::engine::CheckCombiner,
     /// This process's cache of read-mostly configuration (`engine::config_cache`).
     pub config: Arc<crate::services::engine::ConfigCache>,
+    /// Where webhooks, Slack messages and event hooks may be sent.
+    pub outbound: crate::services::outbound::OutboundPolicy,
 }
 
 impl AppState {

@@ -43,6 +43,10 @@ pub struct Settings {
     /// Trust `X-Forwarded-For` for the client address (rate limits, audit); only behind a proxy that sets it.
     #[arg(long, env = "TOLLGATE_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: bool,
+    /// Hosts that alert webhooks, Slack messages and event hooks may reach even though they resolve
+    /// to internal addresses (comma-separated, e.g. `hooks.internal,10.0.0.7`). Default: none.
+    #[arg(long, env = "TOLLGATE_OUTBOUND_ALLOW", value_delimiter = ',', global = true)]
+    pub outbound_allow: Vec<String>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "TOLLGATE_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

@@ -6,6 +6,7 @@
 use super::alerts::recipients::new_secret;
 use super::engine::EngineError;
 use super::feed::{self, Cursor};
+use super::outbound::OutboundPolicy;
 use crate::entities::{budget_event, event_hook};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -25,11 +26,13 @@ pub const BATCH: u64 = 100;
 pub async fn add(
     db: &impl ConnectionTrait,
     org_id: Uuid,
-    url: &str,
+    (url, outbound): (&str, &OutboundPolicy),
     created_by: &str,
     now: DateTime<Utc>,
 ) -> Result<event_hook::Model, EngineError> {
     let url = RecipientKind::Webhook.validate_target(url).map_err(EngineError::InvalidInput)?;
+    // Resolved by the caller before its transaction (`OutboundPolicy::check`).
+    outbound.check_literal(&url).map_err(EngineError::InvalidInput)?;
     let taken = event_hook::Entity::find()
         .filter(event_hook::Column::OrgId.eq(org_id))
         .filter(event_hook::Column::Url.eq(&url))

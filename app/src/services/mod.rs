@@ -14,6 +14,7 @@ pub mod feed;
 pub mod jobs;
 pub mod members;
 pub mod organizations;
+pub mod outbound;
 pub mod preferences;
 pub mod reallocation;
 pub mod reconcile;

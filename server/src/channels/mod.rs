@@ -1,12 +1,15 @@
 //! Delivery channels of the alert outbox: email over SMTP, Slack incoming webhooks, signed webhooks.
 
 mod email;
+mod guarded_dns;
 mod slack;
 pub mod webhook;
 
 use crate::mail::Mailer;
 use app::entities::{alert, alert_delivery};
+use app::services::outbound::OutboundPolicy;
 use lettre::message::Mailbox;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Everything needed to send an outbox message; cheap to clone into a task.
@@ -17,13 +20,18 @@ pub struct Channels {
     pub mail_from: Mailbox,
     /// Base of links back to Tollgate in messages, e.g. `https://tollgate.example.com`.
     pub public_url: String,
+    outbound: OutboundPolicy,
 }
 
 impl Channels {
-    pub fn new(mailer: Mailer, mail_from: &str, public_url: &str) -> anyhow::Result<Self> {
+    pub fn new(mailer: Mailer, mail_from: &str, public_url: &str, outbound: OutboundPolicy) -> anyhow::Result<Self> {
+        // Names are resolved by a resolver that refuses internal addresses: checked at the moment of
+        // sending, so a name that changed its address since it was saved cannot reach inside.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(guarded_dns::GuardedDns(outbound.clone())))
             .user_agent(concat!("Tollgate/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Channels {
@@ -31,7 +39,15 @@ impl Channels {
             http,
             mail_from: mail_from.parse()?,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            outbound,
         })
+    }
+
+    /// A POST to a recipient's URL, refused if the URL names an internal address itself (names
+    /// are checked by the client's resolver when it connects).
+    pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder, String> {
+        self.outbound.check_literal(url)?;
+        Ok(self.http.post(url))
     }
 
     /// Sends one message: the alert of a single delivery, or every alert of a digest.

@@ -10,5 +10,5 @@ pub async fn send(channels: &Channels, url: &str, alert: &alert::Model) -> Resul
         _ => ":information_source:",
     };
     let text = format!("{icon} *{}*\n{}\n<{}|Open in Tollgate>", alert.title, alert.body, channels.link(alert));
-    http_outcome(channels.http.post(url).json(&serde_json::json!({ "text": text })).send().await).await
+    http_outcome(channels.post(url)?.json(&serde_json::json!({ "text": text })).send().await).await
 }

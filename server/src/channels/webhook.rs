@@ -42,8 +42,7 @@ pub async fn send(
     let timestamp = now.timestamp();
     let signed = signature(delivery.secret.as_deref().unwrap_or_default(), timestamp, &body);
     let sent = channels
-        .http
-        .post(&delivery.target)
+        .post(&delivery.target)?
         .header("content-type", "application/json")
         .header("Tollgate-Timestamp", timestamp.to_string())
         .header("Tollgate-Signature", format!("v1={signed}"))

@@ -54,8 +54,7 @@ async fn send(channels: &Channels, push: &Push, timestamp: i64) -> Result<(), St
             .map_err(|e| e.to_string())?;
     let signed = signature(&push.hook.secret, timestamp, &body);
     let sent = channels
-        .http
-        .post(&push.hook.url)
+        .post(&push.hook.url)?
         .header("content-type", "application/json")
         .header("Tollgate-Timestamp", timestamp.to_string())
         .header("Tollgate-Signature", format!("v1={signed}"))

@@ -5,6 +5,7 @@ use crate::common;
 
 use app::entities::{alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member};
 use app::services::alerts::{forecasts::raise_forecast_alerts, recipients};
+use app::services::outbound::OutboundPolicy;
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::receivers::{eventually, HttpReceiver, SmtpReceiver};
@@ -45,7 +46,14 @@ async fn spend(s: &Scene, event_id: &str, cost: &str) {
 }
 
 async fn add(s: &Scene, kind: RecipientKind, target: &str) -> alert_recipient::Model {
-    recipients::add(&s.app.db, &s.budget, kind, target, None, s.app.clock_now()).await.unwrap()
+    add_to(s, &s.budget, kind, target).await
+}
+
+/// Adds a recipient to `budget`; the tests' receivers listen on loopback, which they allow.
+async fn add_to(s: &Scene, budget: &budget::Model, kind: RecipientKind, target: &str) -> alert_recipient::Model {
+    let new = recipients::NewRecipient { kind, target, min_threshold: None };
+    let loopback = OutboundPolicy::new(["127.0.0.1"]);
+    recipients::add(&s.app.db, budget, new, &loopback, s.app.clock_now()).await.unwrap()
 }
 
 async fn alerts_of(app: &TestApp) -> Vec<alert::Model> {
@@ -200,9 +208,7 @@ async fn unacknowledged_alerts_escalate_to_leads_then_admins(backend: Backend) {
     row.escalate_after_minutes = Set(Some(30));
     row.escalate_from = Set(Some(90));
     let budget = row.update(&s.app.db).await.unwrap();
-    recipients::add(&s.app.db, &budget, RecipientKind::Email, "oncall@example.com", None, s.app.clock_now())
-        .await
-        .unwrap();
+    add_to(&s, &budget, RecipientKind::Email, "oncall@example.com").await;
     spend(&s, "e-95", "95").await;
     let alerts = alerts_of(&s.app).await;
     assert_eq!(alerts.len(), 3);
@@ -230,9 +236,7 @@ async fn unacknowledged_alerts_escalate_to_leads_then_admins(backend: Backend) {
 
     // An acknowledged alert stops escalating; only someone who received it may acknowledge it.
     s.app.clock.advance(Duration::days(13));
-    recipients::add(&s.app.db, &budget, RecipientKind::User, "lena@example.com", None, s.app.clock_now())
-        .await
-        .unwrap();
+    add_to(&s, &budget, RecipientKind::User, "lena@example.com").await;
     spend(&s, "dec-95", "95").await;
     let december = alerts_of(&s.app).await.into_iter().find(|a| a.threshold == Some(90) && a.id != ninety.id).unwrap();
     let ninety_dec = december.id;

@@ -5,6 +5,7 @@ use crate::common;
 
 use app::entities::{alert_delivery, budget_event, event_hook, window_close};
 use app::services::alerts::recipients;
+use app::services::outbound::OutboundPolicy;
 use app::services::windows::close_due;
 use chrono::{Duration, TimeZone, Utc};
 use common::browser::{signed_in, Browser};
@@ -158,7 +159,9 @@ async fn admins_retry_dead_lettered_deliveries(backend: Backend) {
     let s = scene(backend).await;
     let receiver = HttpReceiver::start().await;
     let budget = app::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
-    recipients::add(&s.app.db, &budget, RecipientKind::Slack, &receiver.url, None, s.app.clock_now()).await.unwrap();
+    let new = recipients::NewRecipient { kind: RecipientKind::Slack, target: &receiver.url, min_threshold: None };
+    let loopback = OutboundPolicy::new(["127.0.0.1"]);
+    recipients::add(&s.app.db, &budget, new, &loopback, s.app.clock_now()).await.unwrap();
     receiver.set_down(true);
     spend(&s, "e-60", "60").await;
     let tried = alert_delivery::Entity::find().filter(alert_delivery::Column::Attempts.gt(0));

@@ -95,8 +95,9 @@ pub async fn add_event_hook(url: String) -> Result<String, AppError> {
         use crate::services::engine::{begin_write, events};
         let (me, state) = super::admin()?;
         let now = state.clock.now();
+        state.outbound.check(url.trim()).await.map_err(AppError::Invalid)?;
         let txn = begin_write(&state.db).await?;
-        let hook = crate::services::event_hooks::add(&txn, me.org_id, &url, &me.email, now).await?;
+        let hook = crate::services::event_hooks::add(&txn, me.org_id, (&url, &state.outbound), &me.email, now).await?;
         let detail = serde_json::json!({ "hook_id": hook.id, "url": hook.url });
         events::record_by(&txn, me.org_id, None, "event_hook_added", detail, &me.email, now).await?;
         txn.commit().await?;

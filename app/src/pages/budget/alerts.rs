@@ -135,12 +135,17 @@ pub async fn add_recipient(
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
         use crate::services::{alerts::recipients, engine::begin_write};
-        let kind: tollgate_domain::alerting::RecipientKind = kind.parse().map_err(AppError::Invalid)?;
+        use tollgate_domain::alerting::RecipientKind;
+        let kind: RecipientKind = kind.parse().map_err(AppError::Invalid)?;
         let min_threshold = optional_number("mute below", min_threshold)?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
+        if matches!(kind, RecipientKind::Slack | RecipientKind::Webhook) {
+            state.outbound.check(target.trim()).await.map_err(AppError::Invalid)?;
+        }
         let txn = begin_write(&state.db).await?;
         let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
-        let added = recipients::add(&txn, &budget, kind, &target, min_threshold, state.clock.now()).await?;
+        let new = recipients::NewRecipient { kind, target: &target, min_threshold };
+        let added = recipients::add(&txn, &budget, new, &state.outbound, state.clock.now()).await?;
         let detail =
             serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
         crate::services::engine::events::record_by(

@@ -101,6 +101,11 @@ pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid,
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let draft = super::draft::Draft::from_pairs(draft.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        for url in
+            ["slack", "webhook"].into_iter().filter_map(|field| draft.given(field)).filter(|u| !u.trim().is_empty())
+        {
+            state.outbound.check(url.trim()).await.map_err(AppError::Invalid)?;
+        }
         let txn = begin_write(&state.db).await?;
         let ctx = context_for(&txn, &me, draft.given("target")).await?;
         if ctx.targets.is_empty() {
@@ -115,14 +120,12 @@ pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid,
         let now = state.clock.now();
         let created = budgets::create(&txn, &org, &input, &me.email, now).await?;
         recipients::add_defaults(&txn, &created, &alerts.notify, me.id, now).await?;
-        for address in &alerts.emails {
-            recipients::add(&txn, &created, RecipientKind::Email, address, None, now).await?;
-        }
-        if let Some(url) = &alerts.slack {
-            recipients::add(&txn, &created, RecipientKind::Slack, url, None, now).await?;
-        }
-        if let Some(url) = &alerts.webhook {
-            recipients::add(&txn, &created, RecipientKind::Webhook, url, None, now).await?;
+        let targets = alerts.emails.iter().map(|address| (RecipientKind::Email, address));
+        let urls = [(RecipientKind::Slack, &alerts.slack), (RecipientKind::Webhook, &alerts.webhook)];
+        let urls = urls.into_iter().filter_map(|(kind, url)| url.as_ref().map(|url| (kind, url)));
+        for (kind, target) in targets.chain(urls) {
+            let new = recipients::NewRecipient { kind, target, min_threshold: None };
+            recipients::add(&txn, &created, new, &state.outbound, now).await?;
         }
         txn.commit().await?;
         leptos_axum::redirect(&format!("/budgets/{}", created.id));

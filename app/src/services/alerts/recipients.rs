@@ -2,6 +2,7 @@
 
 use crate::entities::{alert_recipient, budget, project, team_member, user, user_role};
 use crate::services::engine::EngineError;
+use crate::services::outbound::OutboundPolicy;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::BTreeSet;
@@ -26,16 +27,28 @@ pub async fn list(db: &impl ConnectionTrait, budget_id: Uuid) -> Result<Vec<aler
         .await
 }
 
-/// Adds a recipient after checking its target; webhooks get a fresh signing secret.
+/// A recipient to add: its kind, its target and the lowest threshold it hears of.
+pub struct NewRecipient<'a> {
+    pub kind: RecipientKind,
+    pub target: &'a str,
+    pub min_threshold: Option<u32>,
+}
+
+/// Adds a recipient after checking its target (a Slack or webhook URL must not name an internal
+/// address, `outbound`; callers resolve it with `OutboundPolicy::check` before their transaction);
+/// webhooks get a fresh signing secret.
 pub async fn add(
     db: &impl ConnectionTrait,
     budget: &budget::Model,
-    kind: RecipientKind,
-    target: &str,
-    min_threshold: Option<u32>,
+    new: NewRecipient<'_>,
+    outbound: &OutboundPolicy,
     now: DateTime<Utc>,
 ) -> Result<alert_recipient::Model, EngineError> {
+    let NewRecipient { kind, target, min_threshold } = new;
     let mut target = kind.validate_target(target).map_err(EngineError::InvalidInput)?;
+    if matches!(kind, RecipientKind::Slack | RecipientKind::Webhook) {
+        outbound.check_literal(&target).map_err(EngineError::InvalidInput)?;
+    }
     if kind == RecipientKind::User {
         let person = find_person(db, budget.org_id, &target).await?;
         target = person.id.to_string();
@@ -71,12 +84,16 @@ pub async fn add_defaults(
     me: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    // People and roles only: nothing is sent anywhere outside, so no host is allowed.
+    let nowhere = OutboundPolicy::default();
+    let me = me.to_string();
     for choice in choices {
-        match choice.as_str() {
-            "me" => add(db, budget, RecipientKind::User, &me.to_string(), None, now).await?,
-            "leads" | "approvers" => add(db, budget, RecipientKind::Role, choice, None, now).await?,
+        let (kind, target) = match choice.as_str() {
+            "me" => (RecipientKind::User, me.as_str()),
+            "leads" | "approvers" => (RecipientKind::Role, choice.as_str()),
             _ => continue,
         };
+        add(db, budget, NewRecipient { kind, target, min_threshold: None }, &nowhere, now).await?;
     }
     Ok(())
 }

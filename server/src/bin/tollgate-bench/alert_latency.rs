@@ -24,7 +24,8 @@ pub async fn measure(database: &BenchDatabase, crossings: usize, every: Duration
         let handle = format!("alert-user-{i}");
         let user_id = user(&app, org.org.id, &handle).await?;
         let model = budget(&app, &org, ScopeKind::User, Some(user_id), Decimal::from(10), vec![50]).await?;
-        recipients::add(&app.state.db, &model, RecipientKind::Webhook, &receiver, None, SystemClock.now()).await?;
+        let new = recipients::NewRecipient { kind: RecipientKind::Webhook, target: &receiver, min_threshold: None };
+        recipients::add(&app.state.db, &model, new, &app.state.outbound, SystemClock.now()).await?;
         budgets.push((handle, model.id));
     }
     let base = format!("http://{}", app.local_addr());

@@ -61,6 +61,8 @@ impl BenchDatabase {
             dispatch_interval_ms: 250,
             forecast_interval_secs: 300,
             public_url: None,
+            // The alert-latency receiver listens on loopback.
+            outbound_allow: vec!["127.0.0.1".into()],
         })
     }
 }
