@@ -2,7 +2,7 @@
 # binaryen's wasm-opt from npm comes first on PATH, so cargo-leptos never downloads its own.
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run build test setup lint unit e2e bench
+.PHONY: run build test setup lint unit e2e contract bench
 
 run: setup build
 	./target/release/tollgate serve
@@ -18,6 +18,7 @@ test:
 	$(MAKE) lint
 	cargo leptos build
 	$(MAKE) unit
+	$(MAKE) contract
 	$(MAKE) e2e
 
 lint:
@@ -29,6 +30,10 @@ unit:
 
 e2e:
 	npm run e2e
+
+# The API's answers against its OpenAPI document (schemathesis from PyPI, on the debug build).
+contract:
+	scripts/api-contract.sh target/debug/tollgate
 
 bench:
 	cargo bench -p tollgate-domain

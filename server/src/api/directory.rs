@@ -2,13 +2,14 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
+use super::extract::ApiPath;
 use app::entities::{project, team, user};
 use app::services::directory::{
     self, CategoryView, Change, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView,
     UserPatch, UserView,
 };
 use app::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -66,7 +67,7 @@ async fn find_team(state: &AppState, client: &ApiClient, id: Uuid) -> Result<tea
 pub async fn get_team(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<TeamView>, ApiError> {
     Ok(Json(find_team(&state, &client, id).await?.into()))
 }
@@ -75,7 +76,7 @@ pub async fn get_team(
 pub async fn update_team(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<TeamPatch>,
 ) -> Result<Json<TeamView>, ApiError> {
     let current = find_team(&state, &client, id).await?;
@@ -114,7 +115,7 @@ async fn find_project(state: &AppState, client: &ApiClient, id: Uuid) -> Result<
 pub async fn get_project(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ProjectView>, ApiError> {
     Ok(Json(find_project(&state, &client, id).await?.into()))
 }
@@ -123,7 +124,7 @@ pub async fn get_project(
 pub async fn update_project(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<ProjectPatch>,
 ) -> Result<Json<ProjectView>, ApiError> {
     let current = find_project(&state, &client, id).await?;
@@ -143,7 +144,7 @@ async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<use
 pub async fn get_user(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<UserView>, ApiError> {
     Ok(Json(find_user(&state, &client, id).await?.into()))
 }
@@ -152,7 +153,7 @@ pub async fn get_user(
 pub async fn update_user(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
     let current = find_user(&state, &client, id).await?;

@@ -2,15 +2,18 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ErrorBody};
+use super::extract::ApiQuery;
 use app::services::feed::{self, Cursor, FeedEvent};
 use app::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// The `next` cursor of the previous page; omitted for the beginning.
     after: Option<String>,
@@ -29,7 +32,7 @@ pub struct EventsPage {
 pub async fn feed(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    Query(query): Query<EventsQuery>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {

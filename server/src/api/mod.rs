@@ -5,6 +5,7 @@ mod budgets;
 mod directory;
 pub mod error;
 mod events;
+mod extract;
 pub mod openapi;
 mod reports;
 mod requests;

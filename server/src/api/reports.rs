@@ -3,10 +3,11 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
 use app::reports::{ReportKind, ReportQuery};
 use app::services::reports::{run, Viewer};
 use app::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -35,8 +36,8 @@ use std::collections::BTreeMap;
 pub async fn get(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(report): Path<String>,
-    Query(mut query): Query<BTreeMap<String, String>>,
+    ApiPath(report): ApiPath<String>,
+    ApiQuery(mut query): ApiQuery<BTreeMap<String, String>>,
 ) -> Result<Response, ApiError> {
     client.require_admin()?;
     let kind = ReportKind::from_slug(&report)

@@ -2,11 +2,12 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
+use super::extract::ApiPath;
 use app::entities::user;
 use app::errors::AppError;
 use app::services::requests::{self, NewRequest, Requester};
 use app::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -60,7 +61,7 @@ impl From<AppError> for ApiError {
 pub async fn create(
     State(state): State<AppState>,
     ApiClient(client): ApiClient,
-    Path(budget_id): Path<Uuid>,
+    ApiPath(budget_id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<RequestInput>,
 ) -> Result<(StatusCode, Json<RequestFiled>), ApiError> {
     let kind = RequestKind::parse(&input.kind).ok_or_else(|| {

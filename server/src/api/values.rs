@@ -3,10 +3,11 @@
 
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
+use super::extract::ApiPath;
 use app::errors::AppError;
 use app::services::{engine::begin_write, values};
 use app::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,7 @@ pub struct ValueRecorded {
 pub async fn record(
     State(state): State<AppState>,
     client: ApiClient,
-    Path(project): Path<String>,
+    ApiPath(project): ApiPath<String>,
     ApiJson(input): ApiJson<ValueInput>,
 ) -> Result<Json<ValueRecorded>, ApiError> {
     client.require_admin()?;
