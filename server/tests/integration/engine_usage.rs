@@ -4,8 +4,8 @@ use crate::common;
 
 use app::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
 use app::services::api_keys;
-use chrono::{Duration, TimeZone};
-use common::fixtures::{add_budget, organization, BudgetSpec};
+use chrono::{Duration, TimeZone, Utc};
+use common::fixtures::{add_budget, counting_since, organization, BudgetSpec};
 use common::{spawn_app, Backend};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -248,7 +248,11 @@ async fn a_large_batch_writes_the_same_figures_as_one_by_one(backend: Backend) {
     let mut daily = BudgetSpec::cost("project", fx.project_id, Decimal::from(100));
     daily.period = "daily";
     let daily = add_budget(&app, fx.org_id, daily).await;
-    add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(1000))).await;
+    let team = add_budget(&app, fx.org_id, BudgetSpec::cost("team", fx.team_id, Decimal::from(1000))).await;
+    // Both count from before the batch's first day (a budget counts no window that ended before it).
+    for budget in [daily, team] {
+        counting_since(&app, budget, Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap()).await;
+    }
     // 450 events (more than one multi-row statement) over two days, by a known and a new user,
     // each costing 0.50; one event id twice.
     let events: Vec<Value> = (0..450)

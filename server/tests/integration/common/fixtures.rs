@@ -132,6 +132,12 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
     id
 }
 
+/// Makes a budget count from `at`, as if created or enabled then (with no usage before it).
+pub async fn counting_since(app: &TestApp, budget_id: Uuid, at: DateTime<Utc>) {
+    let row = budget::ActiveModel { id: Set(budget_id), counting_since: Set(Some(at)), ..Default::default() };
+    row.update(&app.db).await.unwrap();
+}
+
 /// `organization` with a $10 budget on its project and a $100 one on its team: a check holds both.
 pub async fn project_and_team_budgets(app: &TestApp) -> Fixture {
     let fx = organization(app, "UTC").await;
