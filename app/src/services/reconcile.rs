@@ -6,6 +6,7 @@
 
 use super::engine::aggregates::DailySums;
 use super::engine::budgets::{to_domain, ApplicableBudget};
+use super::engine::counters::counter_row;
 use super::engine::counting_start::counts_window;
 use super::engine::{begin_write, holds, EngineError};
 use crate::entities::{
@@ -16,11 +17,10 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tollgate_domain::OperationChain;
+use tollgate_domain::{OperationChain, Window};
 use uuid::Uuid;
 
 /// One figure that the stored tables and the ledger disagree on.
@@ -182,7 +182,8 @@ async fn reconcile_org(
             let key = format!("budget {} window {}", c.budget_id, c.window_start.to_rfc3339());
             differences.push(Difference { table: "budget_counters", key, stored, expected });
             if repair {
-                set_counter(db, c.budget_id, c.window_start, c.window_end, expected).await?;
+                let window = Window { start: c.window_start, end: c.window_end };
+                set_counter(db, c.budget_id, window, expected).await?;
             }
         }
     }
@@ -190,7 +191,7 @@ async fn reconcile_org(
         let key = format!("budget {budget_id} window {} (no counter row)", start.to_rfc3339());
         differences.push(Difference { table: "budget_counters", key, stored: [0; 6], expected });
         if let Some(budget) = budgets.iter().find(|b| b.model.id == budget_id).filter(|_| repair) {
-            set_counter(db, budget_id, start, budget.period.window_at(start, tz).end, expected).await?;
+            set_counter(db, budget_id, budget.period.window_at(start, tz), expected).await?;
         }
     }
     let counted = differences.len();
@@ -229,23 +230,16 @@ fn add(sums: &mut [i64], more: &[i64]) {
 async fn set_counter(
     db: &impl ConnectionTrait,
     budget_id: Uuid,
-    window_start: DateTime<Utc>,
-    window_end: DateTime<Utc>,
+    window: Window,
     [cost, tokens, operations, cost_reserved, tokens_reserved, operations_reserved]: [i64; 6],
 ) -> Result<(), EngineError> {
     use budget_counter::Column as C;
-    let row = budget_counter::ActiveModel {
-        budget_id: Set(budget_id),
-        window_start: Set(window_start),
-        window_end: Set(window_end),
-        cost_spent: Set(cost),
-        tokens_spent: Set(tokens),
-        operations_spent: Set(operations),
-        cost_reserved: Set(cost_reserved),
-        tokens_reserved: Set(tokens_reserved),
-        operations_reserved: Set(operations_reserved),
-        hard_crossed_at: Set(None),
-    };
+    let row = counter_row(
+        budget_id,
+        &window,
+        [cost, tokens, operations],
+        [cost_reserved, tokens_reserved, operations_reserved],
+    );
     let amounts = [C::CostSpent, C::TokensSpent, C::OperationsSpent, C::CostReserved, C::TokensReserved];
     let on_conflict = OnConflict::columns([C::BudgetId, C::WindowStart])
         .update_columns(amounts)

@@ -30,6 +30,23 @@ pub fn to_columns(usage: &Usage) -> Result<Columns, EngineError> {
     Ok([to_storage(usage.cost)?, whole(usage.tokens, "tokens")?, whole(usage.operations, "operations")?])
 }
 
+/// A counter row of a budget's window holding these amounts, never over its hard level yet.
+pub fn counter_row(budget_id: Uuid, window: &Window, spent: Columns, reserved: Columns) -> budget_counter::ActiveModel {
+    let ([cost, tokens, operations], [cost_reserved, tokens_reserved, operations_reserved]) = (spent, reserved);
+    budget_counter::ActiveModel {
+        budget_id: Set(budget_id),
+        window_start: Set(window.start),
+        window_end: Set(window.end),
+        cost_spent: Set(cost),
+        tokens_spent: Set(tokens),
+        operations_spent: Set(operations),
+        cost_reserved: Set(cost_reserved),
+        tokens_reserved: Set(tokens_reserved),
+        operations_reserved: Set(operations_reserved),
+        hard_crossed_at: Set(None),
+    }
+}
+
 pub fn from_columns([cost, tokens, operations]: Columns) -> Usage {
     Usage { cost: from_storage(cost), tokens: Decimal::from(tokens), operations: Decimal::from(operations) }
 }
@@ -155,18 +172,7 @@ fn counters_upsert(
     if in_lock_order.is_empty() {
         return None;
     }
-    let fresh = in_lock_order.iter().map(|(budget_id, w)| budget_counter::ActiveModel {
-        budget_id: Set(*budget_id),
-        window_start: Set(w.start),
-        window_end: Set(w.end),
-        cost_spent: Set(0),
-        cost_reserved: Set(0),
-        tokens_spent: Set(0),
-        tokens_reserved: Set(0),
-        operations_spent: Set(0),
-        operations_reserved: Set(0),
-        hard_crossed_at: Set(None),
-    });
+    let fresh = in_lock_order.iter().map(|(budget_id, w)| counter_row(*budget_id, w, ZERO, ZERO));
     // `DO UPDATE` rather than `DO NOTHING`: it locks and returns existing rows. It sets a column to
     // itself, one outside the key: SQLite rewrites every index holding a column that is set.
     let unchanged = Expr::col((budget_counter::Entity, C::WindowEnd));

@@ -4,12 +4,13 @@
 
 use super::budgets::to_domain;
 use super::counter_changes::AMOUNTS;
+use super::counters::{counter_row, ZERO};
 use super::EngineError;
 use crate::entities::{budget, budget_counter, usage_event};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use tollgate_domain::{ScopeKind, Window};
 
 /// Whether a budget counts usage in `window`: only windows that end after it began counting.
@@ -62,18 +63,7 @@ pub async fn begin_counting(
             .await?;
         return Ok(());
     }
-    let row = budget_counter::ActiveModel {
-        budget_id: Set(model.id),
-        window_start: Set(window.start),
-        window_end: Set(window.end),
-        cost_spent: Set(cost),
-        tokens_spent: Set(tokens),
-        operations_spent: Set(operations),
-        cost_reserved: Set(0),
-        tokens_reserved: Set(0),
-        operations_reserved: Set(0),
-        hard_crossed_at: Set(None),
-    };
+    let row = counter_row(model.id, &window, [cost, tokens, operations], ZERO);
     let spent = OnConflict::columns([budget_counter::Column::BudgetId, budget_counter::Column::WindowStart])
         .update_columns(AMOUNTS[..3].iter().copied())
         .to_owned();

@@ -13,7 +13,7 @@ mod combiner;
 pub mod config_cache;
 mod counter_changes;
 mod counter_memory;
-mod counters;
+pub(crate) mod counters;
 pub mod counting_start;
 mod decide;
 pub mod events;

@@ -21,6 +21,16 @@ use uuid::Uuid;
 /// recorded usage may not take such an id and so cannot stand in for a settle.
 pub const SETTLE_EVENT_PREFIX: &str = "reservation-";
 
+/// An event id as given (trimmed): 1 to 200 characters, none of them a control character.
+pub fn checked_event_id(given: &str) -> Result<&str, EngineError> {
+    let event_id = given.trim();
+    if event_id.is_empty() || event_id.len() > 200 {
+        return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
+    }
+    super::resolve::plain_text(event_id, "event_id")?;
+    Ok(event_id)
+}
+
 /// Events may be stamped slightly ahead of our clock; more than this is rejected.
 const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 /// How far back usage may be recorded: a year of history to import, and a month to spare.
@@ -104,11 +114,7 @@ pub async fn prepare(
     now: DateTime<Utc>,
     cache: &mut PrepareCache,
 ) -> Result<PreparedEvent, EngineError> {
-    let event_id = input.event_id.trim();
-    if event_id.is_empty() || event_id.len() > 200 {
-        return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
-    }
-    super::resolve::plain_text(event_id, "event_id")?;
+    let event_id = checked_event_id(&input.event_id)?;
     if event_id.starts_with(SETTLE_EVENT_PREFIX) {
         return Err(EngineError::InvalidInput(format!(
             "event ids starting with '{SETTLE_EVENT_PREFIX}' are kept for settled reservations"

@@ -4,7 +4,7 @@ use super::budgets::applicable;
 use super::counter_changes::CounterChanges;
 use super::counters::{negate, ZERO};
 use super::holds::{self, Hold};
-use super::record::{apply, PreparedEvent, SETTLE_EVENT_PREFIX};
+use super::record::{apply, checked_event_id, PreparedEvent, SETTLE_EVENT_PREFIX};
 use super::resolve::{check_currency, cost_of, resolve_reservation};
 use super::{events, EngineError};
 use crate::entities::{reservation, usage_event};
@@ -53,11 +53,9 @@ pub async fn settle(
     let org = &client.org;
     tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, 1)
         .map_err(EngineError::InvalidInput)?;
-    if let Some(event_id) = &input.event_id {
-        super::resolve::plain_text(event_id, "event_id")?;
-        if event_id.trim().len() > 200 {
-            return Err(EngineError::InvalidInput("event_id must be 1 to 200 characters".into()));
-        }
+    // An empty event id means the default one.
+    if let Some(event_id) = input.event_id.as_deref().filter(|id| !id.trim().is_empty()) {
+        checked_event_id(event_id)?;
     }
     if input.cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("actual usage must not be negative".into()));
