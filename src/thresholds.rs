@@ -1,5 +1,6 @@
 //! Alert thresholds: which percentages of a hard level a change in usage crosses.
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 /// Default alert thresholds, in percent of the hard level.
@@ -22,6 +23,20 @@ pub fn crossed(before: Decimal, after: Decimal, hard: Decimal, thresholds: &[u32
     hit.sort_unstable();
     hit.dedup();
     hit
+}
+
+/// The levels a limit alerts at, in percent of its hard level: the budget's thresholds, and always
+/// the hard level (100) and the soft level (`soft`, rounded up to a whole percent so that its alert
+/// never comes before the level is reached), each once.
+pub fn alert_levels(thresholds: &[u32], soft: Option<Decimal>, hard: Decimal) -> Vec<u32> {
+    let soft_pct = soft
+        .filter(|_| hard > Decimal::ZERO)
+        .and_then(|soft| (soft * Decimal::ONE_HUNDRED / hard).ceil().to_u32())
+        .filter(|pct| (1..100).contains(pct));
+    let mut levels: Vec<u32> = thresholds.iter().copied().chain([100]).chain(soft_pct).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    levels
 }
 
 /// Parses a list such as "50, 75, 90" into sorted, distinct percentages between 1 and 1000.
@@ -53,6 +68,19 @@ mod tests {
         assert_eq!(crossed(dec!(50), dec!(95), dec!(100), &t), vec![75, 90]);
         assert_eq!(crossed(dec!(95), dec!(300), dec!(100), &t), vec![100]);
         assert_eq!(crossed(dec!(95), dec!(90), dec!(100), &t), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn the_hard_and_soft_levels_always_alert() {
+        assert_eq!(alert_levels(&[50, 75, 90], None, dec!(100)), vec![50, 75, 90, 100]);
+        assert_eq!(alert_levels(&[50, 75, 90], Some(dec!(80)), dec!(100)), vec![50, 75, 80, 90, 100]);
+        assert_eq!(
+            alert_levels(&[50, 100], Some(dec!(33.3)), dec!(100)),
+            vec![34, 50, 100],
+            "never before the soft level"
+        );
+        assert_eq!(alert_levels(&[], Some(dec!(7.5)), dec!(10)), vec![75, 100]);
+        assert_eq!(alert_levels(&[120], Some(dec!(0)), dec!(10)), vec![100, 120]);
     }
 
     #[test]

@@ -280,3 +280,28 @@ async fn forecasts_alert_once_per_window_before_the_money_runs_out(backend: Back
     assert!(crossed.body.contains("the limit runs out around 2026-11-24"), "{}", crossed.body);
 }
 on_both_databases!(forecast, forecasts_alert_once_per_window_before_the_money_runs_out);
+
+/// Thresholds 50, 75 and 90, a soft level at 80 %: spend past the hard level alerts at every one of
+/// them and at the soft and hard levels too, each once in the window however often it is crossed.
+async fn the_soft_and_hard_levels_always_alert(backend: Backend) {
+    let s = scene(backend).await;
+    let mut row = s.budget.clone().into_active_model();
+    row.thresholds = Set("50,75,90".into());
+    row.cost_soft = Set(Some(80_000_000_000));
+    row.update(&s.app.db).await.unwrap();
+    for (i, cost) in ["49", "30", "6", "15", "2"].into_iter().enumerate() {
+        spend(&s, &format!("e-{i}"), cost).await;
+    }
+    let mut levels: Vec<(i32, String)> = alerts_of(&s.app)
+        .await
+        .into_iter()
+        .filter(|a| a.kind == "threshold")
+        .map(|a| (a.threshold.unwrap(), a.title))
+        .collect();
+    levels.sort();
+    let thresholds: Vec<i32> = levels.iter().map(|(pct, _)| *pct).collect();
+    assert_eq!(thresholds, vec![50, 75, 80, 90, 100], "{levels:?}");
+    assert!(levels[2].1.contains("soft cost level"), "{levels:?}");
+    assert!(levels[4].1.contains("limit reached"), "{levels:?}");
+}
+on_both_databases!(soft_and_hard_levels, the_soft_and_hard_levels_always_alert);

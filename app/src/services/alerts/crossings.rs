@@ -9,11 +9,12 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbErr};
 use tollgate_domain::alerting::severity;
 use tollgate_domain::forecast::Forecast;
-use tollgate_domain::thresholds::{crossed, parse_thresholds, DEFAULT_THRESHOLDS};
+use tollgate_domain::thresholds::{alert_levels, crossed, parse_thresholds, DEFAULT_THRESHOLDS};
 use tollgate_domain::{LimitKind, Usage, Window};
 
-/// Raises one alert per threshold that spend crossed going from `before` to `after` in `window`.
-/// The dedup key names budget, window, limit and threshold, so each fires once per window.
+/// Raises one alert per level that spend crossed going from `before` to `after` in `window`: the
+/// budget's thresholds, and always its hard and soft levels (`alert_levels`). The dedup key names
+/// budget, window, limit and level, so each fires once per window.
 pub async fn raise_crossings(
     txn: &impl ConnectionTrait,
     budget: &ApplicableBudget,
@@ -26,9 +27,13 @@ pub async fn raise_crossings(
     let thresholds = parse_thresholds(&budget.model.thresholds).unwrap_or_else(|_| DEFAULT_THRESHOLDS.to_vec());
     let mut raised = 0;
     for limit in &budget.rules.limits {
-        for pct in crossed(before.get(limit.kind), after.get(limit.kind), limit.hard, &thresholds) {
+        let levels = alert_levels(&thresholds, limit.soft, limit.hard);
+        for pct in crossed(before.get(limit.kind), after.get(limit.kind), limit.hard, &levels) {
             let used = after.get(limit.kind);
-            let (title, mut body) = describe(budget, window, tz, limit.kind, pct, used, limit.hard);
+            let (mut title, mut body) = describe(budget, window, tz, limit.kind, pct, used, limit.hard);
+            if pct < 100 && !thresholds.contains(&pct) {
+                title = format!("{}: soft {} level reached ({pct}% of the limit)", budget.model.name, limit.kind);
+            }
             let outlook = match limit.kind {
                 LimitKind::Cost if window.contains(now) && pct < 100 => {
                     cost_forecast(txn, &budget.model, tz, now).await?.map(|(_, _, outlook, _)| outlook)
