@@ -1,6 +1,6 @@
 //! Changes to budget window counters, summed per row and written together in one statement.
 
-use super::counters::{Columns, CounterKey, Locked};
+use super::counters::{counter_row, Columns, CounterKey, Locked};
 use super::{EngineError, Writes};
 use crate::entities::budget_counter;
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use sea_orm::{
     QueryTrait, Set,
 };
 use std::collections::BTreeMap;
+use tollgate_domain::Window;
 use uuid::Uuid;
 
 /// Counter rows per multi-row update: nine bound values each, well under both databases' limits.
@@ -142,20 +143,9 @@ impl CounterChanges {
         let unchanged = CounterChange::default();
         let rows = keys.into_iter().map(|key| {
             let change = self.0.get(key).unwrap_or(&unchanged);
-            let ([cost, tokens, operations], [cost_reserved, tokens_reserved, operations_reserved]) =
-                (change.spent, change.reserved);
-            budget_counter::ActiveModel {
-                budget_id: Set(key.0),
-                window_start: Set(key.1),
-                window_end: Set(counters[key].0.window_end),
-                cost_spent: Set(cost),
-                tokens_spent: Set(tokens),
-                operations_spent: Set(operations),
-                cost_reserved: Set(cost_reserved),
-                tokens_reserved: Set(tokens_reserved),
-                operations_reserved: Set(operations_reserved),
-                hard_crossed_at: Set(change.hard_crossed_at),
-            }
+            let window = Window { start: key.1, end: counters[key].0.window_end };
+            let row = counter_row(key.0, &window, change.spent, change.reserved);
+            budget_counter::ActiveModel { hard_crossed_at: Set(change.hard_crossed_at), ..row }
         });
         let stored = |column: C| Expr::col((budget_counter::Entity, column));
         let proposed = |column: C| Expr::col((Alias::new("excluded"), column));
