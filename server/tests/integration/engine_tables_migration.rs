@@ -57,28 +57,29 @@ async fn held_reservations_survive_the_rebuild_both_ways() {
     let fx = project_and_team_budgets(&app).await;
     let (status, held) = app.post_json(&fx.key, "/api/v1/check", day_long_check("6")).await;
     assert_eq!((status, held["decision"].as_str()), (200, Some("allow")), "{held}");
+    let schema = app.schema_connection().await;
     // To the schema this rebuild was written for: holds in a table of their own.
-    migrate_down_through(&app.db, "m20261204_000017_holds_on_reservations").await;
-    let rows = engine_rows(&app.db).await;
+    migrate_down_through(&schema, "m20261204_000017_holds_on_reservations").await;
+    let rows = engine_rows(&schema).await;
     assert_eq!((rows.0.len(), rows.1.len(), rows.2.len()), (1, 2, 2));
-    let indexes = index_names(&app.db).await;
+    let indexes = index_names(&schema).await;
     assert!(indexes.contains(&"ix_reservations_state_expires_at".to_owned()), "{indexes:?}");
-    assert_eq!(without_rowid(&app.db).await, [true; 3]);
+    assert_eq!(without_rowid(&schema).await, [true; 3]);
 
-    Migrator::down(&app.db, Some(1)).await.unwrap();
-    assert_eq!(without_rowid(&app.db).await, [false; 3]);
-    assert_eq!(engine_rows(&app.db).await, rows);
-    assert_eq!(index_names(&app.db).await, indexes);
+    Migrator::down(&schema, Some(1)).await.unwrap();
+    assert_eq!(without_rowid(&schema).await, [false; 3]);
+    assert_eq!(engine_rows(&schema).await, rows);
+    assert_eq!(index_names(&schema).await, indexes);
 
-    Migrator::up(&app.db, Some(1)).await.unwrap();
-    assert_eq!(without_rowid(&app.db).await, [true; 3]);
-    assert_eq!(engine_rows(&app.db).await, rows);
-    assert_eq!(index_names(&app.db).await, indexes);
+    Migrator::up(&schema, Some(1)).await.unwrap();
+    assert_eq!(without_rowid(&schema).await, [true; 3]);
+    assert_eq!(engine_rows(&schema).await, rows);
+    assert_eq!(index_names(&schema).await, indexes);
 
     let orphan = "INSERT INTO reservation_holds (reservation_id, budget_id, window_start) \
                   VALUES (x'00000000000000000000000000000001', x'00', '2026-01-01T00:00:00Z')";
-    assert!(app.db.execute_unprepared(orphan).await.is_err(), "holds still need their reservation");
-    Migrator::up(&app.db, None).await.unwrap();
+    assert!(schema.execute_unprepared(orphan).await.is_err(), "holds still need their reservation");
+    Migrator::up(&schema, None).await.unwrap();
     let (_, denied) = app.post_json(&fx.key, "/api/v1/check", day_long_check("5")).await;
     assert_eq!(denied["decision"], "deny", "$6 of $10 is still held: {denied}");
     assert_eq!(release(&app, &fx.key, &held).await, 204);

@@ -131,6 +131,14 @@ impl TestApp {
         (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// A connection of its own to the app's database, for changing the schema while the app runs.
+    /// SQLite parses an `ALTER TABLE` against the schema its connection last read, so a pooled
+    /// connection that has not yet seen a column dropped by another one reports it as a duplicate.
+    pub async fn schema_connection(&self) -> DatabaseConnection {
+        let options = sea_orm::ConnectOptions::new(self._database.url.clone()).max_connections(1).to_owned();
+        Database::connect(options).await.expect("the test database accepts a connection")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request is sent")
     }
