@@ -70,9 +70,9 @@ pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppErr
 }
 
 #[cfg(feature = "ssr")]
-impl From<crate::services::engine::EngineError> for AppError {
-    fn from(error: crate::services::engine::EngineError) -> Self {
-        use crate::services::engine::EngineError;
+impl From<crate::backend::engine::EngineError> for AppError {
+    fn from(error: crate::backend::engine::EngineError) -> Self {
+        use crate::backend::engine::EngineError;
         match error {
             EngineError::Database(e) => AppError::internal(e),
             EngineError::Unconfirmed => AppError::internal(EngineError::Unconfirmed),

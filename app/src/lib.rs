@@ -9,13 +9,9 @@ pub mod pages;
 pub mod reports;
 
 #[cfg(feature = "ssr")]
+pub mod backend;
+#[cfg(feature = "ssr")]
 pub mod charts;
-#[cfg(feature = "ssr")]
-pub mod entities;
-#[cfg(feature = "ssr")]
-pub mod queries;
-#[cfg(feature = "ssr")]
-pub mod services;
 #[cfg(feature = "ssr")]
 pub mod state;
 

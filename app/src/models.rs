@@ -137,6 +137,27 @@ pub struct TemplateView {
 }
 
 /// What new budgets take from the resolved preferences when a template or the wizard leaves it open.
+/// What the budget wizard offers a person: the scopes they may create budgets for, the
+/// categories, the templates and the defaults resolved for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WizardContext {
+    /// ("organization" | "team:<id>" | "project:<id>" | "user:<id>", label)
+    pub targets: Vec<(String, String)>,
+    pub categories: Vec<String>,
+    pub templates: Vec<TemplateView>,
+    pub defaults: BudgetDefaults,
+}
+
+/// Who a new budget's alerts go to, besides its definition: any of `me`, `leads`, `approvers`
+/// (`notify`), email addresses, a Slack and a webhook URL.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertTargets {
+    pub notify: Vec<String>,
+    pub emails: Vec<String>,
+    pub slack: Option<String>,
+    pub webhook: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BudgetDefaults {
     pub currency: String,
@@ -262,4 +283,37 @@ pub struct PlannedBudget {
     pub scope_name: String,
     /// Who it will notify: any of me, leads, approvers.
     pub recipients: Vec<String>,
+}
+
+/// A person of the organization as the People page lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: Uuid,
+    pub handle: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub active: bool,
+    pub can_sign_in: bool,
+    pub roles: Vec<crate::auth::Role>,
+}
+
+/// An API key as the API keys page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRow {
+    pub id: Uuid,
+    pub name: String,
+    /// `tg_<prefix>_…`: enough to recognise a key, useless to use it.
+    pub prefix: String,
+    pub permission: String,
+    pub project: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeysPage {
+    pub keys: Vec<KeyRow>,
+    /// Slugs of the organization's projects, for the restriction choice.
+    pub projects: Vec<String>,
 }

@@ -14,11 +14,11 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     pub leptos_options: LeptosOptions,
     /// Check-and-reserve requests of this process, decided in batches (group commit).
-    pub checks: crate::services::engine::CheckCombiner,
+    pub checks: crate::backend::engine::CheckCombiner,
     /// This process's cache of read-mostly configuration (`engine::config_cache`).
-    pub config: Arc<crate::services::engine::ConfigCache>,
+    pub config: Arc<crate::backend::engine::ConfigCache>,
     /// Where webhooks, Slack messages and event hooks may be sent.
-    pub outbound: crate::services::outbound::OutboundPolicy,
+    pub outbound: crate::backend::services::outbound::OutboundPolicy,
 }
 
 impl AppState {

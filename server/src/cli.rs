@@ -1,7 +1,7 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
 
 use crate::{config::Settings, database, mail::Mailer, seed, startup::Application};
-use app::services::{accounts, api_keys, organizations};
+use app::backend::services::{accounts, api_keys, organizations};
 use clap::{Parser, Subcommand};
 use rand::distr::{Alphanumeric, SampleString};
 use std::sync::Arc;
@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database::migrate(&db).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::rng(), 20));
-            let txn = app::services::engine::begin_write(&db).await?;
+            let txn = app::backend::engine::begin_write(&db).await?;
             let org = match organizations::first_organization(&txn).await? {
                 Some(org) => org,
                 None => organizations::create_organization(&txn, &org_name, &timezone, &currency, clock.now()).await?,
@@ -141,7 +141,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile { repair: true } => {
             let db = database::connect(&settings.database_url()).await?;
             database::migrate(&db).await?;
-            let repaired = app::services::reconcile::repair(&db).await?;
+            let repaired = app::backend::services::reconcile::repair(&db).await?;
             for d in &repaired {
                 println!("repaired {}: {}: stored {:?}, now {:?}", d.table, d.key, d.stored, d.expected);
             }
@@ -150,7 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile { repair: false } => {
             let db = database::connect(&settings.database_url()).await?;
             database::migrate(&db).await?;
-            let differences = app::services::reconcile::reconcile(&db).await?;
+            let differences = app::backend::services::reconcile::reconcile(&db).await?;
             if differences.is_empty() {
                 println!("Counters and daily aggregates match the ledger.");
             } else {

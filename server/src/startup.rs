@@ -2,8 +2,8 @@
 
 use crate::channels::Channels;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
-use app::services::engine::{CheckCombiner, ConfigCache};
-use app::services::outbound::OutboundPolicy;
+use app::backend::engine::{CheckCombiner, ConfigCache};
+use app::backend::services::outbound::OutboundPolicy;
 use app::state::{AppState, Shared};
 use app::{shell, App};
 use axum::{routing::get, Router};

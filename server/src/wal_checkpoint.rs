@@ -13,7 +13,7 @@
 //! this process's writers held at their gate: the next writer restarts the log, and later commits
 //! overwrite pages the file already has.
 
-use app::services::engine::sqlx_runtime_error;
+use app::backend::engine::sqlx_runtime_error;
 use sea_orm::sqlx::{AssertSqlSafe, Executor, Row};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::time::Duration;
@@ -57,7 +57,7 @@ async fn checkpoint_once(db: &DatabaseConnection, policy: CheckpointPolicy) -> R
     }
     // Most of the log was copied just now, without stopping anyone; what was committed meanwhile is
     // copied with the writers waiting, so that the copy is complete when the next one begins.
-    let _writers_wait = app::services::engine::sqlite_gate_lock(db).await?;
+    let _writers_wait = app::backend::engine::sqlite_gate_lock(db).await?;
     passive_checkpoint(db).await?;
     Ok(())
 }
@@ -78,7 +78,7 @@ async fn passive_checkpoint(db: &DatabaseConnection) -> Result<i64, DbErr> {
 #[cfg(test)]
 mod tests {
     use super::CheckpointPolicy;
-    use app::services::engine::begin_write;
+    use app::backend::engine::begin_write;
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     use std::time::Duration;
 

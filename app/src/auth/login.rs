@@ -1,10 +1,10 @@
 //! Signing in: password check, rate limits per account and per address, and the audit of attempts.
 
 use super::{load_account, Account};
-use crate::entities::{login_attempt, user};
+use crate::backend::engine::events;
+use crate::backend::entities::{login_attempt, user};
+use crate::backend::services::accounts::{normalize_email, verify_password};
 use crate::errors::AppError;
-use crate::services::accounts::{normalize_email, verify_password};
-use crate::services::engine::events;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryTrait, Set,
@@ -68,7 +68,7 @@ pub async fn sign_in(
         None => None,
     };
 
-    let txn = crate::services::engine::begin_write(db).await?;
+    let txn = crate::backend::engine::begin_write(db).await?;
     record_attempt(&txn, &email, address, account.is_some(), now).await?;
     if let Some(org_id) = candidate_org {
         let kind = if account.is_some() { "login" } else { "login_failed" };

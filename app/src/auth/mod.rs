@@ -56,7 +56,7 @@ pub use server_side::*;
 #[cfg(feature = "ssr")]
 mod server_side {
     use super::{Account, Role};
-    use crate::entities::{team_member, user, user_role};
+    use crate::backend::entities::{team_member, user, user_role};
     use crate::errors::AppError;
     use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
     use uuid::Uuid;

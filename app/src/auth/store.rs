@@ -1,7 +1,7 @@
 //! The tower-sessions store in Tollgate's own database (SQLite or PostgreSQL), through SeaORM.
 
 use super::ACCOUNT_KEY;
-use crate::entities::session;
+use crate::backend::entities::session;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};

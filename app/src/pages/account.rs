@@ -17,18 +17,22 @@ pub async fn whoami() -> Result<Option<Account>, AppError> {
 #[server(prefix = "/rpc", endpoint = "change_password")]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::entities::user;
-        use sea_orm::EntityTrait;
         let account = crate::auth::current_account()?;
         if new != repeat {
             return Err(AppError::Invalid("the two new passwords differ".into()));
         }
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let row = user::Entity::find_by_id(account.id).one(&state.db).await?.ok_or(AppError::Unauthorized)?;
         let session = crate::auth::request_session().await?;
         let keep = session.id();
-        crate::services::accounts::change_password(&state.db, row, &current, &new, keep.as_ref(), state.clock.now())
-            .await?;
+        let change = crate::backend::services::accounts::PasswordChange { current: &current, new: &new };
+        crate::backend::services::accounts::change_own_password(
+            &state.db,
+            account.id,
+            change,
+            keep.as_ref(),
+            state.clock.now(),
+        )
+        .await?;
         Ok(())
     })
     .await

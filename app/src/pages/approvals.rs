@@ -34,7 +34,7 @@ pub async fn requests() -> Result<Vec<RequestView>, AppError> {
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::services::requests::visible(&state.db, &me, state.clock.now()).await
+        crate::backend::services::requests::visible(&state.db, &me, state.clock.now()).await
     })
     .await
 }
@@ -52,7 +52,7 @@ pub async fn request_budget(
     reason: String,
 ) -> Result<Uuid, AppError> {
     crate::errors::respond(async move {
-        use crate::services::requests::{self, NewRequest};
+        use crate::backend::services::requests::{self, NewRequest};
         use tollgate_domain::approval::RequestKind;
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
@@ -92,7 +92,7 @@ pub async fn decide_request(
     comment: Option<String>,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::requests::{self, Decision};
+        use crate::backend::services::requests::{self, Decision};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let now = state.clock.now();
@@ -117,7 +117,7 @@ pub async fn answer_request(request_id: Uuid, note: String) -> Result<(), AppErr
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::services::requests::answer(&state.db, &me, request_id, &note, state.clock.now()).await
+        crate::backend::services::requests::answer(&state.db, &me, request_id, &note, state.clock.now()).await
     })
     .await
 }

@@ -28,9 +28,11 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let org =
-            crate::services::organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let listed = crate::services::budget_list::visible_budgets(&state.db, &me, &org, state.clock.now()).await?;
+        let org = crate::backend::services::organizations::organization(&state.db, me.org_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let listed =
+            crate::backend::services::budget_list::visible_budgets(&state.db, &me, &org, state.clock.now()).await?;
         Ok(listed.into_iter().map(|l| row_of(l.view, l.report, l.may_manage)).collect())
     })
     .await
@@ -41,18 +43,18 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
 pub async fn budget_row(
     db: &sea_orm::DatabaseConnection,
     me: &crate::auth::Account,
-    org: &crate::entities::organization::Model,
-    row: crate::entities::budget::Model,
+    org: &crate::backend::entities::organization::Model,
+    row: crate::backend::entities::budget::Model,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<BudgetRow, AppError> {
-    use crate::services::{access, budgets};
+    use crate::backend::services::{access, budgets};
     let may_manage = access::may_manage(db, me, &row).await?;
-    let report = crate::services::engine::current_report(db, row.clone(), &org.timezone, now).await?;
+    let report = crate::backend::engine::current_report(db, row.clone(), &org.timezone, now).await?;
     Ok(row_of(budgets::view(db, row).await?, report, may_manage))
 }
 
 #[cfg(feature = "ssr")]
-fn row_of(budget: BudgetView, report: crate::services::engine::BudgetReport, may_manage: bool) -> BudgetRow {
+fn row_of(budget: BudgetView, report: crate::backend::engine::BudgetReport, may_manage: bool) -> BudgetRow {
     let usage = report
         .limits
         .iter()
@@ -80,20 +82,21 @@ fn row_of(budget: BudgetView, report: crate::services::engine::BudgetReport, may
 pub async fn managed_budget(
     db: &impl sea_orm::ConnectionTrait,
     budget_id: Uuid,
-) -> Result<(crate::auth::Account, crate::entities::budget::Model), AppError> {
+) -> Result<(crate::auth::Account, crate::backend::entities::budget::Model), AppError> {
     let me = crate::auth::current_account()?;
-    let found = crate::services::budgets::find(db, me.org_id, budget_id)
+    let found = crate::backend::services::budgets::find(db, me.org_id, budget_id)
         .await?
         .ok_or_else(|| AppError::NotFound("that budget".into()))?;
     let kind = found.scope_kind.parse().map_err(AppError::internal)?;
-    crate::services::access::ensure_may_manage(db, &me, kind, found.scope_id).await?;
+    crate::backend::services::access::ensure_may_manage(db, &me, kind, found.scope_id).await?;
     Ok((me, found))
 }
 
 #[server(prefix = "/rpc", endpoint = "update_budget", input = Json)]
 pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<BudgetView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, budgets, engine::begin_write, organizations};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{access, budgets, organizations};
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&state.db).await?;
         let (me, current) = managed_budget(&txn, budget_id).await?;
@@ -114,7 +117,8 @@ pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<Budget
 #[server(prefix = "/rpc", endpoint = "set_budget_state")]
 pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::{budgets, engine::begin_write};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::budgets;
         let app = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&app.db).await?;
         let (me, current) = managed_budget(&txn, budget_id).await?;
@@ -129,8 +133,8 @@ pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppE
 #[server(prefix = "/rpc", endpoint = "delete_budget")]
 pub async fn delete_budget(budget_id: Uuid) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::budgets::{self, Removal};
-        use crate::services::engine::begin_write;
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::budgets::{self, Removal};
         let app = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&app.db).await?;
         let (me, current) = managed_budget(&txn, budget_id).await?;

@@ -36,7 +36,7 @@ pub struct InboxView {
 #[server(prefix = "/rpc", endpoint = "inbox")]
 pub async fn inbox() -> Result<InboxView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::alerts::inbox;
+        use crate::backend::services::alerts::inbox;
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let entries = inbox::entries(&state.db, me.id, 200)
@@ -56,9 +56,7 @@ pub async fn inbox() -> Result<InboxView, AppError> {
                 escalation_level: a.escalation_level,
             })
             .collect();
-        use sea_orm::EntityTrait;
-        let person = crate::entities::user::Entity::find_by_id(me.id).one(&state.db).await?;
-        let digest = person.map_or_else(|| "immediate".to_owned(), |p| p.alert_digest);
+        let digest = inbox::digest_of(&state.db, me.id).await?;
         Ok(InboxView { entries, unread: inbox::unread_count(&state.db, me.id).await?, digest })
     })
     .await
@@ -69,7 +67,7 @@ pub async fn inbox() -> Result<InboxView, AppError> {
 pub async fn unread_alerts() -> Result<u64, AppError> {
     let Ok(me) = crate::auth::current_account() else { return Ok(0) };
     let state = crate::state::app_state().map_err(AppError::internal)?;
-    Ok(crate::services::alerts::inbox::unread_count(&state.db, me.id).await?)
+    Ok(crate::backend::services::alerts::inbox::unread_count(&state.db, me.id).await?)
 }
 
 /// Marks one entry read, or every entry when `entry_id` is empty.
@@ -82,7 +80,7 @@ pub async fn mark_read(entry_id: Option<String>) -> Result<u64, AppError> {
             Some(text) => Some(Uuid::parse_str(text).map_err(|_| AppError::Invalid("not an inbox entry".into()))?),
             None => None,
         };
-        Ok(crate::services::alerts::inbox::mark_read(&state.db, me.id, id, state.clock.now()).await?)
+        Ok(crate::backend::services::alerts::inbox::mark_read(&state.db, me.id, id, state.clock.now()).await?)
     })
     .await
 }
@@ -92,7 +90,8 @@ pub async fn acknowledge_alert(alert_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let done = crate::services::alerts::inbox::acknowledge(&state.db, me.id, alert_id, state.clock.now()).await?;
+        let done =
+            crate::backend::services::alerts::inbox::acknowledge(&state.db, me.id, alert_id, state.clock.now()).await?;
         done.then_some(()).ok_or_else(|| AppError::NotFound("that alert in your inbox".into()))
     })
     .await
@@ -101,17 +100,11 @@ pub async fn acknowledge_alert(alert_id: Uuid) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "set_alert_digest")]
 pub async fn set_alert_digest(digest: String) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
         let me = crate::auth::current_account()?;
         let choice = tollgate_domain::alerting::Digest::parse(&digest)
             .ok_or_else(|| AppError::Invalid("choose immediate, hourly or daily".into()))?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::entities::user::Entity::update_many()
-            .col_expr(crate::entities::user::Column::AlertDigest, Expr::value(choice.as_str()))
-            .filter(crate::entities::user::Column::Id.eq(me.id))
-            .exec(&state.db)
-            .await?;
-        Ok(())
+        Ok(crate::backend::services::alerts::inbox::set_digest(&state.db, me.id, choice).await?)
     })
     .await
 }

@@ -27,7 +27,7 @@ pub async fn logout() -> Result<(), AppError> {
         let state = crate::state::app_state().map_err(AppError::internal)?;
         if let Ok(account) = crate::auth::current_account() {
             let detail = serde_json::json!({ "email": account.email });
-            crate::services::engine::events::record_by(
+            crate::backend::engine::events::record_by(
                 &state.db,
                 account.org_id,
                 None,

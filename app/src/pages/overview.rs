@@ -51,7 +51,7 @@ pub async fn load_overview(days: u32) -> Result<Overview, AppError> {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let days = if RANGES.contains(&days) { days } else { RANGES[0] };
-        Ok(crate::queries::overview::load(&state.db, me.org_id, state.clock.now(), days).await?)
+        Ok(crate::backend::queries::overview::load(&state.db, me.org_id, state.clock.now(), days).await?)
     })
     .await
 }

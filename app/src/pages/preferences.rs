@@ -43,7 +43,7 @@ pub struct PreferencesView {
 #[server(prefix = "/rpc", endpoint = "preferences")]
 pub async fn preferences(project: Option<Uuid>) -> Result<PreferencesView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{organizations, preferences};
+        use crate::backend::services::{organizations, preferences};
         use tollgate_domain::preferences::{resolve, Key, Level};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
@@ -130,7 +130,7 @@ async fn manageable_projects(
     db: &sea_orm::DatabaseConnection,
     me: &crate::auth::Account,
 ) -> Result<Vec<(Uuid, String)>, AppError> {
-    let targets = crate::pages::wizard::create::manageable_targets(db, me).await?;
+    let targets = crate::backend::services::access::manageable_targets(db, me).await?;
     Ok(targets
         .into_iter()
         .filter_map(|(target, label)| {
@@ -148,7 +148,8 @@ pub async fn set_preference(
     value: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, engine::begin_write, organizations, preferences};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{access, organizations, preferences};
         use tollgate_domain::preferences::{Key, Level};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;

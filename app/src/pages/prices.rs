@@ -32,7 +32,7 @@ pub struct CatalogView {
 #[server(prefix = "/rpc", endpoint = "price_catalog")]
 pub async fn price_catalog() -> Result<CatalogView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{directory, organizations};
+        use crate::backend::services::{directory, organizations};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
@@ -83,7 +83,8 @@ pub async fn add_catalog_price(
     effective_from: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{directory, engine::begin_write, organizations};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{directory, organizations};
         let me = crate::auth::require(crate::auth::Role::Admin)?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let amount = |what: &str, text: &str| -> Result<Decimal, AppError> {

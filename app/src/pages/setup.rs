@@ -16,7 +16,7 @@ pub async fn first_run(
     password: String,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::setup::{self, FirstRun};
+        use crate::backend::services::setup::{self, FirstRun};
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let now = state.clock.now();
         let input = FirstRun {

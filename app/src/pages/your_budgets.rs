@@ -20,17 +20,19 @@ pub struct Tile {
 #[server(prefix = "/rpc", endpoint = "dashboard_budgets")]
 pub async fn dashboard_budgets() -> Result<Vec<Tile>, AppError> {
     crate::errors::respond(async move {
-        use crate::services::alerts::forecasts::cost_forecast;
+        use crate::backend::services::alerts::forecasts::cost_forecast;
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let org =
-            crate::services::organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let org = crate::backend::services::organizations::organization(&state.db, me.org_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
         let now = state.clock.now();
         let mut tiles = Vec::new();
         for row in crate::pages::budgets::budgets().await?.into_iter().filter(|r| r.budget.state == "enabled") {
-            let model =
-                crate::services::budgets::find(&state.db, me.org_id, row.budget.id).await?.ok_or(AppError::Internal)?;
+            let model = crate::backend::services::budgets::find(&state.db, me.org_id, row.budget.id)
+                .await?
+                .ok_or(AppError::Internal)?;
             let forecast = cost_forecast(&state.db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
                 spent,
                 hard,

@@ -1,7 +1,7 @@
 //! Bearer API-key authentication for `/api/v1`: unknown or revoked keys get a 401 JSON error.
 
 use super::error::ApiError;
-use app::services::api_keys::{self, Authenticated, Permission};
+use app::backend::services::api_keys::{self, Authenticated, Permission};
 use app::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, StatusCode};

@@ -3,8 +3,9 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::services::budgets::{self, BudgetInput, BudgetView};
-use app::services::engine::begin_write;
+use app::backend::engine::begin_write;
+use app::backend::services::budget_creation::{self, create_budgets, Creator, NewBudget};
+use app::backend::services::budgets::{self, BudgetInput, BudgetView};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +17,11 @@ fn actor(client: &ApiClient) -> String {
     format!("api-key:{}", client.0.key_id)
 }
 
-async fn found(state: &AppState, client: &ApiClient, id: Uuid) -> Result<app::entities::budget::Model, ApiError> {
+async fn found(
+    state: &AppState,
+    client: &ApiClient,
+    id: Uuid,
+) -> Result<app::backend::entities::budget::Model, ApiError> {
     budgets::find(&state.db, client.0.org.id, id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("budget {id} does not exist")))
@@ -35,10 +40,11 @@ pub async fn create(
     ApiJson(input): ApiJson<BudgetInput>,
 ) -> Result<(StatusCode, Json<BudgetView>), ApiError> {
     client.require_admin()?;
-    // One write transaction: the new budget takes in its window's usage with no event in between.
-    let txn = begin_write(&state.db).await?;
-    let created = budgets::create(&txn, &client.0.org, &input, &actor(&client), state.clock.now()).await?;
-    txn.commit().await?;
+    let org = &client.0.org;
+    let alerts = budget_creation::default_alerts(&state, org, &input).await?;
+    let creator = Creator::AdminKey { org_id: org.id, key_id: client.0.key_id };
+    let created = create_budgets(&state, creator, &[NewBudget { input, alerts }]).await?;
+    let created = created.into_iter().next().ok_or_else(|| ApiError::internal("no budget was created"))?;
     Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
 }
 

@@ -3,8 +3,8 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::entities::{project, team, user};
-use app::services::directory::{
+use app::backend::entities::{project, team, user};
+use app::backend::services::directory::{
     self, CategoryView, Change, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView,
     UserPatch, UserView,
 };

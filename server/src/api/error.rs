@@ -1,6 +1,7 @@
 //! The REST API's one error type: a status, a stable code and a message, as `{"error": {...}}`.
 
-use app::services::engine::{error_code, EngineError};
+use app::backend::engine::{error_code, EngineError};
+use app::backend::services::ServiceError;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection};
 use axum::extract::{FromRequest, Request};
@@ -72,6 +73,19 @@ impl From<EngineError> for ApiError {
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, error_code(&error), error.to_string())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            ServiceError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} was not found"))
+            }
+            ServiceError::Invalid(message) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message),
+            ServiceError::Engine(e) => e.into(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
-use app::services::feed::{self, Cursor, FeedEvent};
+use app::backend::services::feed::{self, Cursor, FeedEvent};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         directory::categories, directory::create_category, directory::prices, directory::add_price,
         reports::get, values::record,
     ),
-    components(schemas(error::ErrorBody, app::services::engine::UsageInput)),
+    components(schemas(error::ErrorBody, app::backend::engine::UsageInput)),
     modifiers(&ApiKeyAuth, &CommonAnswers, &FlattenedParts),
     tags(
         (name = "usage", description = "For services: ingest keys"),

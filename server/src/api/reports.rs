@@ -4,8 +4,8 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
+use app::backend::services::reports::{run, Viewer};
 use app::reports::{ReportKind, ReportQuery};
-use app::services::reports::{run, Viewer};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -3,9 +3,9 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::entities::user;
+use app::backend::entities::user;
+use app::backend::services::requests::{self, NewRequest, Requester};
 use app::errors::AppError;
-use app::services::requests::{self, NewRequest, Requester};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,7 +77,7 @@ pub async fn create(
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_user", format!("no active user '{}'", input.user))
         })?;
     if let Some(project_id) = client.project_id {
-        let target = app::services::budgets::find(&state.db, client.org.id, budget_id).await?;
+        let target = app::backend::services::budgets::find(&state.db, client.org.id, budget_id).await?;
         if target.is_some_and(|b| !(b.scope_kind == "project" && b.scope_id == project_id)) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

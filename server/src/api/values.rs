@@ -4,8 +4,9 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
+use app::backend::engine::begin_write;
+use app::backend::services::values;
 use app::errors::AppError;
-use app::services::{engine::begin_write, values};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

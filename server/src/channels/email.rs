@@ -1,7 +1,7 @@
 //! Alert emails: one alert, or a digest of several, with plain-text and HTML bodies.
 
 use super::Channels;
-use app::entities::alert;
+use app::backend::entities::alert;
 use lettre::message::{header::ContentType, MultiPart, SinglePart};
 use lettre::Message;
 

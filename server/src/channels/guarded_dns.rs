@@ -1,7 +1,7 @@
 //! The outbound HTTP client's resolver: the system's lookup, refusing a name that resolves to any
 //! internal address (unless the configuration allows that host).
 
-use app::services::outbound::OutboundPolicy;
+use app::backend::services::outbound::OutboundPolicy;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::SocketAddr;
 

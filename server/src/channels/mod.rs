@@ -6,8 +6,8 @@ mod slack;
 pub mod webhook;
 
 use crate::mail::Mailer;
-use app::entities::{alert, alert_delivery};
-use app::services::outbound::OutboundPolicy;
+use app::backend::entities::{alert, alert_delivery};
+use app::backend::services::outbound::OutboundPolicy;
 use lettre::message::Mailbox;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Slack incoming webhooks: the alert as a short message with a link.
 
 use super::{http_outcome, Channels};
-use app::entities::alert;
+use app::backend::entities::alert;
 
 pub async fn send(channels: &Channels, url: &str, alert: &alert::Model) -> Result<(), String> {
     let icon = match alert.severity.as_str() {

@@ -4,7 +4,7 @@
 //! and reject old timestamps; `Tollgate-Delivery` is stable across retries, for de-duplication.
 
 use super::{http_outcome, Channels};
-use app::entities::{alert, alert_delivery};
+use app::backend::entities::{alert, alert_delivery};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 

@@ -1,7 +1,7 @@
 //! Drains the alert outbox: claims due messages, sends them, records each attempt (retry, backoff, dead letter).
 
 use crate::channels::Channels;
-use app::services::alerts::outbox::{any_due, claim_due, record_attempt};
+use app::backend::services::alerts::outbox::{any_due, claim_due, record_attempt};
 use app::state::AppState;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;

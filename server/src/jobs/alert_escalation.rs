@@ -1,7 +1,7 @@
 //! Escalates alerts nobody acknowledged in time to the next level.
 
 use super::runner::{counted, every};
-use app::services::alerts::escalation::{any_due, escalate_due};
+use app::backend::services::alerts::escalation::{any_due, escalate_due};
 use app::state::AppState;
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 
 use super::runner::{every, Outcome, Progress};
 use crate::channels::Channels;
-use app::services::digests::{
+use app::backend::services::digests::{
     compose::{compose_due, due_digests},
     outbox,
 };
@@ -49,7 +49,7 @@ pub async fn run_once(state: &AppState, channels: &Channels, progress: &Progress
     })
 }
 
-async fn deliver(channels: &Channels, digest: &app::entities::digest_send::Model) -> Result<(), String> {
+async fn deliver(channels: &Channels, digest: &app::backend::entities::digest_send::Model) -> Result<(), String> {
     let message = Message::builder()
         .from(channels.mail_from.clone())
         .to(digest.recipient.parse().map_err(|e| format!("bad recipient address: {e}"))?)

@@ -1,8 +1,8 @@
 //! Pushes the budget events feed to registered event hooks: signed batches in order, retried until accepted.
 
 use crate::channels::{http_outcome, webhook::signature, Channels};
-use app::services::event_hooks::{any_due, claim_due, record_push, Push};
-use app::services::feed::FeedEvent;
+use app::backend::services::event_hooks::{any_due, claim_due, record_push, Push};
+use app::backend::services::feed::FeedEvent;
 use app::state::AppState;
 use std::time::Duration;
 

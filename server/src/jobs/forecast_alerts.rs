@@ -1,7 +1,7 @@
 //! Forecasts every budget's cost to its window end and alerts once per window when it will run out.
 
 use super::runner::{always, counted, every};
-use app::services::alerts::forecasts::raise_forecast_alerts;
+use app::backend::services::alerts::forecasts::raise_forecast_alerts;
 use app::state::AppState;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Marks requests that nobody decided in time as expired, and applies increases approved from the next window once it starts.
 
 use super::runner::{counted, every};
-use app::services::requests;
+use app::backend::services::requests;
 use app::state::AppState;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Releases reservations that were neither settled nor released before their expiry.
 
 use super::runner::{counted, every};
-use app::services::engine;
+use app::backend::engine;
 use app::state::AppState;
 use std::time::Duration;
 

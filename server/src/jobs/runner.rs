@@ -8,7 +8,7 @@
 //! Schedules and leases follow the wall clock (they are operations, not budget logic); the work
 //! itself reads the application's clock.
 
-use app::services::jobs;
+use app::backend::services::jobs;
 use app::state::AppState;
 use chrono::Utc;
 use sea_orm::DbErr;

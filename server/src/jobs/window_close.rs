@@ -2,7 +2,7 @@
 //! `window_closed` event for integrations).
 
 use super::runner::{counted, every};
-use app::services::windows::{close_due, due_windows};
+use app::backend::services::windows::{close_due, due_windows};
 use app::state::AppState;
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 mod plan;
 mod usage;
 
-use app::services::{accounts, organizations};
+use app::backend::services::{accounts, organizations};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
 use std::fmt;
@@ -37,7 +37,7 @@ pub async fn seed_demo(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -
         anyhow::bail!("an organization already exists: seed-demo only fills an empty database");
     }
     let days = days.clamp(1, 730);
-    let txn = app::services::engine::begin_write(db).await?;
+    let txn = app::backend::engine::begin_write(db).await?;
     let created_at = now - Duration::days(i64::from(days) + 1);
     let org = organizations::create_organization(&txn, "Acme Robotics", "Europe/Berlin", "USD", created_at).await?;
     let admin_password = plan::demo_password();

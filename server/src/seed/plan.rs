@@ -1,7 +1,7 @@
 //! The demo organization's shape: teams, projects, people, memberships, and budgets sized to its usage.
 
 use super::usage::DemoEvent;
-use app::entities::{budget, category, organization, project, project_member, team, team_member, user};
+use app::backend::entities::{budget, category, organization, project, project_member, team, team_member, user};
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use rust_decimal::Decimal;

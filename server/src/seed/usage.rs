@@ -1,8 +1,8 @@
 //! Demo usage: deterministic events over past days, written with their daily aggregates and window counters.
 
 use super::plan::People;
-use app::entities::{budget, budget_counter, organization, usage_event};
-use app::services::engine::aggregates::DailySums;
+use app::backend::engine::aggregates::DailySums;
+use app::backend::entities::{budget, budget_counter, organization, usage_event};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -87,7 +87,7 @@ pub fn generate(org: &organization::Model, people: &People, now: DateTime<Utc>, 
 }
 
 fn starter_prices() -> HashMap<&'static str, Price> {
-    app::services::organizations::STARTER_PRICES
+    app::backend::services::organizations::STARTER_PRICES
         .iter()
         .map(|(_, model, input, output)| {
             let price = Price {

@@ -5,7 +5,7 @@
 //! instance tells its own browsers about changes made through any instance.
 
 use app::auth::Account;
-use app::services::feed::{self, Cursor, SETTLE};
+use app::backend::services::feed::{self, Cursor, SETTLE};
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -2,9 +2,9 @@
 //! filters and access rules as its page.
 
 use app::auth::Account;
+use app::backend::services::reports::{run, Viewer};
 use app::errors::AppError;
 use app::reports::{ReportKind, ReportQuery};
-use app::services::reports::{run, Viewer};
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};

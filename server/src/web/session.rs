@@ -5,7 +5,7 @@ use app::auth::store::DbSessionStore;
 use app::auth::{
     self, Account, ClientAddress, ABSOLUTE_LIFETIME_HOURS, ACCOUNT_KEY, IDLE_LIFETIME_MINUTES, SIGNED_IN_AT_KEY,
 };
-use app::entities::user;
+use app::backend::entities::user;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, Uri};

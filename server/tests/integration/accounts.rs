@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use app::entities::{api_key, budget_event, team};
+use app::backend::entities::{api_key, budget_event, team};
 use chrono::Duration;
 use common::browser::{account, signed_in, Browser, PASSWORD};
 use common::fixtures::{organization, Fixture};
@@ -47,7 +47,7 @@ async fn first_run_creates_the_organization_and_admin_once(backend: Backend) {
     second[4] = ("email", "eve@evil.example");
     let response = stranger.call("first_run", &second).await;
     assert_eq!(response.status(), 403);
-    let admins = app::entities::user::Entity::find().count(&app.db).await.unwrap();
+    let admins = app::backend::entities::user::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(admins, 1);
 }
 on_both_databases!(first_run, first_run_creates_the_organization_and_admin_once);
@@ -145,10 +145,10 @@ async fn deactivation_and_password_change_end_sessions(backend: Backend) {
     assert_eq!(refused.status(), 422, "and it cannot sign in");
 
     // The last admin cannot lock the organization out.
-    let me = app::services::organizations::first_organization(&app.db).await.unwrap().unwrap();
-    let root = app::entities::user::Entity::find()
-        .filter(app::entities::user::Column::OrgId.eq(me.id))
-        .filter(app::entities::user::Column::Handle.eq("root@example.com"))
+    let me = app::backend::services::organizations::first_organization(&app.db).await.unwrap().unwrap();
+    let root = app::backend::entities::user::Entity::find()
+        .filter(app::backend::entities::user::Column::OrgId.eq(me.id))
+        .filter(app::backend::entities::user::Column::Handle.eq("root@example.com"))
         .one(&app.db)
         .await
         .unwrap()
@@ -181,7 +181,7 @@ async fn viewers_are_refused_admin_functions_and_pages(backend: Backend) {
 
     assert_eq!(api_key::Entity::find().count(&app.db).await.unwrap(), keys_before);
     assert_eq!(team::Entity::find().count(&app.db).await.unwrap(), 1);
-    let roles = app::services::accounts::roles_of(&app.db, viewer_id).await.unwrap();
+    let roles = app::backend::services::accounts::roles_of(&app.db, viewer_id).await.unwrap();
     assert_eq!(roles, vec![app::auth::Role::Viewer]);
     // Viewers still see the teams page, without its management forms.
     let html = viewer.get("/teams").await.text().await.unwrap();

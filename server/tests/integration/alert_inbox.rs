@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::{alert_delivery, alert_recipient, team_member};
+use app::backend::entities::{alert_delivery, alert_recipient, team_member};
 use chrono::Duration;
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
@@ -224,8 +224,8 @@ async fn muted_lower_thresholds_and_reserve_use_alerts(backend: Backend) {
     let id = s.budget.to_string();
     let form = [("budget_id", id.as_str()), ("kind", "user"), ("target", "vic@example.com"), ("min_threshold", "90")];
     assert!(s.lead.call("add_recipient", &form).await.status().is_success());
-    let row = app::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
-    let mut row: app::entities::budget::ActiveModel = row.into();
+    let row = app::backend::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
+    let mut row: app::backend::entities::budget::ActiveModel = row.into();
     row.reserve_cost = Set(20_000_000_000);
     sea_orm::ActiveModelTrait::update(row, &s.app.db).await.unwrap();
 

@@ -3,9 +3,11 @@
 
 use crate::common;
 
-use app::entities::{alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member};
-use app::services::alerts::{forecasts::raise_forecast_alerts, recipients};
-use app::services::outbound::OutboundPolicy;
+use app::backend::entities::{
+    alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member,
+};
+use app::backend::services::alerts::{forecasts::raise_forecast_alerts, recipients};
+use app::backend::services::outbound::OutboundPolicy;
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::receivers::{eventually, HttpReceiver, SmtpReceiver};
@@ -241,7 +243,7 @@ async fn unacknowledged_alerts_escalate_to_leads_then_admins(backend: Backend) {
     let december = alerts_of(&s.app).await.into_iter().find(|a| a.threshold == Some(90) && a.id != ninety.id).unwrap();
     let ninety_dec = december.id;
     let acknowledge =
-        |who: Uuid| app::services::alerts::inbox::acknowledge(&s.app.db, who, ninety_dec, s.app.clock_now());
+        |who: Uuid| app::backend::services::alerts::inbox::acknowledge(&s.app.db, who, ninety_dec, s.app.clock_now());
     assert!(!acknowledge(admin).await.unwrap(), "the admin did not receive it (yet)");
     assert!(acknowledge(s.lead).await.unwrap());
     s.app.clock.advance(Duration::minutes(31));

@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_event, budget_override, budget_request};
-use app::services::requests;
+use app::backend::entities::{budget, budget_event, budget_override, budget_request};
+use app::backend::services::requests;
 use chrono::{Duration, TimeZone, Utc};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use app::entities::{budget, team_member};
+use app::backend::entities::{budget, team_member};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, add_project, add_team, organization, BudgetSpec};
 use common::{spawn_app, Backend, TestApp};

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_event};
+use app::backend::entities::{budget, budget_event};
 use common::browser::signed_in;
 use common::fixtures::{add_budget, add_project, organization, BudgetSpec};
 use common::{spawn_app, Backend};

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use app::entities::{api_key, budget, organization, price, project};
+use app::backend::entities::{api_key, budget, organization, price, project};
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend};

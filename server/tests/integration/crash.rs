@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use app::entities::usage_event;
+use app::backend::entities::usage_event;
 use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
@@ -104,7 +104,7 @@ async fn answered_events_survive_sigkill_exactly_once() {
         assert_eq!(copies, 1, "{id} was answered, so it is stored exactly once");
     }
     // Reservations left open by the kill are still held (they expire later); everything else matches.
-    assert_eq!(app::services::reconcile::reconcile(&db).await.unwrap(), vec![]);
+    assert_eq!(app::backend::services::reconcile::reconcile(&db).await.unwrap(), vec![]);
     restarted.kill().unwrap();
     restarted.wait().unwrap();
 }

@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use app::entities::digest_send;
-use app::services::digests::compose::compose_due;
+use app::backend::entities::digest_send;
+use app::backend::services::digests::compose::compose_due;
 use chrono::{TimeZone, Utc};
 use common::browser::{signed_in, Browser, PASSWORD};
 use common::fixtures::{add_team, organization};

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use app::entities::{budget_counter, budget_override, reservation};
+use app::backend::entities::{budget_counter, budget_override, reservation};
 use chrono::{Duration, TimeZone, Utc};
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend, TestApp};
@@ -179,8 +179,8 @@ on_both_databases!(rollover, a_daily_window_rolls_over_at_local_midnight);
 /// budget: the first seven are admitted in arrival order, the counter holds exactly $7 and each of
 /// the five denials is audited, as if they had been decided one after another.
 async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
-    use app::entities::{budget_event, organization as org_entity};
-    use app::services::engine::{self, begin_write, decide_checks, CheckInput};
+    use app::backend::engine::{self, begin_write, decide_checks, CheckInput};
+    use app::backend::entities::{budget_event, organization as org_entity};
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;
     let budget = add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(7))).await;
@@ -212,9 +212,9 @@ async fn a_batch_decides_like_one_check_after_another(backend: Backend) {
         .filter(budget_event::Column::Kind.eq("denied"))
         .count(&app.db);
     assert_eq!(denials.await.unwrap(), 5);
-    let people = app::entities::user::Entity::find()
-        .filter(app::entities::user::Column::OrgId.eq(fx.org_id))
-        .filter(app::entities::user::Column::Handle.starts_with("person-"));
+    let people = app::backend::entities::user::Entity::find()
+        .filter(app::backend::entities::user::Column::OrgId.eq(fx.org_id))
+        .filter(app::backend::entities::user::Column::Handle.starts_with("person-"));
     assert_eq!(people.count(&app.db).await.unwrap(), 3, "each new person registered once");
 }
 on_both_databases!(batch, a_batch_decides_like_one_check_after_another);

@@ -4,7 +4,7 @@
 
 use crate::common::fixtures::{day_long_check, project_and_team_budgets, release};
 use crate::common::{migrate_down_through, spawn_app, Backend};
-use app::entities::budget_counter;
+use app::backend::entities::budget_counter;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
 

@@ -2,8 +2,8 @@
 
 use crate::common;
 
-use app::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
-use app::services::api_keys;
+use app::backend::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
+use app::backend::services::api_keys;
 use chrono::{Duration, TimeZone, Utc};
 use common::fixtures::{add_budget, counting_since, organization, BudgetSpec};
 use common::{spawn_app, Backend};
@@ -269,7 +269,7 @@ async fn a_large_batch_writes_the_same_figures_as_one_by_one(backend: Backend) {
     assert_eq!(usage_event::Entity::find().count(&app.db).await.unwrap(), 449);
     assert_eq!(user::Entity::find().filter(user::Column::Handle.eq("newcomer")).count(&app.db).await.unwrap(), 1);
     // Counters and aggregates agree with the ledger.
-    assert_eq!(app::services::reconcile::reconcile(&app.db).await.unwrap(), vec![]);
+    assert_eq!(app::backend::services::reconcile::reconcile(&app.db).await.unwrap(), vec![]);
     let events_counted: i64 = daily_usage::Entity::find().all(&app.db).await.unwrap().iter().map(|d| d.events).sum();
     assert_eq!(events_counted, 449);
     // Nov 18 (the 299 events with i % 3 != 0 among 0..449, less the repeated id) crossed the daily
@@ -282,9 +282,9 @@ async fn a_large_batch_writes_the_same_figures_as_one_by_one(backend: Backend) {
         s
     };
     assert_eq!(spent, vec![75_000, 149_500], "150 events on Nov 17, 299 on Nov 18, 0.50 each (in millionths)");
-    let mut crossed: Vec<(i64, i32)> = app::entities::alert::Entity::find()
-        .filter(app::entities::alert::Column::BudgetId.eq(daily))
-        .filter(app::entities::alert::Column::Kind.eq("threshold"))
+    let mut crossed: Vec<(i64, i32)> = app::backend::entities::alert::Entity::find()
+        .filter(app::backend::entities::alert::Column::BudgetId.eq(daily))
+        .filter(app::backend::entities::alert::Column::Kind.eq("threshold"))
         .all(&app.db)
         .await
         .unwrap()

@@ -3,10 +3,10 @@
 
 use crate::common;
 
-use app::entities::{alert_delivery, budget_event, event_hook, window_close};
-use app::services::alerts::recipients;
-use app::services::outbound::OutboundPolicy;
-use app::services::windows::close_due;
+use app::backend::entities::{alert_delivery, budget_event, event_hook, window_close};
+use app::backend::services::alerts::recipients;
+use app::backend::services::outbound::OutboundPolicy;
+use app::backend::services::windows::close_due;
 use chrono::{Duration, TimeZone, Utc};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
@@ -158,7 +158,7 @@ on_both_databases!(windows_close_once, ended_windows_close_once_with_their_final
 async fn admins_retry_dead_lettered_deliveries(backend: Backend) {
     let s = scene(backend).await;
     let receiver = HttpReceiver::start().await;
-    let budget = app::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
+    let budget = app::backend::entities::budget::Entity::find_by_id(s.budget).one(&s.app.db).await.unwrap().unwrap();
     let new = recipients::NewRecipient { kind: RecipientKind::Slack, target: &receiver.url, min_threshold: None };
     let loopback = OutboundPolicy::new(["127.0.0.1"]);
     recipients::add(&s.app.db, &budget, new, &loopback, s.app.clock_now()).await.unwrap();

@@ -5,8 +5,8 @@
 
 use crate::common;
 
-use app::entities::{api_key, budget_counter, budget_event, budget_override, reservation};
-use app::services::engine::FastWayCounts;
+use app::backend::engine::FastWayCounts;
+use app::backend::entities::{api_key, budget_counter, budget_event, budget_override, reservation};
 use chrono::Duration;
 use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};
@@ -75,7 +75,7 @@ async fn checks_in_a_row_go_the_fast_way_and_stop_at_the_hard_level() {
     let counter = counter(&app, budget_id).await;
     assert_eq!((counter.cost_reserved, counter.operations_reserved), (dollars(5), 5));
     assert_eq!(stored(&app).await, (5, 3), "five reservations and three denials");
-    assert_eq!(app::services::reconcile::reconcile(&app.db).await.unwrap().len(), 0);
+    assert_eq!(app::backend::services::reconcile::reconcile(&app.db).await.unwrap().len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

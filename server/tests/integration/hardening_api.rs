@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use app::entities::{reservation, usage_event};
-use app::services::api_keys::{self, Permission};
-use app::services::reconcile::reconcile;
+use app::backend::entities::{reservation, usage_event};
+use app::backend::services::api_keys::{self, Permission};
+use app::backend::services::reconcile::reconcile;
 use common::fixtures::{add_budget, add_project, day_long_check, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};
 use rust_decimal::Decimal;
@@ -94,7 +94,7 @@ async fn repair_mends_counters_an_older_version_let_overflow() {
     let found = reconcile(&app.db).await.unwrap();
     assert_eq!(found.len(), 4, "one finding per table, no crash: {found:?}");
 
-    let repaired = app::services::reconcile::repair(&app.db).await.unwrap();
+    let repaired = app::backend::services::reconcile::repair(&app.db).await.unwrap();
     assert!(!repaired.is_empty());
     assert_eq!(reconcile(&app.db).await.unwrap(), vec![], "after the repair the counters agree with the ledger");
     let (status, body) = app.get_json(&fx.key, "/api/v1/status?project=chatbot").await;

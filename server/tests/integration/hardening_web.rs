@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use app::entities::{alert_recipient, delivery_attempt};
-use app::services::api_keys::{self, Permission};
+use app::backend::entities::{alert_recipient, delivery_attempt};
+use app::backend::services::api_keys::{self, Permission};
 use common::browser::{account, signed_in, Browser, PASSWORD};
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::receivers::HttpReceiver;
@@ -104,7 +104,7 @@ async fn outbound_urls_never_reach_internal_addresses(backend: Backend) {
         let hook = admin.call("add_event_hook", &[("url", url)]).await;
         assert_eq!(hook.status(), 422, "{url}");
     }
-    let recipients = app::services::alerts::recipients::list(&app.db, budget).await.unwrap();
+    let recipients = app::backend::services::alerts::recipients::list(&app.db, budget).await.unwrap();
     assert!(recipients.is_empty(), "{recipients:?}");
 
     // A recipient stored before this check existed is refused when its alert is sent.

@@ -4,9 +4,9 @@
 
 use crate::common::fixtures::{day_long_check, project_and_team_budgets, release};
 use crate::common::{migrate_down_through, spawn_app, Backend};
-use app::entities::reservation;
-use app::services::engine::holds::{self, Hold};
-use app::services::reconcile::reconcile;
+use app::backend::engine::holds::{self, Hold};
+use app::backend::entities::reservation;
+use app::backend::services::reconcile::reconcile;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
 use std::collections::BTreeMap;

@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use app::entities::usage_event;
-use app::services::reconcile::reconcile;
+use app::backend::entities::usage_event;
+use app::backend::services::reconcile::reconcile;
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, Backend, TestApp};
 use proptest::prelude::*;

@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use app::entities::job_run;
-use app::entities::reservation;
-use app::services::jobs::{finish, register, request_run, try_acquire, IDLE_RECORD, LEASE};
+use app::backend::entities::job_run;
+use app::backend::entities::reservation;
+use app::backend::services::jobs::{finish, register, request_run, try_acquire, IDLE_RECORD, LEASE};
 use chrono::{Duration, Utc};
 use common::browser::signed_in;
 use common::fixtures::{add_budget, organization, BudgetSpec};

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::budget_counter;
+use app::backend::entities::budget_counter;
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::{spawn_app, spawn_instance, Backend, TestApp};
 use rust_decimal::Decimal;
@@ -90,5 +90,5 @@ async fn checks_and_settles_on_three_postgres_instances_neither_fail_nor_drift()
 }
 
 async fn app_reconciled(app: &TestApp) -> usize {
-    app::services::reconcile::reconcile(&app.db).await.unwrap().len()
+    app::backend::services::reconcile::reconcile(&app.db).await.unwrap().len()
 }

@@ -2,8 +2,8 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_event};
-use app::services::api_keys;
+use app::backend::entities::{budget, budget_event};
+use app::backend::services::api_keys;
 use common::fixtures::organization;
 use common::{spawn_app, Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

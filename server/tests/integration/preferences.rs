@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::{budget_event, preference, usage_event};
+use app::backend::entities::{budget_event, preference, usage_event};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_project, organization};
 use common::{spawn_app, Backend};

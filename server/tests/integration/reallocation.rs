@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_event, budget_request};
+use app::backend::entities::{budget, budget_event, budget_request};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, add_project, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};

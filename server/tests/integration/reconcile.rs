@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use app::entities::{budget_counter, daily_model_usage, daily_usage};
-use app::services::{api_keys, organizations, reconcile::reconcile};
+use app::backend::entities::{budget_counter, daily_model_usage, daily_usage};
+use app::backend::services::{api_keys, organizations, reconcile::reconcile};
 use chrono::Duration;
 use common::{spawn_app, start_time, Backend};
 use sea_orm::sea_query::{Expr, ExprTrait};

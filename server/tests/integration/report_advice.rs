@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::services::windows::close_due;
+use app::backend::services::windows::close_due;
 use chrono::{TimeZone, Utc};
 use common::browser::signed_in;
 use common::fixtures::{add_budget, add_project, organization, BudgetSpec, Fixture};
@@ -64,7 +64,7 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
     app.clock.set(at(11, 21, 1, 0));
     // The reconciliation job closes windows as the clock moves; closing again finds nothing left.
     close_due(&app.db, app.clock_now()).await.unwrap();
-    let closed = app::entities::window_close::Entity::find().count(&app.db).await.unwrap();
+    let closed = app::backend::entities::window_close::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(closed, 3 * 2, "three days of two daily budgets");
     let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
 
@@ -136,11 +136,11 @@ async fn roi_relates_reported_value_to_cost(backend: Backend) {
     common::team_lead(&app, fixture.team_id, lead_id).await;
     let form = [("project", "chatbot"), ("month", "2026-10"), ("amount", "500"), ("note", "support tickets deflected")];
     assert_eq!(lead.call("record_project_value", &form).await.status(), 200);
-    let (_, admin_key) = app::services::api_keys::create(
+    let (_, admin_key) = app::backend::services::api_keys::create(
         &app.db,
         fixture.org_id,
         "values",
-        app::services::api_keys::Permission::Admin,
+        app::backend::services::api_keys::Permission::Admin,
         None,
         app.clock_now(),
     )

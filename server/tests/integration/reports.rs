@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_event};
-use app::services::api_keys::{self, Permission};
-use app::services::windows::close_due;
+use app::backend::entities::{budget, budget_event};
+use app::backend::services::api_keys::{self, Permission};
+use app::backend::services::windows::close_due;
 use chrono::{Duration, TimeZone, Utc};
 use common::browser::signed_in;
 use common::fixtures::{add_budget, add_project, add_team, organization, BudgetSpec, Fixture};

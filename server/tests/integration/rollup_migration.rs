@@ -2,7 +2,7 @@
 //! gets its per-project and per-model roll-ups filled from them when it is upgraded.
 
 use crate::common::{Backend, TestDatabase};
-use app::entities::{daily_model_usage, daily_project_usage, daily_usage};
+use app::backend::entities::{daily_model_usage, daily_project_usage, daily_usage};
 use chrono::NaiveDate;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{Database, EntityTrait, QueryOrder, Set};

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::{budget, budget_counter, daily_usage, usage_event};
+use app::backend::entities::{budget, budget_counter, daily_usage, usage_event};
 use chrono::Duration;
 use common::browser::{signed_in, Browser};
 use common::{spawn_app, start_time, Backend};
@@ -41,7 +41,7 @@ on_both_databases!(setup_first, fresh_site_sends_people_to_setup);
 /// The demo organization with a signed-in viewer.
 async fn demo_viewer(app: &common::TestApp, days: u32) -> Browser {
     tollgate_server::seed::seed_demo(&app.db, start_time(), days).await.unwrap();
-    let org = app::services::organizations::first_organization(&app.db).await.unwrap().unwrap();
+    let org = app::backend::services::organizations::first_organization(&app.db).await.unwrap().unwrap();
     signed_in(app, org.id, "viewer@example.com", &[]).await.0
 }
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use app::entities::{alert_recipient, budget, budget_template};
+use app::backend::entities::{alert_recipient, budget, budget_template};
 use common::browser::{signed_in, Browser};
 use common::fixtures::{add_budget, add_project, add_team, organization, BudgetSpec};
 use common::{spawn_app, Backend};

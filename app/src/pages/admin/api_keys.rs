@@ -7,59 +7,15 @@ use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyRow {
-    pub id: Uuid,
-    pub name: String,
-    /// `tg_<prefix>_…`: enough to recognise a key, useless to use it.
-    pub prefix: String,
-    pub permission: String,
-    pub project: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeysPage {
-    pub keys: Vec<KeyRow>,
-    /// Slugs of the organization's projects, for the restriction choice.
-    pub projects: Vec<String>,
-}
+pub use crate::models::{KeyRow, KeysPage};
 
 #[server(prefix = "/rpc", endpoint = "api_keys")]
 pub async fn api_keys() -> Result<KeysPage, AppError> {
     crate::errors::respond(async move {
-        use crate::entities::{api_key, project};
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         let (me, state) = super::admin()?;
-        let projects = project::Entity::find()
-            .filter(project::Column::OrgId.eq(me.org_id))
-            .order_by_asc(project::Column::Slug)
-            .all(&state.db)
-            .await?;
-        let slug = |id: Uuid| projects.iter().find(|p| p.id == id).map(|p| p.slug.clone());
-        let keys = api_key::Entity::find()
-            .filter(api_key::Column::OrgId.eq(me.org_id))
-            .order_by_desc(api_key::Column::CreatedAt)
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|k| KeyRow {
-                id: k.id,
-                name: k.name,
-                prefix: format!("tg_{}_…", k.prefix),
-                permission: k.permission,
-                project: k.project_id.and_then(slug),
-                created_at: k.created_at,
-                last_used_at: k.last_used_at,
-                revoked_at: k.revoked_at,
-            })
-            .collect();
-        Ok(KeysPage { keys, projects: projects.iter().map(|p| p.slug.clone()).collect() })
+        Ok(crate::backend::services::api_key_admin::keys_page(&state.db, me.org_id).await?)
     })
     .await
 }
@@ -68,33 +24,23 @@ pub async fn api_keys() -> Result<KeysPage, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_api_key")]
 pub async fn create_api_key(name: String, permission: String, project: Option<String>) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::api_keys::{self, Permission};
+        use crate::backend::services::{api_key_admin, api_keys::Permission, directory::Change};
         let (me, state) = super::admin()?;
         let name = name.trim();
         if name.is_empty() || name.len() > 120 {
-            return Err(AppError::Invalid("name the key (1 to 120 characters), e.g. after the service using it".into()));
+            return Err(AppError::Invalid(
+                "name the key (1 to 120 characters), e.g. after the service using it".into(),
+            ));
         }
         let permission = match permission.as_str() {
             "ingest" => Permission::Ingest,
             "admin" => Permission::Admin,
             other => return Err(AppError::Invalid(format!("unknown permission '{other}'"))),
         };
-        let now = state.clock.now();
-        let txn = crate::services::engine::begin_write(&state.db).await?;
-        let project_id = match project.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(slug) => Some(
-                crate::services::organizations::project_by_slug(&txn, me.org_id, slug)
-                    .await?
-                    .ok_or_else(|| AppError::Invalid(format!("unknown project '{slug}'")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let (key, secret) = api_keys::create(&txn, me.org_id, name, permission, project_id, now).await?;
-        let detail = serde_json::json!({ "key": key.name, "prefix": key.prefix, "permission": key.permission, "project": project });
-        crate::services::engine::events::record_by(&txn, me.org_id, None, "api_key_created", detail, &me.email, now).await?;
-        txn.commit().await?;
-        Ok(secret)
+        let project = project.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let key = api_key_admin::NewKey { org_id: me.org_id, name, permission, project };
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(api_key_admin::create_key(&state.db, key, change).await?)
     })
     .await
 }
@@ -102,17 +48,10 @@ pub async fn create_api_key(name: String, permission: String, project: Option<St
 #[server(prefix = "/rpc", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
+        use crate::backend::services::{api_key_admin, directory::Change};
         let (me, state) = super::admin()?;
-        let now = state.clock.now();
-        let txn = crate::services::engine::begin_write(&state.db).await?;
-        if !crate::services::api_keys::revoke(&txn, me.org_id, key_id, now).await? {
-            return Err(AppError::NotFound("a live key with that id".into()));
-        }
-        let detail = serde_json::json!({ "key_id": key_id });
-        crate::services::engine::events::record_by(&txn, me.org_id, None, "api_key_revoked", detail, &me.email, now)
-            .await?;
-        txn.commit().await?;
-        Ok(())
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(api_key_admin::revoke_key(&state.db, me.org_id, key_id, change).await?)
     })
     .await
 }

@@ -44,7 +44,7 @@ pub struct IntegrationsView {
 #[server(prefix = "/rpc", endpoint = "integrations")]
 pub async fn integrations() -> Result<IntegrationsView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{alerts::outbox, event_hooks};
+        use crate::backend::services::{alerts::outbox, event_hooks};
         let (me, state) = super::admin()?;
         let hooks = event_hooks::list(&state.db, me.org_id)
             .await?
@@ -92,12 +92,13 @@ fn destination(channel: &str, target: &str) -> String {
 #[server(prefix = "/rpc", endpoint = "add_event_hook")]
 pub async fn add_event_hook(url: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::engine::{begin_write, events};
+        use crate::backend::engine::{begin_write, events};
         let (me, state) = super::admin()?;
         let now = state.clock.now();
         state.outbound.check(url.trim()).await.map_err(AppError::Invalid)?;
         let txn = begin_write(&state.db).await?;
-        let hook = crate::services::event_hooks::add(&txn, me.org_id, (&url, &state.outbound), &me.email, now).await?;
+        let hook = crate::backend::services::event_hooks::add(&txn, me.org_id, (&url, &state.outbound), &me.email, now)
+            .await?;
         let detail = serde_json::json!({ "hook_id": hook.id, "url": hook.url });
         events::record_by(&txn, me.org_id, None, "event_hook_added", detail, &me.email, now).await?;
         txn.commit().await?;
@@ -109,11 +110,11 @@ pub async fn add_event_hook(url: String) -> Result<String, AppError> {
 #[server(prefix = "/rpc", endpoint = "remove_event_hook")]
 pub async fn remove_event_hook(hook_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::engine::{begin_write, events};
+        use crate::backend::engine::{begin_write, events};
         let (me, state) = super::admin()?;
         let now = state.clock.now();
         let txn = begin_write(&state.db).await?;
-        let hook = crate::services::event_hooks::remove(&txn, me.org_id, hook_id)
+        let hook = crate::backend::services::event_hooks::remove(&txn, me.org_id, hook_id)
             .await?
             .ok_or_else(|| AppError::NotFound("an event hook with that id".into()))?;
         let detail = serde_json::json!({ "hook_id": hook.id, "url": hook.url });
@@ -128,8 +129,8 @@ pub async fn remove_event_hook(hook_id: Uuid) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "retry_delivery")]
 pub async fn retry_delivery(delivery_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::alerts::outbox;
-        use crate::services::engine::{begin_write, events};
+        use crate::backend::engine::{begin_write, events};
+        use crate::backend::services::alerts::outbox;
         let (me, state) = super::admin()?;
         let now = state.clock.now();
         let txn = begin_write(&state.db).await?;

@@ -31,7 +31,7 @@ pub struct JobRow {
 #[server(prefix = "/rpc", endpoint = "scheduled_jobs")]
 pub async fn scheduled_jobs() -> Result<Vec<JobRow>, AppError> {
     crate::errors::respond(async move {
-        use crate::services::jobs::{list, JOBS};
+        use crate::backend::services::jobs::{list, JOBS};
         let (_, state) = super::admin()?;
         let now = Utc::now();
         Ok(list(&state.db)
@@ -68,7 +68,7 @@ pub async fn scheduled_jobs() -> Result<Vec<JobRow>, AppError> {
 pub async fn run_job_now(name: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
         let (me, state) = super::admin()?;
-        if !crate::services::jobs::request_run(&state.db, &name, &me.email, Utc::now()).await? {
+        if !crate::backend::services::jobs::request_run(&state.db, &name, &me.email, Utc::now()).await? {
             return Err(AppError::NotFound(format!("job '{name}'")));
         }
         tracing::info!(job = %name, by = %me.email, "job run requested");

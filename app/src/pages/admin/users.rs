@@ -7,45 +7,15 @@ use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Person {
-    pub id: Uuid,
-    pub handle: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub active: bool,
-    pub can_sign_in: bool,
-    pub roles: Vec<Role>,
-}
+pub use crate::models::Person;
 
 #[server(prefix = "/rpc", endpoint = "people")]
 pub async fn people() -> Result<Vec<Person>, AppError> {
     crate::errors::respond(async move {
-        use crate::entities::user;
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         let (me, state) = super::admin()?;
-        let rows = user::Entity::find()
-            .filter(user::Column::OrgId.eq(me.org_id))
-            .order_by_asc(user::Column::Handle)
-            .all(&state.db)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let roles = crate::services::accounts::roles_of(&state.db, row.id).await?;
-            out.push(Person {
-                id: row.id,
-                can_sign_in: row.password_hash.is_some(),
-                handle: row.handle,
-                display_name: row.display_name,
-                email: row.email,
-                active: row.active,
-                roles,
-            });
-        }
-        Ok(out)
+        Ok(crate::backend::services::people::people(&state.db, me.org_id).await?)
     })
     .await
 }
@@ -68,12 +38,10 @@ pub async fn create_person(
     approver: Option<String>,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::accounts::{create_account, NewAccount};
+        use crate::backend::services::{accounts::NewAccount, people};
         let (me, state) = super::admin()?;
         let roles = chosen_roles(admin, lead, approver);
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        let now = state.clock.now();
-        let txn = crate::services::engine::begin_write(&state.db).await?;
         let account = NewAccount {
             org_id: me.org_id,
             email: &email,
@@ -81,12 +49,7 @@ pub async fn create_person(
             password: &password,
             roles: &names,
         };
-        let created = create_account(&txn, account, now).await?;
-        let detail = serde_json::json!({ "user": created.handle, "roles": names });
-        crate::services::engine::events::record_by(&txn, me.org_id, None, "account_created", detail, &me.email, now)
-            .await?;
-        txn.commit().await?;
-        Ok(created.handle)
+        Ok(people::add_person(&state.db, account, &me.email, state.clock.now()).await?)
     })
     .await
 }
@@ -99,13 +62,11 @@ pub async fn set_person_roles(
     approver: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
+        use crate::backend::services::{directory::Change, people};
         let (me, state) = super::admin()?;
-        let txn = crate::services::engine::begin_write(&state.db).await?;
-        let person = person_of(&txn, me.org_id, user_id).await?;
-        let change = crate::services::directory::Change { actor: &me.email, now: state.clock.now() };
-        crate::services::accounts::set_roles(&txn, &person, &chosen_roles(admin, lead, approver), change).await?;
-        txn.commit().await?;
-        Ok(())
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        let roles = chosen_roles(admin, lead, approver);
+        Ok(people::set_person_roles(&state.db, me.org_id, user_id, &roles, change).await?)
     })
     .await
 }
@@ -113,30 +74,12 @@ pub async fn set_person_roles(
 #[server(prefix = "/rpc", endpoint = "set_person_active")]
 pub async fn set_person_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     crate::errors::respond(async move {
+        use crate::backend::services::{directory::Change, people};
         let (me, state) = super::admin()?;
-        let txn = crate::services::engine::begin_write(&state.db).await?;
-        let person = person_of(&txn, me.org_id, user_id).await?;
-        let change = crate::services::directory::Change { actor: &me.email, now: state.clock.now() };
-        crate::services::accounts::set_active(&txn, person, active, change).await?;
-        txn.commit().await?;
-        Ok(())
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(people::set_person_active(&state.db, me.org_id, user_id, active, change).await?)
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-async fn person_of(
-    db: &impl sea_orm::ConnectionTrait,
-    org_id: Uuid,
-    user_id: Uuid,
-) -> Result<crate::entities::user::Model, AppError> {
-    use crate::entities::user;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    user::Entity::find_by_id(user_id)
-        .filter(user::Column::OrgId.eq(org_id))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("that person".into()))
 }
 
 #[component]

@@ -53,11 +53,11 @@ pub struct AlertSettings {
 #[cfg(feature = "ssr")]
 pub async fn settings(
     db: &sea_orm::DatabaseConnection,
-    budget: &crate::entities::budget::Model,
+    budget: &crate::backend::entities::budget::Model,
     may_manage: bool,
 ) -> Result<AlertSettings, AppError> {
-    use crate::entities::{alert, alert_delivery, user};
-    use crate::services::alerts::recipients;
+    use crate::backend::entities::{alert, alert_delivery, user};
+    use crate::backend::services::alerts::recipients;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut shown = Vec::new();
     for r in recipients::list(db, budget.id).await? {
@@ -134,7 +134,8 @@ pub async fn add_recipient(
     min_threshold: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::{alerts::recipients, engine::begin_write};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::alerts::recipients;
         use tollgate_domain::alerting::RecipientKind;
         let kind: RecipientKind = kind.parse().map_err(AppError::Invalid)?;
         let min_threshold = optional_number("mute below", min_threshold)?;
@@ -148,7 +149,7 @@ pub async fn add_recipient(
         let added = recipients::add(&txn, &budget, new, &state.outbound, state.clock.now()).await?;
         let detail =
             serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
-        crate::services::engine::events::record_by(
+        crate::backend::engine::events::record_by(
             &txn,
             me.org_id,
             Some(budget.id),
@@ -167,7 +168,8 @@ pub async fn add_recipient(
 #[server(prefix = "/rpc", endpoint = "remove_recipient")]
 pub async fn remove_recipient(budget_id: Uuid, recipient_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::{alerts::recipients, engine::begin_write};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::alerts::recipients;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&state.db).await?;
         let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
@@ -175,7 +177,7 @@ pub async fn remove_recipient(budget_id: Uuid, recipient_id: Uuid) -> Result<(),
             return Err(AppError::NotFound("that recipient".into()));
         }
         let detail = serde_json::json!({ "recipient_id": recipient_id });
-        crate::services::engine::events::record_by(
+        crate::backend::engine::events::record_by(
             &txn,
             me.org_id,
             Some(budget.id),
@@ -200,7 +202,8 @@ pub async fn set_alert_rules(
     escalate_from: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::services::{budgets, engine::begin_write, organizations};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{budgets, organizations};
         let parsed = tollgate_domain::thresholds::parse_thresholds(&thresholds).map_err(AppError::Invalid)?;
         if parsed.is_empty() {
             return Err(AppError::Invalid("give at least one threshold, e.g. 50, 75, 90, 100".into()));

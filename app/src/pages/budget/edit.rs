@@ -40,7 +40,8 @@ pub async fn edit_budget(
     confirm: Option<String>,
 ) -> Result<EditOutcome, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{budgets, engine::begin_write, organizations};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{budgets, organizations};
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&state.db).await?;
         let (me, current) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;

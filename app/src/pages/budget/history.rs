@@ -16,9 +16,9 @@ pub struct HistoryEntry {
 #[cfg(feature = "ssr")]
 pub async fn entries(
     db: &sea_orm::DatabaseConnection,
-    budget: &crate::entities::budget::Model,
+    budget: &crate::backend::entities::budget::Model,
 ) -> Result<Vec<HistoryEntry>, crate::errors::AppError> {
-    use crate::entities::budget_event;
+    use crate::backend::entities::budget_event;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let rows = budget_event::Entity::find()
         .filter(budget_event::Column::BudgetId.eq(budget.id))

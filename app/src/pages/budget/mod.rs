@@ -42,7 +42,7 @@ pub struct BudgetDetailView {
 #[server(prefix = "/rpc", endpoint = "budget_detail")]
 pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, budgets, organizations, preferences};
+        use crate::backend::services::{access, budgets, organizations, preferences};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let not_found = || AppError::NotFound("that budget".into());

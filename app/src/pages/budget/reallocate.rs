@@ -22,10 +22,10 @@ pub struct ReallocationOptions {
 pub async fn options(
     db: &sea_orm::DatabaseConnection,
     me: &crate::auth::Account,
-    org: &crate::entities::organization::Model,
-    model: &crate::entities::budget::Model,
+    org: &crate::backend::entities::organization::Model,
+    model: &crate::backend::entities::budget::Model,
 ) -> Result<ReallocationOptions, AppError> {
-    use crate::services::{access, reallocation};
+    use crate::backend::services::{access, reallocation};
     let mut siblings = Vec::new();
     if access::may_manage(db, me, model).await? {
         for sibling in reallocation::siblings(db, model).await? {
@@ -51,7 +51,7 @@ pub async fn reallocate_allowance(
     reason: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::reallocation::{reallocate, Reallocated};
+        use crate::backend::services::reallocation::{reallocate, Reallocated};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let cost: Decimal = cost.trim().parse().map_err(|_| AppError::Invalid(format!("'{cost}' is not an amount")))?;
@@ -67,8 +67,8 @@ pub async fn reallocate_allowance(
 #[server(prefix = "/rpc", endpoint = "set_reallocation_rule")]
 pub async fn set_reallocation_rule(free_up_to: String) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::entities::organization;
-        use crate::services::engine::{begin_write, events};
+        use crate::backend::engine::{begin_write, events};
+        use crate::backend::entities::organization;
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
         let (me, state) = crate::pages::admin::admin()?;
         let free = match free_up_to.trim() {

@@ -37,7 +37,7 @@ pub struct WindowView {
 #[server(prefix = "/rpc", endpoint = "budget_window")]
 pub async fn budget_window(budget_id: Uuid) -> Result<WindowView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, budgets, organizations};
+        use crate::backend::services::{access, budgets, organizations};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let not_found = || AppError::NotFound("that budget".into());
@@ -56,12 +56,12 @@ pub async fn budget_window(budget_id: Uuid) -> Result<WindowView, AppError> {
 pub async fn load(
     db: &sea_orm::DatabaseConnection,
     me: &crate::auth::Account,
-    org: &crate::entities::organization::Model,
-    model: crate::entities::budget::Model,
+    org: &crate::backend::entities::organization::Model,
+    model: crate::backend::entities::budget::Model,
     now: DateTime<Utc>,
 ) -> Result<WindowView, AppError> {
-    use crate::queries::budget::{charted_limit, trend, windows};
-    use crate::services::alerts::forecasts::cost_forecast;
+    use crate::backend::queries::budget::{charted_limit, trend, windows};
+    use crate::backend::services::alerts::forecasts::cost_forecast;
     let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let forecast = cost_forecast(db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
         spent,

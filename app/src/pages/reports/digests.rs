@@ -18,7 +18,7 @@ pub struct Digests {
 #[server(prefix = "/rpc", endpoint = "my_digests")]
 pub async fn my_digests() -> Result<Digests, AppError> {
     crate::errors::respond(async move {
-        use crate::services::digests::{list, scopes_for};
+        use crate::backend::services::digests::{list, scopes_for};
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let subscriptions =
@@ -33,7 +33,7 @@ pub async fn subscribe_digest(frequency: String, scope: String) -> Result<(), Ap
     crate::errors::respond(async move {
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::services::digests::subscribe(&state.db, &account, &frequency, &scope, state.clock.now()).await
+        crate::backend::services::digests::subscribe(&state.db, &account, &frequency, &scope, state.clock.now()).await
     })
     .await
 }
@@ -43,7 +43,7 @@ pub async fn unsubscribe_digest(id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        if crate::services::digests::unsubscribe(&state.db, &account, id).await? {
+        if crate::backend::services::digests::unsubscribe(&state.db, &account, id).await? {
             Ok(())
         } else {
             Err(AppError::NotFound("that subscription".into()))

@@ -22,7 +22,7 @@ pub async fn load_report(
     #[server(default)] query: BTreeMap<String, String>,
 ) -> Result<ReportView, AppError> {
     crate::errors::respond(async move {
-        use crate::services::reports::{run, Viewer};
+        use crate::backend::services::reports::{run, Viewer};
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let kind = ReportKind::from_slug(&report).ok_or_else(|| AppError::NotFound(format!("report '{report}'")))?;

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 pub async fn set_shared_project(project: String, method: String, consumers: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
         let (me, state) = crate::pages::admin::admin()?;
-        let txn = crate::services::engine::begin_write(&state.db).await?;
-        let count = crate::services::shared_costs::set(
+        let txn = crate::backend::engine::begin_write(&state.db).await?;
+        let count = crate::backend::services::shared_costs::set(
             &txn,
             me.org_id,
             &project,

@@ -14,7 +14,8 @@ pub async fn record_project_value(
     note: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access::ensure_may_manage, engine::begin_write, values};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{access::ensure_may_manage, values};
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let found = values::find_project(&state.db, account.org_id, &project).await?;

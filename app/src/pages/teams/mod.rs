@@ -43,7 +43,7 @@ pub struct ProjectRow {
 #[server(prefix = "/rpc", endpoint = "teams")]
 pub async fn teams() -> Result<TeamsPage, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{directory, members};
+        use crate::backend::services::{directory, members};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let db = &state.db;
@@ -90,15 +90,15 @@ pub async fn teams() -> Result<TeamsPage, AppError> {
 #[cfg(feature = "ssr")]
 async fn in_transaction<T>(
     work: impl for<'a> FnOnce(
-        &'a crate::services::engine::WriteTxn,
+        &'a crate::backend::engine::WriteTxn,
         crate::auth::Account,
-        crate::services::directory::Change<'a>,
+        crate::backend::services::directory::Change<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>,
 ) -> Result<T, AppError> {
     let (me, state) = crate::pages::admin::admin()?;
-    let txn = crate::services::engine::begin_write(&state.db).await?;
+    let txn = crate::backend::engine::begin_write(&state.db).await?;
     let actor = me.email.clone();
-    let change = crate::services::directory::Change { actor: &actor, now: state.clock.now() };
+    let change = crate::backend::services::directory::Change { actor: &actor, now: state.clock.now() };
     let out = work(&txn, me, change).await?;
     txn.commit().await?;
     Ok(out)
@@ -108,7 +108,7 @@ async fn in_transaction<T>(
 pub async fn create_team(name: String) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            crate::services::directory::create_team(txn, me.org_id, &name, change).await?;
+            crate::backend::services::directory::create_team(txn, me.org_id, &name, change).await?;
             Ok(())
         })
     }))
@@ -119,15 +119,15 @@ pub async fn create_team(name: String) -> Result<(), AppError> {
 pub async fn update_team(team_id: Uuid, name: Option<String>, archived: Option<bool>) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            use crate::entities::team;
+            use crate::backend::entities::team;
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
             let current = team::Entity::find_by_id(team_id)
                 .filter(team::Column::OrgId.eq(me.org_id))
                 .one(txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("that team".into()))?;
-            let patch = crate::services::directory::TeamPatch { name, archived };
-            crate::services::directory::update_team(txn, current, patch, change).await?;
+            let patch = crate::backend::services::directory::TeamPatch { name, archived };
+            crate::backend::services::directory::update_team(txn, current, patch, change).await?;
             Ok(())
         })
     }))
@@ -138,8 +138,8 @@ pub async fn update_team(team_id: Uuid, name: Option<String>, archived: Option<b
 pub async fn create_project(team_id: Uuid, slug: String, name: String) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            let input = crate::services::directory::NewProject { slug, name, team_id };
-            crate::services::directory::create_project(txn, me.org_id, input, change).await?;
+            let input = crate::backend::services::directory::NewProject { slug, name, team_id };
+            crate::backend::services::directory::create_project(txn, me.org_id, input, change).await?;
             Ok(())
         })
     }))
@@ -156,15 +156,15 @@ pub async fn update_project(
 ) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            use crate::entities::project;
+            use crate::backend::entities::project;
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
             let current = project::Entity::find_by_id(project_id)
                 .filter(project::Column::OrgId.eq(me.org_id))
                 .one(txn)
                 .await?
                 .ok_or_else(|| AppError::NotFound("that project".into()))?;
-            let patch = crate::services::directory::ProjectPatch { name, team_id, archived };
-            crate::services::directory::update_project(txn, current, patch, change).await?;
+            let patch = crate::backend::services::directory::ProjectPatch { name, team_id, archived };
+            crate::backend::services::directory::update_project(txn, current, patch, change).await?;
             Ok(())
         })
     }))
@@ -175,7 +175,7 @@ pub async fn update_project(
 pub async fn set_team_membership(team_id: Uuid, user_id: Uuid, membership: String) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            use crate::services::members::{self, Membership};
+            use crate::backend::services::members::{self, Membership};
             let membership = Membership::parse(&membership)
                 .ok_or_else(|| AppError::Invalid("membership is one of none, member, lead".into()))?;
             members::set_team_membership(txn, me.org_id, team_id, user_id, membership, change).await?;
@@ -199,8 +199,10 @@ pub(crate) struct TeamActions {
 pub async fn set_project_membership(project_id: Uuid, user_id: Uuid, member: bool) -> Result<(), AppError> {
     crate::errors::respond(in_transaction(move |txn, me, change| {
         Box::pin(async move {
-            crate::services::members::set_project_membership(txn, me.org_id, project_id, user_id, member, change)
-                .await?;
+            crate::backend::services::members::set_project_membership(
+                txn, me.org_id, project_id, user_id, member, change,
+            )
+            .await?;
             Ok(())
         })
     }))

@@ -10,32 +10,25 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
+/// The scopes of a comma-separated list of targets ("organization", "team:<id>", …).
 #[cfg(feature = "ssr")]
-async fn planned(
-    db: &impl sea_orm::ConnectionTrait,
-    me: &crate::auth::Account,
-    template: &str,
-    targets: &str,
-    category: &str,
-) -> Result<Vec<PlannedBudget>, AppError> {
+fn scopes(me: &crate::auth::Account, targets: &str) -> Result<Vec<(tollgate_domain::ScopeKind, uuid::Uuid)>, AppError> {
     use crate::pages::wizard::draft::parse_target;
-    use crate::services::{access, organizations, templates};
-    let org = organizations::organization(db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-    let template = templates::find(db, me.org_id, template)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("template '{template}'")))?;
-    let mut scopes = Vec::new();
-    for target in targets.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        let (kind, id) = parse_target(target).ok_or_else(|| AppError::Invalid(format!("'{target}' is not a scope")))?;
-        let id = id.unwrap_or(me.org_id);
-        access::ensure_may_manage(db, me, kind, id).await?;
-        scopes.push((kind, id));
-    }
-    if scopes.is_empty() {
-        return Err(AppError::Invalid("choose at least one scope".into()));
-    }
-    let category = Some(category.trim().to_owned()).filter(|c| !c.is_empty());
-    Ok(templates::plan(db, &org, &template, &scopes, category).await?)
+    targets
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|target| {
+            let (kind, id) =
+                parse_target(target).ok_or_else(|| AppError::Invalid(format!("'{target}' is not a scope")))?;
+            Ok((kind, id.unwrap_or(me.org_id)))
+        })
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn chosen_category(category: &str) -> Option<String> {
+    Some(category.trim().to_owned()).filter(|c| !c.is_empty())
 }
 
 /// The budgets applying the template would create; nothing is written.
@@ -48,7 +41,9 @@ pub async fn plan_template(
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        planned(&state.db, &me, &template, &targets, &category).await
+        let scopes = scopes(&me, &targets)?;
+        Ok(crate::backend::services::templates::preview(&state.db, &me, &template, &scopes, chosen_category(&category))
+            .await?)
     })
     .await
 }
@@ -57,14 +52,12 @@ pub async fn plan_template(
 #[server(prefix = "/rpc", endpoint = "apply_template")]
 pub async fn apply_template(template: String, targets: String, category: String) -> Result<usize, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{engine::begin_write, organizations, templates};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let plan = planned(&txn, &me, &template, &targets, &category).await?;
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let created = templates::apply(&txn, &org, &plan, me.id, &me.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let scopes = scopes(&me, &targets)?;
+        let created =
+            crate::backend::services::templates::apply(&state, &me, &template, &scopes, chosen_category(&category))
+                .await?;
         Ok(created.len())
     })
     .await

@@ -21,7 +21,8 @@ fn require_lead() -> Result<crate::auth::Account, AppError> {
 #[server(prefix = "/rpc", endpoint = "save_budget_as_template")]
 pub async fn save_budget_as_template(budget_id: Uuid, name: String, description: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{access, budgets, engine::begin_write, templates};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::{access, budgets, templates};
         let me = require_lead()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let txn = begin_write(&state.db).await?;
@@ -59,7 +60,8 @@ pub async fn save_template(
     thresholds: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::services::{engine::begin_write, templates};
+        use crate::backend::engine::begin_write;
+        use crate::backend::services::templates;
         use tollgate_domain::templates::TemplateSpec;
         let me = require_lead()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;

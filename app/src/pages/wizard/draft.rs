@@ -1,7 +1,7 @@
 //! The setup wizard's draft: what the lead entered so far (carried in the URL), its effective values
 //! after the template and the resolved preferences, and its validation field by field.
 
-use crate::models::{BudgetDefaults, BudgetInput, TemplateView};
+use crate::models::{BudgetInput, TemplateView};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,23 +42,9 @@ pub fn step_of(field: &str) -> usize {
 }
 
 /// What the wizard needs from the server: where the viewer may create budgets, and the defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WizardContext {
-    /// ("organization" | "team:<id>" | "project:<id>" | "user:<id>", label)
-    pub targets: Vec<(String, String)>,
-    pub categories: Vec<String>,
-    pub templates: Vec<TemplateView>,
-    pub defaults: BudgetDefaults,
-}
+pub use crate::models::WizardContext;
 
-/// The additions a budget gets besides its definition: who its alerts go to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AlertTargets {
-    pub notify: Vec<String>,
-    pub emails: Vec<String>,
-    pub slack: Option<String>,
-    pub webhook: Option<String>,
-}
+pub use crate::models::AlertTargets;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
@@ -331,6 +317,7 @@ fn optional<T: FromStr>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::BudgetDefaults;
     use rust_decimal_macros::dec;
 
     fn ctx() -> WizardContext {

@@ -3,7 +3,7 @@
 
 use crate::load::Measured;
 use crate::setup::{budget, organization, user, BenchDatabase};
-use app::services::alerts::recipients;
+use app::backend::services::alerts::recipients;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -4,9 +4,9 @@
 
 use crate::load::Measured;
 use crate::setup::{self, BenchDatabase};
-use app::entities::{budget_counter, category, usage_event};
-use app::services::directory::{self, Change, NewProject, NewUser};
-use app::services::engine::aggregates::DailySums;
+use app::backend::engine::aggregates::DailySums;
+use app::backend::entities::{budget_counter, category, usage_event};
+use app::backend::services::directory::{self, Change, NewProject, NewUser};
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use rust_decimal::Decimal;
@@ -103,14 +103,14 @@ async fn run_queries(t: &Target<'_>, client: &reqwest::Client, rng: &mut StdRng,
     let mut budget_list = Vec::with_capacity(samples / 10);
     for _ in 0..(samples / 10).max(1) {
         let sent = Instant::now();
-        app::services::budget_list::visible_budgets(&state.db, &admin, &org.org, Utc::now()).await?;
+        app::backend::services::budget_list::visible_budgets(&state.db, &admin, &org.org, Utc::now()).await?;
         budget_list.push(sent.elapsed());
     }
     println!("{label}: budget list of an admin (1,000 budgets): {}", measured(budget_list).query_summary());
     let mut overview = Vec::with_capacity(samples / 10);
     for _ in 0..(samples / 10).max(1) {
         let sent = Instant::now();
-        app::queries::overview::load(&state.db, org.org.id, Utc::now(), 30).await?;
+        app::backend::queries::overview::load(&state.db, org.org.id, Utc::now(), 30).await?;
         overview.push(sent.elapsed());
     }
     println!("{label}: organization overview (30 days): {}", measured(overview).query_summary());

@@ -1,9 +1,9 @@
 //! Bench fixtures: a throw-away database, a Tollgate server on it, an organization with budgets.
 
 use anyhow::Context;
-use app::services::budgets::BudgetInput;
-use app::services::directory::{self, Change, NewProject, NewUser};
-use app::services::{api_keys, budgets, organizations};
+use app::backend::services::budgets::BudgetInput;
+use app::backend::services::directory::{self, Change, NewProject, NewUser};
+use app::backend::services::{api_keys, budgets, organizations};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database};
 use std::sync::Arc;
@@ -108,7 +108,7 @@ impl Drop for ServerRuntime {
 
 /// The organization of a bench: one team, project `bench` and user `bench-user`, and an ingest key.
 pub struct BenchOrg {
-    pub org: app::entities::organization::Model,
+    pub org: app::backend::entities::organization::Model,
     pub team_id: Uuid,
     pub project_id: Uuid,
     pub user_id: Uuid,
@@ -142,7 +142,7 @@ pub async fn budget(
     scope_id: Option<Uuid>,
     hard: Decimal,
     thresholds: Vec<u32>,
-) -> anyhow::Result<app::entities::budget::Model> {
+) -> anyhow::Result<app::backend::entities::budget::Model> {
     let input = BudgetInput {
         name: format!("{scope} budget {}", scope_id.map(|id| id.simple().to_string()).unwrap_or_default()),
         scope,

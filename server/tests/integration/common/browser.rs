@@ -1,7 +1,7 @@
 //! A cookie-keeping client that behaves like a browser tab: same-origin POSTs to server functions.
 
 use super::TestApp;
-use app::services::accounts::{create_account, NewAccount};
+use app::backend::services::accounts::{create_account, NewAccount};
 use reqwest::header::{COOKIE, ORIGIN, SET_COOKIE};
 use reqwest::Response;
 use std::sync::Mutex;

@@ -1,9 +1,9 @@
 //! Test data: an organization with a team, a project, budgets and an API key, made through the services.
 
 use super::TestApp;
-use app::entities::{budget, organization, project, team};
-use app::services::engine::counting_start::begin_counting;
-use app::services::{api_keys, organizations};
+use app::backend::engine::counting_start::begin_counting;
+use app::backend::entities::{budget, organization, project, team};
+use app::backend::services::{api_keys, organizations};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};

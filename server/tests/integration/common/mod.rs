@@ -6,7 +6,7 @@ pub mod browser;
 pub mod fixtures;
 pub mod receivers;
 
-use app::services::engine::CheckCombiner;
+use app::backend::engine::CheckCombiner;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use std::sync::Arc;
@@ -219,9 +219,12 @@ pub async fn team_lead(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid) 
 
 async fn join_team(app: &TestApp, team_id: uuid::Uuid, user_id: uuid::Uuid, is_lead: bool) {
     use sea_orm::{EntityTrait, Set};
-    let row =
-        app::entities::team_member::ActiveModel { team_id: Set(team_id), user_id: Set(user_id), is_lead: Set(is_lead) };
-    app::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
+    let row = app::backend::entities::team_member::ActiveModel {
+        team_id: Set(team_id),
+        user_id: Set(user_id),
+        is_lead: Set(is_lead),
+    };
+    app::backend::entities::team_member::Entity::insert(row).exec_without_returning(&app.db).await.unwrap();
 }
 
 /// Rolls the schema back to just before the migration `name`, however many came after it.

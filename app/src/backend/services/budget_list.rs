@@ -1,0 +1,107 @@
+//! The budget list: the budgets an account may see, with their current windows, loaded in a fixed
+//! number of queries however many budgets the organization has.
+
+use super::access::sees;
+use super::budgets::view_with_category;
+use crate::auth::Account;
+use crate::backend::engine::{current_reports, BudgetReport};
+use crate::backend::entities::{budget, category, organization, project, project_member, team, team_member};
+use crate::errors::AppError;
+use crate::models::BudgetView;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{HashMap, HashSet};
+use tollgate_domain::ScopeKind;
+use uuid::Uuid;
+
+pub struct ListedBudget {
+    pub view: BudgetView,
+    pub report: BudgetReport,
+    pub may_manage: bool,
+}
+
+/// Who owns which scope: each project's team and each person's teams.
+struct Ownership {
+    project_team: HashMap<Uuid, Uuid>,
+    person_teams: HashMap<Uuid, Vec<Uuid>>,
+    my_projects: HashSet<Uuid>,
+}
+
+impl Ownership {
+    async fn load(db: &impl ConnectionTrait, org_id: Uuid, account_id: Uuid) -> Result<Self, AppError> {
+        let projects = project::Entity::find().filter(project::Column::OrgId.eq(org_id)).all(db).await?;
+        let teams: Vec<Uuid> = team::Entity::find()
+            .select_only()
+            .column(team::Column::Id)
+            .filter(team::Column::OrgId.eq(org_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut person_teams: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for membership in team_member::Entity::find().filter(team_member::Column::TeamId.is_in(teams)).all(db).await? {
+            person_teams.entry(membership.user_id).or_default().push(membership.team_id);
+        }
+        let my_projects = project_member::Entity::find()
+            .filter(project_member::Column::UserId.eq(account_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.project_id)
+            .collect();
+        Ok(Ownership { project_team: projects.iter().map(|p| (p.id, p.team_id)).collect(), person_teams, my_projects })
+    }
+
+    /// The same answer as `access::owning_teams`, from memory.
+    fn owners(&self, kind: ScopeKind, scope_id: Uuid) -> Vec<Uuid> {
+        match kind {
+            ScopeKind::Organization => Vec::new(),
+            ScopeKind::Team => vec![scope_id],
+            ScopeKind::Project => self.project_team.get(&scope_id).copied().into_iter().collect(),
+            ScopeKind::User => self.person_teams.get(&scope_id).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// The organization's budgets by name that `account` may see, each with its current report and
+/// whether the account may manage it.
+pub async fn visible_budgets(
+    db: &impl ConnectionTrait,
+    account: &Account,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<ListedBudget>, AppError> {
+    let ownership = Ownership::load(db, org.id, account.id).await?;
+    let categories: HashMap<Uuid, String> = category::Entity::find()
+        .filter(category::Column::OrgId.eq(org.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut visible = Vec::new();
+    let mut manageable = Vec::new();
+    for model in budget::Entity::find()
+        .filter(budget::Column::OrgId.eq(org.id))
+        .order_by_asc(budget::Column::Name)
+        .all(db)
+        .await?
+    {
+        let kind: ScopeKind = model.scope_kind.parse().map_err(AppError::internal)?;
+        let owners = ownership.owners(kind, model.scope_id);
+        let works_on = kind == ScopeKind::Project && ownership.my_projects.contains(&model.scope_id);
+        if sees(account, kind, model.scope_id, &owners, works_on) {
+            manageable.push(account.actor().may_manage_budget(&owners));
+            visible.push(model);
+        }
+    }
+    let reports = current_reports(db, visible.clone(), &org.timezone, now).await?;
+    visible
+        .into_iter()
+        .zip(reports)
+        .zip(manageable)
+        .map(|((model, report), may_manage)| {
+            let category = model.category_id.and_then(|id| categories.get(&id).cloned());
+            Ok(ListedBudget { view: view_with_category(model, category)?, report, may_manage })
+        })
+        .collect()
+}

@@ -1,0 +1,199 @@
+//! Stored budgeting preferences: reading each level, resolving them, and changing one with an audit entry.
+
+use crate::backend::engine::EngineError;
+use crate::backend::entities::{budget, organization, preference};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use std::collections::BTreeMap;
+use tollgate_domain::preferences::{resolve, Key, Level, Resolved, UnpricedPolicy};
+use tollgate_domain::ScopeKind;
+use uuid::Uuid;
+
+/// The values one level sets for one subject (the organization, a user or a project).
+pub async fn set_at(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    level: Level,
+    subject: Uuid,
+) -> Result<BTreeMap<Key, String>, DbErr> {
+    let rows = preference::Entity::find()
+        .filter(preference::Column::OrgId.eq(org.id))
+        .filter(preference::Column::Level.eq(level.as_str()))
+        .filter(preference::Column::SubjectId.eq(subject))
+        .all(db)
+        .await?;
+    let mut values: BTreeMap<Key, String> =
+        rows.into_iter().filter_map(|r| r.key.parse::<Key>().ok().map(|k| (k, r.value))).collect();
+    if level == Level::System {
+        // The ledger's currency and time zone live on the organization itself.
+        values.insert(Key::Currency, org.currency.clone());
+        values.insert(Key::TimeZone, org.timezone.clone());
+    }
+    Ok(values)
+}
+
+/// Every preference resolved for this user and project (either may be absent).
+pub async fn resolved(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    user: Option<Uuid>,
+    project: Option<Uuid>,
+) -> Result<Vec<Resolved>, DbErr> {
+    let system = set_at(db, org, Level::System, org.id).await?;
+    let user = match user {
+        Some(id) => set_at(db, org, Level::User, id).await?,
+        None => BTreeMap::new(),
+    };
+    let project = match project {
+        Some(id) => set_at(db, org, Level::Project, id).await?,
+        None => BTreeMap::new(),
+    };
+    Ok(Key::ALL
+        .into_iter()
+        .map(|k| {
+            resolve(
+                k,
+                system.get(&k).map(String::as_str),
+                user.get(&k).map(String::as_str),
+                project.get(&k).map(String::as_str),
+            )
+        })
+        .collect())
+}
+
+/// The preferences a budget inherits: a project budget its project's, a personal budget its person's,
+/// a team or organization budget the organization's.
+pub async fn for_budget(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    model: &budget::Model,
+) -> Result<Vec<Resolved>, DbErr> {
+    match model.scope_kind.parse::<ScopeKind>() {
+        Ok(ScopeKind::Project) => resolved(db, org, None, Some(model.scope_id)).await,
+        Ok(ScopeKind::User) => resolved(db, org, Some(model.scope_id), None).await,
+        _ => resolved(db, org, None, None).await,
+    }
+}
+
+/// How usage of a model without a price is treated for this project.
+pub async fn unpriced_policy(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    project: Uuid,
+) -> Result<UnpricedPolicy, DbErr> {
+    let value = resolved(db, org, None, Some(project))
+        .await?
+        .into_iter()
+        .find(|r| r.key == Key::UnpricedModels)
+        .map(|r| r.value)
+        .unwrap_or_default();
+    Ok(UnpricedPolicy::parse(&value).unwrap_or(UnpricedPolicy::Reject))
+}
+
+/// Sets (or, with an empty value, clears) one preference at one level; the caller has checked that
+/// the actor may. Returns the value stored.
+#[allow(clippy::too_many_arguments)]
+pub async fn set(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    level: Level,
+    subject: Uuid,
+    key: Key,
+    value: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, EngineError> {
+    if !key.allowed_at(level) {
+        return Err(EngineError::InvalidInput(format!("{} is set for the whole organization only", key.label())));
+    }
+    let value = match value.trim() {
+        "" => None,
+        given => Some(key.normalise(given).map_err(EngineError::InvalidInput)?),
+    };
+    if matches!(key, Key::Currency | Key::TimeZone) {
+        set_ledger_key(db, org, key, value.as_deref()).await?;
+    } else {
+        store(db, org.id, level, subject, key, value.as_deref(), actor, now).await?;
+    }
+    let detail =
+        serde_json::json!({ "level": level.as_str(), "subject_id": subject, "key": key.as_str(), "value": value });
+    crate::backend::engine::events::record_by(db, org.id, None, "preference_changed", detail, actor, now).await?;
+    Ok(value)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    level: Level,
+    subject: Uuid,
+    key: Key,
+    value: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let existing = preference::Entity::find()
+        .filter(preference::Column::OrgId.eq(org_id))
+        .filter(preference::Column::Level.eq(level.as_str()))
+        .filter(preference::Column::SubjectId.eq(subject))
+        .filter(preference::Column::Key.eq(key.as_str()))
+        .one(db)
+        .await?;
+    match (existing, value) {
+        (Some(row), None) => {
+            preference::Entity::delete_by_id(row.id).exec(db).await?;
+        }
+        (Some(row), Some(value)) => {
+            let mut row: preference::ActiveModel = row.into();
+            row.value = Set(value.to_owned());
+            row.updated_by = Set(actor.to_owned());
+            row.updated_at = Set(now);
+            row.update(db).await?;
+        }
+        (None, Some(value)) => {
+            preference::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                org_id: Set(org_id),
+                level: Set(level.as_str().to_owned()),
+                subject_id: Set(subject),
+                key: Set(key.as_str().to_owned()),
+                value: Set(value.to_owned()),
+                updated_by: Set(actor.to_owned()),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// The organization's currency is fixed at creation (prices, budgets and the ledger are all in it);
+/// its time zone shapes every budget window, so it changes only before the first budget or usage.
+async fn set_ledger_key(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+    key: Key,
+    value: Option<&str>,
+) -> Result<(), EngineError> {
+    use crate::backend::entities::usage_event;
+    if key == Key::Currency {
+        return Err(EngineError::InvalidInput(format!(
+            "the currency is fixed when the organization is created: prices, budgets and usage are all in {}",
+            org.currency
+        )));
+    }
+    let value = value.ok_or_else(|| EngineError::InvalidInput("the organization needs a time zone".into()))?;
+    let budgets = budget::Entity::find().filter(budget::Column::OrgId.eq(org.id)).count(db).await?;
+    let usage = usage_event::Entity::find().filter(usage_event::Column::OrgId.eq(org.id)).count(db).await?;
+    if budgets + usage > 0 {
+        return Err(EngineError::InvalidInput(
+            "the time zone can only change before the first budget or usage: budget windows depend on it".into(),
+        ));
+    }
+    let mut row: organization::ActiveModel = org.clone().into();
+    row.timezone = Set(value.to_owned());
+    row.update(db).await?;
+    Ok(())
+}
