@@ -2,26 +2,15 @@
 
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
-use crate::models::{BudgetInput, BudgetView, LimitUsage};
+pub use crate::models::BudgetRow;
+use crate::models::{BudgetInput, BudgetView};
 use crate::pages::budget_filters::{BudgetFilters, FilterBar};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BudgetRow {
-    pub budget: BudgetView,
-    pub may_manage: bool,
-    /// within_budget, approaching_limit or over_budget, in the current window
-    pub status: String,
-    pub usage: Vec<LimitUsage>,
-    pub window_start: chrono::DateTime<chrono::Utc>,
-    pub window_end: chrono::DateTime<chrono::Utc>,
-}
 
 #[server(prefix = "/rpc", endpoint = "budgets")]
 pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
@@ -31,85 +20,20 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
         let org = crate::backend::services::organizations::organization(&state.db, me.org_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let listed =
-            crate::backend::services::budget_list::visible_budgets(&state.db, &me, &org, state.clock.now()).await?;
-        Ok(listed.into_iter().map(|l| row_of(l.view, l.report, l.may_manage)).collect())
+        Ok(crate::backend::services::budget_list::budget_rows(&state.db, &me, &org, state.clock.now()).await?)
     })
     .await
-}
-
-/// A budget with its state in the current window, as lists and the budget page show it.
-#[cfg(feature = "ssr")]
-pub async fn budget_row(
-    db: &sea_orm::DatabaseConnection,
-    me: &crate::auth::Account,
-    org: &crate::backend::entities::organization::Model,
-    row: crate::backend::entities::budget::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<BudgetRow, AppError> {
-    use crate::backend::services::{access, budgets};
-    let may_manage = access::may_manage(db, me, &row).await?;
-    let report = crate::backend::engine::current_report(db, row.clone(), &org.timezone, now).await?;
-    Ok(row_of(budgets::view(db, row).await?, report, may_manage))
-}
-
-#[cfg(feature = "ssr")]
-fn row_of(budget: BudgetView, report: crate::backend::engine::BudgetReport, may_manage: bool) -> BudgetRow {
-    let usage = report
-        .limits
-        .iter()
-        .map(|l| LimitUsage {
-            limit_type: l.limit_type.to_string(),
-            spent: l.spent,
-            reserved: l.reserved,
-            allowance: l.hard + l.overrides,
-            percent_used: l.percent_used,
-            status: l.status.as_str().to_owned(),
-        })
-        .collect();
-    BudgetRow {
-        budget,
-        may_manage,
-        status: report.status.as_str().to_owned(),
-        usage,
-        window_start: report.window_start,
-        window_end: report.window_end,
-    }
-}
-
-/// The budget with this id, if the current account may manage it (its current and its new scope).
-#[cfg(feature = "ssr")]
-pub async fn managed_budget(
-    db: &impl sea_orm::ConnectionTrait,
-    budget_id: Uuid,
-) -> Result<(crate::auth::Account, crate::backend::entities::budget::Model), AppError> {
-    let me = crate::auth::current_account()?;
-    let found = crate::backend::services::budgets::find(db, me.org_id, budget_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("that budget".into()))?;
-    let kind = found.scope_kind.parse().map_err(AppError::internal)?;
-    crate::backend::services::access::ensure_may_manage(db, &me, kind, found.scope_id).await?;
-    Ok((me, found))
 }
 
 #[server(prefix = "/rpc", endpoint = "update_budget", input = Json)]
 pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<BudgetView, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{access, budgets, organizations};
+        use crate::backend::services::access::Acting;
+        use crate::backend::services::budget_changes::{edit_budget, BudgetEdit, EditMode};
+        let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let (me, current) = managed_budget(&txn, budget_id).await?;
-        let target_scope = match input.scope {
-            tollgate_domain::ScopeKind::Organization => me.org_id,
-            _ => input.scope_id.ok_or_else(|| AppError::Invalid("scope_id is required for this scope".into()))?,
-        };
-        access::ensure_may_manage(&txn, &me, input.scope, target_scope).await?;
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let updated = budgets::update(&txn, &org, current, &input, &me.email, state.clock.now()).await?;
-        let view = budgets::view(&txn, updated).await?;
-        txn.commit().await?;
-        Ok(view)
+        let edit = BudgetEdit::Whole(input);
+        Ok(edit_budget(&state, Acting::Person(&me), budget_id, edit, EditMode::Save).await?.after)
     })
     .await
 }
@@ -117,13 +41,10 @@ pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<Budget
 #[server(prefix = "/rpc", endpoint = "set_budget_state")]
 pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::budgets;
+        use crate::backend::services::{access::Acting, budget_changes};
+        let me = crate::auth::current_account()?;
         let app = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&app.db).await?;
-        let (me, current) = managed_budget(&txn, budget_id).await?;
-        budgets::set_state(&txn, me.org_id, current, &state, &me.email, app.clock.now()).await?;
-        txn.commit().await?;
+        budget_changes::set_budget_state(&app, Acting::Person(&me), budget_id, &state).await?;
         Ok(())
     })
     .await
@@ -133,14 +54,10 @@ pub async fn set_budget_state(budget_id: Uuid, state: String) -> Result<(), AppE
 #[server(prefix = "/rpc", endpoint = "delete_budget")]
 pub async fn delete_budget(budget_id: Uuid) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::budgets::{self, Removal};
+        use crate::backend::services::{access::Acting, budget_changes::remove_budget, budgets::Removal};
+        let me = crate::auth::current_account()?;
         let app = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&app.db).await?;
-        let (me, current) = managed_budget(&txn, budget_id).await?;
-        let name = current.name.clone();
-        let removal = budgets::delete_or_archive(&txn, me.org_id, current, &me.email, app.clock.now()).await?;
-        txn.commit().await?;
+        let (name, removal) = remove_budget(&app, Acting::Person(&me), budget_id).await?;
         Ok(match removal {
             Removal::Deleted => format!("{name} is deleted."),
             Removal::Archived => {

@@ -48,7 +48,7 @@ pub async fn preferences(project: Option<Uuid>) -> Result<PreferencesView, AppEr
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let projects = manageable_projects(&state.db, &me).await?;
+        let projects = manageable_projects(&state, &me).await?;
         let system = preferences::set_at(&state.db, &org, Level::System, org.id).await?;
         let mine = preferences::set_at(&state.db, &org, Level::User, me.id).await?;
         let chosen = project.or(projects.first().map(|p| p.0)).filter(|p| projects.iter().any(|(id, _)| id == p));
@@ -127,9 +127,10 @@ fn preference_row(
 /// Projects of teams the account leads (every project for admins): the wizard's project scopes.
 #[cfg(feature = "ssr")]
 async fn manageable_projects(
-    db: &sea_orm::DatabaseConnection,
+    state: &crate::state::AppState,
     me: &crate::auth::Account,
 ) -> Result<Vec<(Uuid, String)>, AppError> {
+    let db = &state.db;
     let targets = crate::backend::services::access::manageable_targets(db, me).await?;
     Ok(targets
         .into_iter()
@@ -148,30 +149,13 @@ pub async fn set_preference(
     value: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{access, organizations, preferences};
         use tollgate_domain::preferences::{Key, Level};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let level: Level = level.parse().map_err(AppError::Invalid)?;
         let key: Key = key.parse().map_err(AppError::Invalid)?;
-        let txn = begin_write(&state.db).await?;
-        let subject = match level {
-            Level::System => {
-                crate::auth::require(crate::auth::Role::Admin)?;
-                me.org_id
-            }
-            Level::User => me.id,
-            Level::Project => {
-                let id = project.ok_or_else(|| AppError::Invalid("choose a project".into()))?;
-                access::ensure_may_manage(&txn, &me, tollgate_domain::ScopeKind::Project, id).await?;
-                id
-            }
-            Level::BuiltIn => return Err(AppError::Invalid("Tollgate's own defaults cannot change".into())),
-        };
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let stored = preferences::set(&txn, &org, level, subject, key, &value, &me.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let stored =
+            crate::backend::services::preferences::set_preference(&state, &me, level, project, key, &value).await?;
         Ok(match stored {
             Some(v) => format!("{} is now {v} here.", key.label()),
             None => format!("{} is no longer set here; it is inherited.", key.label()),

@@ -83,7 +83,6 @@ pub async fn add_catalog_price(
     effective_from: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
         use crate::backend::services::{directory, organizations};
         let me = crate::auth::require(crate::auth::Role::Admin)?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
@@ -102,8 +101,7 @@ pub async fn add_catalog_price(
                     .and_utc(),
             ),
         };
-        let txn = begin_write(&state.db).await?;
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
+        let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
         let input = directory::PriceInput {
             provider: provider.clone(),
             model: model.clone(),
@@ -113,8 +111,7 @@ pub async fn add_catalog_price(
             effective_from: from,
         };
         let change = directory::Change { actor: &me.email, now: state.clock.now() };
-        directory::add_price(&txn, org.id, &org.currency, input, change).await?;
-        txn.commit().await?;
+        directory::add_price(&state.db, org.id, &org.currency, input, change).await?;
         Ok(format!("Price for {} added.", model.trim()))
     })
     .await

@@ -2,46 +2,23 @@
 //! its cost forecast, refreshed by itself as usage arrives.
 
 use crate::errors::AppError;
-use crate::pages::budget::ForecastView;
-use crate::pages::budgets::BudgetRow;
 use crate::pages::overview::{money, thousands};
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tile {
-    pub row: BudgetRow,
-    pub forecast: Option<ForecastView>,
-}
+pub use crate::models::Tile;
 
 /// The enabled budgets the viewer can see, each with its cost forecast to the window end.
 #[server(prefix = "/rpc", endpoint = "dashboard_budgets")]
 pub async fn dashboard_budgets() -> Result<Vec<Tile>, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::alerts::forecasts::cost_forecast;
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let org = crate::backend::services::organizations::organization(&state.db, me.org_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-        let now = state.clock.now();
-        let mut tiles = Vec::new();
-        for row in crate::pages::budgets::budgets().await?.into_iter().filter(|r| r.budget.state == "enabled") {
-            let model = crate::backend::services::budgets::find(&state.db, me.org_id, row.budget.id)
-                .await?
-                .ok_or(AppError::Internal)?;
-            let forecast = cost_forecast(&state.db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
-                spent,
-                hard,
-                projected: f.projected.round_dp(2),
-                exhaustion: f.exhaustion,
-            });
-            tiles.push(Tile { row, forecast });
-        }
-        Ok(tiles)
+        Ok(crate::backend::services::budget_list::tiles(&state.db, &me, &org, state.clock.now()).await?)
     })
     .await
 }

@@ -3,8 +3,9 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::backend::engine::begin_write;
-use app::backend::services::budget_creation::{self, create_budgets, Creator, NewBudget};
+use app::backend::services::access::Acting;
+use app::backend::services::budget_changes::{self, edit_budget, BudgetEdit, EditMode};
+use app::backend::services::budget_creation::{self, create_budgets, NewBudget};
 use app::backend::services::budgets::{self, BudgetInput, BudgetView};
 use app::state::AppState;
 use axum::extract::State;
@@ -12,10 +13,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
 use uuid::Uuid;
-
-fn actor(client: &ApiClient) -> String {
-    format!("api-key:{}", client.0.key_id)
-}
 
 async fn found(
     state: &AppState,
@@ -42,8 +39,8 @@ pub async fn create(
     client.require_admin()?;
     let org = &client.0.org;
     let alerts = budget_creation::default_alerts(&state, org, &input).await?;
-    let creator = Creator::AdminKey { org_id: org.id, key_id: client.0.key_id };
-    let created = create_budgets(&state, creator, &[NewBudget { input, alerts }]).await?;
+    let by = Acting::AdminKey { org_id: org.id, key_id: client.0.key_id };
+    let created = create_budgets(&state, by, &[NewBudget { input, alerts }]).await?;
     let created = created.into_iter().next().ok_or_else(|| ApiError::internal("no budget was created"))?;
     Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
 }
@@ -75,17 +72,8 @@ pub async fn patch(
             "expected an object of fields to change",
         ));
     };
-    let current = found(&state, &client, id).await?;
-    let mut merged =
-        serde_json::to_value(budgets::view(&state.db, current.clone()).await?.input).map_err(ApiError::internal)?;
-    for (field, value) in changes {
-        merged[field] = value;
-    }
-    let input: BudgetInput = serde_json::from_value(merged)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string()))?;
-    let updated =
-        budgets::update(&state.db, &client.0.org, current, &input, &actor(&client), state.clock.now()).await?;
-    Ok(Json(budgets::view(&state.db, updated).await?))
+    let by = Acting::AdminKey { org_id: client.0.org.id, key_id: client.0.key_id };
+    Ok(Json(edit_budget(&state, by, id, BudgetEdit::Fields(changes), EditMode::Save).await?.after))
 }
 
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/{action}", tag = "budgets", params(("id" = Uuid, Path), ("action" = String, Path, description = "enable, disable or archive")), responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -101,10 +89,6 @@ pub async fn set_state(
         "archive" => "archived",
         _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "expected enable, disable or archive")),
     };
-    let current = found(&state, &client, id).await?;
-    let txn = begin_write(&state.db).await?;
-    let updated =
-        budgets::set_state(&txn, client.0.org.id, current, target, &actor(&client), state.clock.now()).await?;
-    txn.commit().await?;
-    Ok(Json(budgets::view(&state.db, updated).await?))
+    let by = Acting::AdminKey { org_id: client.0.org.id, key_id: client.0.key_id };
+    Ok(Json(budget_changes::set_budget_state(&state, by, id, target).await?))
 }

@@ -3,7 +3,6 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::backend::entities::{project, team, user};
 use app::backend::services::directory::{
     self, CategoryView, Change, NewProject, NewUser, PriceInput, ProjectPatch, ProjectView, TeamPatch, TeamView,
     UserPatch, UserView,
@@ -12,7 +11,6 @@ use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -54,13 +52,9 @@ pub async fn create_team(
     ))
 }
 
-async fn find_team(state: &AppState, client: &ApiClient, id: Uuid) -> Result<team::Model, ApiError> {
+async fn find_team(state: &AppState, client: &ApiClient, id: Uuid) -> Result<TeamView, ApiError> {
     client.require_admin()?;
-    team::Entity::find_by_id(id)
-        .filter(team::Column::OrgId.eq(client.0.org.id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| not_found("team", id))
+    directory::team(&state.db, client.0.org.id, id).await?.ok_or_else(|| not_found("team", id))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = TeamView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -69,7 +63,7 @@ pub async fn get_team(
     client: ApiClient,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<TeamView>, ApiError> {
-    Ok(Json(find_team(&state, &client, id).await?.into()))
+    Ok(Json(find_team(&state, &client, id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = TeamPatch, responses((status = 200, body = TeamView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -79,8 +73,10 @@ pub async fn update_team(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<TeamPatch>,
 ) -> Result<Json<TeamView>, ApiError> {
-    let current = find_team(&state, &client, id).await?;
-    Ok(Json(directory::update_team(&state.db, current, patch, change(&actor(&client), &state)).await?))
+    client.require_admin()?;
+    let actor = actor(&client);
+    let change = change(&actor, &state);
+    Ok(Json(directory::update_team(&state.db, client.0.org.id, id, patch, change).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects", tag = "directory", responses((status = 200, body = Vec<ProjectView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -102,13 +98,9 @@ pub async fn create_project(
     ))
 }
 
-async fn find_project(state: &AppState, client: &ApiClient, id: Uuid) -> Result<project::Model, ApiError> {
+async fn find_project(state: &AppState, client: &ApiClient, id: Uuid) -> Result<ProjectView, ApiError> {
     client.require_admin()?;
-    project::Entity::find_by_id(id)
-        .filter(project::Column::OrgId.eq(client.0.org.id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| not_found("project", id))
+    directory::project(&state.db, client.0.org.id, id).await?.ok_or_else(|| not_found("project", id))
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = ProjectView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -117,7 +109,7 @@ pub async fn get_project(
     client: ApiClient,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<ProjectView>, ApiError> {
-    Ok(Json(find_project(&state, &client, id).await?.into()))
+    Ok(Json(find_project(&state, &client, id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = ProjectPatch, responses((status = 200, body = ProjectView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -127,17 +119,15 @@ pub async fn update_project(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<ProjectPatch>,
 ) -> Result<Json<ProjectView>, ApiError> {
-    let current = find_project(&state, &client, id).await?;
-    Ok(Json(directory::update_project(&state.db, current, patch, change(&actor(&client), &state)).await?))
+    client.require_admin()?;
+    let actor = actor(&client);
+    let change = change(&actor, &state);
+    Ok(Json(directory::update_project(&state.db, client.0.org.id, id, patch, change).await?))
 }
 
-async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<user::Model, ApiError> {
+async fn find_user(state: &AppState, client: &ApiClient, id: Uuid) -> Result<UserView, ApiError> {
     client.require_admin()?;
-    user::Entity::find_by_id(id)
-        .filter(user::Column::OrgId.eq(client.0.org.id))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| not_found("user", id))
+    directory::user(&state.db, client.0.org.id, id).await?.ok_or_else(|| not_found("user", id))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "directory", params(("id" = Uuid, Path)), responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -146,7 +136,7 @@ pub async fn get_user(
     client: ApiClient,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(find_user(&state, &client, id).await?.into()))
+    Ok(Json(find_user(&state, &client, id).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "directory", params(("id" = Uuid, Path)), request_body = UserPatch, responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
@@ -156,8 +146,10 @@ pub async fn update_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
-    let current = find_user(&state, &client, id).await?;
-    Ok(Json(directory::update_user(&state.db, current, patch, change(&actor(&client), &state)).await?))
+    client.require_admin()?;
+    let actor = actor(&client);
+    let change = change(&actor, &state);
+    Ok(Json(directory::update_user(&state.db, client.0.org.id, id, patch, change).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "directory", responses((status = 200, body = Vec<UserView>), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]

@@ -125,3 +125,64 @@ pub async fn manageable_targets(db: &impl ConnectionTrait, me: &Account) -> Resu
     out.extend(people.into_iter().map(|u| (format!("user:{}", u.id), format!("Person: {}", u.display_name))));
     Ok(out)
 }
+
+/// Who acts on budgets: a signed-in person, whose roles and teams decide what they may manage,
+/// or an admin API key (checked by the caller), which may manage every budget of its organization.
+#[derive(Debug, Clone, Copy)]
+pub enum Acting<'a> {
+    Person(&'a Account),
+    AdminKey { org_id: Uuid, key_id: Uuid },
+}
+
+impl Acting<'_> {
+    pub fn org_id(&self) -> Uuid {
+        match self {
+            Acting::Person(account) => account.org_id,
+            Acting::AdminKey { org_id, .. } => *org_id,
+        }
+    }
+
+    /// The person acting; an API key is nobody.
+    pub fn person_id(&self) -> Option<Uuid> {
+        match self {
+            Acting::Person(account) => Some(account.id),
+            Acting::AdminKey { .. } => None,
+        }
+    }
+
+    /// The name the audit trail records.
+    pub fn actor(&self) -> String {
+        match self {
+            Acting::Person(account) => account.email.clone(),
+            Acting::AdminKey { key_id, .. } => format!("api-key:{key_id}"),
+        }
+    }
+
+    /// Refuses (403) unless this one may manage a budget with this scope.
+    pub async fn ensure_may_manage(
+        &self,
+        db: &impl ConnectionTrait,
+        kind: ScopeKind,
+        scope_id: Uuid,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Acting::Person(account) => ensure_may_manage(db, account, kind, scope_id).await,
+            Acting::AdminKey { .. } => Ok(()),
+        }
+    }
+}
+
+/// The budget with this id, if `by` may manage it (404 when it is not the organization's).
+pub async fn managed_budget(
+    db: &impl ConnectionTrait,
+    by: Acting<'_>,
+    budget_id: Uuid,
+) -> Result<budget::Model, ServiceError> {
+    let found = budget::Entity::find_by_id(budget_id)
+        .filter(budget::Column::OrgId.eq(by.org_id()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("budget {budget_id}")))?;
+    by.ensure_may_manage(db, kind_of(&found)?, found.scope_id).await?;
+    Ok(found)
+}

@@ -1,7 +1,8 @@
 //! Creating budgets: the one way the wizard, templates and the REST API add budgets and who hears of them.
 
+use super::access::{self, Acting};
 use super::alerts::recipients::{self, NewRecipient};
-use super::{access, budgets, organizations, preferences, ServiceError};
+use super::{budgets, organizations, preferences, ServiceError};
 use crate::auth::Account;
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{budget, category, organization};
@@ -10,32 +11,6 @@ use crate::state::AppState;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use tollgate_domain::alerting::RecipientKind;
 use uuid::Uuid;
-
-/// Who creates the budgets.
-#[derive(Debug, Clone, Copy)]
-pub enum Creator<'a> {
-    /// A signed-in person: each budget must be one they may manage; `me` notifies them.
-    Person(&'a Account),
-    /// An admin API key (checked by the caller): it is nobody, so `me` notifies no one.
-    AdminKey { org_id: Uuid, key_id: Uuid },
-}
-
-impl Creator<'_> {
-    fn org_id(&self) -> Uuid {
-        match self {
-            Creator::Person(account) => account.org_id,
-            Creator::AdminKey { org_id, .. } => *org_id,
-        }
-    }
-
-    /// The name the audit log records.
-    fn actor(&self) -> String {
-        match self {
-            Creator::Person(account) => account.email.clone(),
-            Creator::AdminKey { key_id, .. } => format!("api-key:{key_id}"),
-        }
-    }
-}
 
 /// A budget to create and who its alerts go to.
 #[derive(Debug, Clone)]
@@ -60,7 +35,7 @@ pub async fn default_alerts(
 /// Each new budget counts the usage already in its current window (`budgets::create`).
 pub async fn create_budgets(
     state: &AppState,
-    creator: Creator<'_>,
+    by: Acting<'_>,
     new: &[NewBudget],
 ) -> Result<Vec<budget::Model>, ServiceError> {
     // Names are resolved before the transaction, so no lookup holds the write lock.
@@ -75,21 +50,15 @@ pub async fn create_budgets(
     }
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    let org = organizations::organization(&txn, creator.org_id())
+    let org = organizations::organization(&txn, by.org_id())
         .await?
         .ok_or_else(|| ServiceError::not_found("the organization"))?;
     let mut created = Vec::with_capacity(new.len());
     for budget in new {
         let input = &budget.input;
-        if let Creator::Person(account) = creator {
-            access::ensure_may_manage(&txn, account, input.scope, input.scope_id.unwrap_or(org.id)).await?;
-        }
-        let row = budgets::create(&txn, &org, input, &creator.actor(), now).await?;
-        let me = match creator {
-            Creator::Person(account) => Some(account.id),
-            Creator::AdminKey { .. } => None,
-        };
-        recipients::add_defaults(&txn, &row, &budget.alerts.notify, me, now).await?;
+        by.ensure_may_manage(&txn, input.scope, input.scope_id.unwrap_or(org.id)).await?;
+        let row = budgets::create(&txn, &org, input, &by.actor(), now).await?;
+        recipients::add_defaults(&txn, &row, &budget.alerts.notify, by.person_id(), now).await?;
         let emails = budget.alerts.emails.iter().map(|address| (RecipientKind::Email, address));
         let urls = [(RecipientKind::Slack, &budget.alerts.slack), (RecipientKind::Webhook, &budget.alerts.webhook)];
         let urls = urls.into_iter().filter_map(|(kind, url)| url.as_ref().map(|url| (kind, url)));

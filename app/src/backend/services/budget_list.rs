@@ -3,11 +3,11 @@
 
 use super::access::sees;
 use super::budgets::view_with_category;
+use super::ServiceError;
 use crate::auth::Account;
 use crate::backend::engine::{current_reports, BudgetReport};
 use crate::backend::entities::{budget, category, organization, project, project_member, team, team_member};
-use crate::errors::AppError;
-use crate::models::BudgetView;
+use crate::models::{BudgetRow, BudgetView, ForecastView, LimitUsage, Tile};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{HashMap, HashSet};
@@ -28,7 +28,7 @@ struct Ownership {
 }
 
 impl Ownership {
-    async fn load(db: &impl ConnectionTrait, org_id: Uuid, account_id: Uuid) -> Result<Self, AppError> {
+    async fn load(db: &impl ConnectionTrait, org_id: Uuid, account_id: Uuid) -> Result<Self, ServiceError> {
         let projects = project::Entity::find().filter(project::Column::OrgId.eq(org_id)).all(db).await?;
         let teams: Vec<Uuid> = team::Entity::find()
             .select_only()
@@ -69,7 +69,7 @@ pub async fn visible_budgets(
     account: &Account,
     org: &organization::Model,
     now: DateTime<Utc>,
-) -> Result<Vec<ListedBudget>, AppError> {
+) -> Result<Vec<ListedBudget>, ServiceError> {
     let ownership = Ownership::load(db, org.id, account.id).await?;
     let categories: HashMap<Uuid, String> = category::Entity::find()
         .filter(category::Column::OrgId.eq(org.id))
@@ -86,7 +86,7 @@ pub async fn visible_budgets(
         .all(db)
         .await?
     {
-        let kind: ScopeKind = model.scope_kind.parse().map_err(AppError::internal)?;
+        let kind: ScopeKind = model.scope_kind.parse().map_err(ServiceError::corrupt)?;
         let owners = ownership.owners(kind, model.scope_id);
         let works_on = kind == ScopeKind::Project && ownership.my_projects.contains(&model.scope_id);
         if sees(account, kind, model.scope_id, &owners, works_on) {
@@ -104,4 +104,87 @@ pub async fn visible_budgets(
             Ok(ListedBudget { view: view_with_category(model, category)?, report, may_manage })
         })
         .collect()
+}
+
+/// The budgets `account` may see, as the budget list shows them.
+pub async fn budget_rows(
+    db: &impl ConnectionTrait,
+    account: &Account,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetRow>, ServiceError> {
+    Ok(visible_budgets(db, account, org, now).await?.into_iter().map(row_of).collect())
+}
+
+/// The enabled budgets `account` may see, each with its cost forecast to the window's end.
+pub async fn tiles(
+    db: &impl ConnectionTrait,
+    account: &Account,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<Tile>, ServiceError> {
+    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let mut tiles = Vec::new();
+    for row in budget_rows(db, account, org, now).await?.into_iter().filter(|r| r.budget.state == "enabled") {
+        let model = super::budgets::find(db, org.id, row.budget.id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("budget {}", row.budget.id)))?;
+        let forecast = forecast(db, &model, tz, now).await?;
+        tiles.push(Tile { row, forecast });
+    }
+    Ok(tiles)
+}
+
+/// A budget's cost forecast to its window's end, as pages show it.
+pub async fn forecast(
+    db: &impl ConnectionTrait,
+    model: &budget::Model,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<ForecastView>, ServiceError> {
+    let forecast = super::alerts::forecasts::cost_forecast(db, model, tz, now).await?;
+    Ok(forecast.map(|(spent, hard, f, _)| ForecastView {
+        spent,
+        hard,
+        projected: f.projected.round_dp(2),
+        exhaustion: f.exhaustion,
+    }))
+}
+
+/// One budget with its state in the current window, as lists and the budget page show it.
+pub async fn budget_row(
+    db: &impl ConnectionTrait,
+    me: &Account,
+    org: &organization::Model,
+    model: budget::Model,
+    now: DateTime<Utc>,
+) -> Result<BudgetRow, ServiceError> {
+    let may_manage = super::access::may_manage(db, me, &model).await?;
+    let report = crate::backend::engine::current_report(db, model.clone(), &org.timezone, now).await?;
+    let view = super::budgets::view(db, model).await?;
+    Ok(row_of(ListedBudget { view, report, may_manage }))
+}
+
+fn row_of(listed: ListedBudget) -> BudgetRow {
+    let ListedBudget { view, report, may_manage } = listed;
+    let usage = report
+        .limits
+        .iter()
+        .map(|l| LimitUsage {
+            limit_type: l.limit_type.to_string(),
+            spent: l.spent,
+            reserved: l.reserved,
+            allowance: l.hard + l.overrides,
+            percent_used: l.percent_used,
+            status: l.status.as_str().to_owned(),
+        })
+        .collect();
+    BudgetRow {
+        budget: view,
+        may_manage,
+        status: report.status.as_str().to_owned(),
+        usage,
+        window_start: report.window_start,
+        window_end: report.window_end,
+    }
 }

@@ -41,7 +41,14 @@ impl ServiceError {
 
 impl From<DbErr> for ServiceError {
     fn from(error: DbErr) -> Self {
-        ServiceError::Engine(EngineError::Database(error))
+        // Through the engine's mapping, which knows the counter-limit refusals.
+        ServiceError::Engine(error.into())
+    }
+}
+
+impl From<tollgate_domain::MoneyError> for ServiceError {
+    fn from(error: tollgate_domain::MoneyError) -> Self {
+        ServiceError::Engine(error.into())
     }
 }
 

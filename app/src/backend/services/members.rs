@@ -1,9 +1,9 @@
-//! Team and project membership: who belongs where, and who leads a team.
+//! Team and project membership: who belongs where, and who leads a team; each change one audited transaction.
 
 use super::directory::Change;
-use crate::backend::engine::{events, EngineError};
+use crate::backend::engine::{begin_write, events, EngineError};
 use crate::backend::entities::{project, project_member, team, team_member, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -37,13 +37,15 @@ async fn user_in(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<us
 }
 
 pub async fn set_team_membership(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     org_id: Uuid,
     team_id: Uuid,
     user_id: Uuid,
     membership: Membership,
     change: Change<'_>,
 ) -> Result<(), EngineError> {
+    let txn = begin_write(db).await?;
+    let db = &txn;
     let team = team::Entity::find_by_id(team_id)
         .filter(team::Column::OrgId.eq(org_id))
         .one(db)
@@ -60,17 +62,21 @@ pub async fn set_team_membership(
         team_member::Entity::insert(row).exec_without_returning(db).await?;
     }
     let detail = json!({ "team": team.name, "user": person.handle, "membership": membership });
-    events::record_by(db, org_id, None, "team_membership_changed", detail, change.actor, change.now).await
+    events::record_by(db, org_id, None, "team_membership_changed", detail, change.actor, change.now).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn set_project_membership(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     org_id: Uuid,
     project_id: Uuid,
     user_id: Uuid,
     member: bool,
     change: Change<'_>,
 ) -> Result<(), EngineError> {
+    let txn = begin_write(db).await?;
+    let db = &txn;
     let project = project::Entity::find_by_id(project_id)
         .filter(project::Column::OrgId.eq(org_id))
         .one(db)
@@ -83,7 +89,9 @@ pub async fn set_project_membership(
         project_member::Entity::insert(row).exec_without_returning(db).await?;
     }
     let detail = json!({ "project": project.slug, "user": person.handle, "member": member });
-    events::record_by(db, org_id, None, "project_membership_changed", detail, change.actor, change.now).await
+    events::record_by(db, org_id, None, "project_membership_changed", detail, change.actor, change.now).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Every team membership of an organization, as (team, user, is_lead).

@@ -197,3 +197,34 @@ async fn set_ledger_key(
     row.update(db).await?;
     Ok(())
 }
+
+/// A person sets a preference at a level: their own, a project's they manage, or (admins) the
+/// organization's; returns the value now stored there (`None`: no longer set, so inherited).
+pub async fn set_preference(
+    state: &crate::state::AppState,
+    me: &crate::auth::Account,
+    level: Level,
+    project: Option<Uuid>,
+    key: Key,
+    value: &str,
+) -> Result<Option<String>, super::ServiceError> {
+    use super::ServiceError;
+    let txn = crate::backend::engine::begin_write(&state.db).await?;
+    let subject = match level {
+        Level::System if me.has(crate::auth::Role::Admin) => me.org_id,
+        Level::System => return Err(ServiceError::forbidden("only admins set the organization's preferences")),
+        Level::User => me.id,
+        Level::Project => {
+            let id = project.ok_or_else(|| ServiceError::invalid("choose a project"))?;
+            super::access::ensure_may_manage(&txn, me, tollgate_domain::ScopeKind::Project, id).await?;
+            id
+        }
+        Level::BuiltIn => return Err(ServiceError::invalid("Tollgate's own defaults cannot change")),
+    };
+    let org = super::organizations::organization(&txn, me.org_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("the organization"))?;
+    let stored = set(&txn, &org, level, subject, key, value, &me.email, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(stored)
+}

@@ -169,3 +169,39 @@ pub(crate) async fn apply_approved(
     })?;
     Ok(())
 }
+
+/// Sets the amount leads may move without an approver (`None`: any amount); audited.
+pub async fn set_free_amount(
+    db: &DatabaseConnection,
+    org_id: Uuid,
+    free_up_to: Option<Decimal>,
+    change: super::directory::Change<'_>,
+) -> Result<(), super::ServiceError> {
+    use crate::backend::entities::organization;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    if free_up_to.is_some_and(|amount| amount.is_sign_negative()) {
+        return Err(super::ServiceError::invalid("the amount cannot be negative"));
+    }
+    let stored = free_up_to.map(tollgate_domain::money::to_storage).transpose()?;
+    let txn = begin_write(db).await?;
+    let org = organization::Entity::find_by_id(org_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| super::ServiceError::not_found("the organization"))?;
+    let mut row: organization::ActiveModel = org.into();
+    row.reallocate_freely_up_to = Set(stored);
+    row.update(&txn).await?;
+    let detail = serde_json::json!({ "free_up_to": stored.map(tollgate_domain::money::from_storage) });
+    crate::backend::engine::events::record_by(
+        &txn,
+        org_id,
+        None,
+        "reallocation_rule_changed",
+        detail,
+        change.actor,
+        change.now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

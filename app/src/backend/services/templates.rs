@@ -245,7 +245,10 @@ pub async fn apply(
     scopes: &[(ScopeKind, Uuid)],
     category: Option<String>,
 ) -> Result<Vec<budget::Model>, ServiceError> {
-    use super::budget_creation::{create_budgets, Creator, NewBudget};
+    use super::{
+        access::Acting,
+        budget_creation::{create_budgets, NewBudget},
+    };
     let planned = preview(&state.db, me, template, scopes, category).await?;
     let new: Vec<NewBudget> = planned
         .into_iter()
@@ -254,5 +257,5 @@ pub async fn apply(
             alerts: crate::models::AlertTargets { notify: plan.recipients, ..Default::default() },
         })
         .collect();
-    create_budgets(state, Creator::Person(me), &new).await
+    create_budgets(state, Acting::Person(me), &new).await
 }

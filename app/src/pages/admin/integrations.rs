@@ -92,17 +92,10 @@ fn destination(channel: &str, target: &str) -> String {
 #[server(prefix = "/rpc", endpoint = "add_event_hook")]
 pub async fn add_event_hook(url: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::{begin_write, events};
+        use crate::backend::services::{directory::Change, integrations};
         let (me, state) = super::admin()?;
-        let now = state.clock.now();
-        state.outbound.check(url.trim()).await.map_err(AppError::Invalid)?;
-        let txn = begin_write(&state.db).await?;
-        let hook = crate::backend::services::event_hooks::add(&txn, me.org_id, (&url, &state.outbound), &me.email, now)
-            .await?;
-        let detail = serde_json::json!({ "hook_id": hook.id, "url": hook.url });
-        events::record_by(&txn, me.org_id, None, "event_hook_added", detail, &me.email, now).await?;
-        txn.commit().await?;
-        Ok(hook.secret)
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(integrations::add_event_hook(&state, me.org_id, &url, change).await?)
     })
     .await
 }
@@ -110,17 +103,10 @@ pub async fn add_event_hook(url: String) -> Result<String, AppError> {
 #[server(prefix = "/rpc", endpoint = "remove_event_hook")]
 pub async fn remove_event_hook(hook_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::{begin_write, events};
+        use crate::backend::services::{directory::Change, integrations};
         let (me, state) = super::admin()?;
-        let now = state.clock.now();
-        let txn = begin_write(&state.db).await?;
-        let hook = crate::backend::services::event_hooks::remove(&txn, me.org_id, hook_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("an event hook with that id".into()))?;
-        let detail = serde_json::json!({ "hook_id": hook.id, "url": hook.url });
-        events::record_by(&txn, me.org_id, None, "event_hook_removed", detail, &me.email, now).await?;
-        txn.commit().await?;
-        Ok(())
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(integrations::remove_event_hook(&state, me.org_id, hook_id, change).await?)
     })
     .await
 }
@@ -129,23 +115,10 @@ pub async fn remove_event_hook(hook_id: Uuid) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "retry_delivery")]
 pub async fn retry_delivery(delivery_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::{begin_write, events};
-        use crate::backend::services::alerts::outbox;
+        use crate::backend::services::{directory::Change, integrations};
         let (me, state) = super::admin()?;
-        let now = state.clock.now();
-        let txn = begin_write(&state.db).await?;
-        if outbox::org_of(&txn, delivery_id).await? != Some(me.org_id) {
-            return Err(AppError::NotFound("a delivery with that id".into()));
-        }
-        if !outbox::retry_dead(&txn, delivery_id, now).await? {
-            return Err(AppError::Invalid(
-                "only dead-lettered deliveries can be retried; this one is still queued".into(),
-            ));
-        }
-        let detail = serde_json::json!({ "delivery_id": delivery_id });
-        events::record_by(&txn, me.org_id, None, "delivery_retried", detail, &me.email, now).await?;
-        txn.commit().await?;
-        Ok(())
+        let change = Change { actor: &me.email, now: state.clock.now() };
+        Ok(integrations::retry_delivery(&state, me.org_id, delivery_id, change).await?)
     })
     .await
 }

@@ -2,117 +2,11 @@
 
 use crate::components::outcome;
 use crate::errors::AppError;
-use chrono::{DateTime, Utc};
+pub use crate::models::AlertSettings;
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecipientView {
-    pub id: Uuid,
-    pub kind: String,
-    /// An email, URL, role, or a person's name and email.
-    pub target: String,
-    /// The webhook signing secret, shown to those who manage the budget.
-    pub secret: Option<String>,
-    pub min_threshold: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    pub channel: String,
-    pub target: String,
-    pub state: String,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertView {
-    pub id: Uuid,
-    pub severity: String,
-    pub title: String,
-    pub created_at: DateTime<Utc>,
-    pub acknowledged: bool,
-    pub escalation_level: i32,
-    pub deliveries: Vec<DeliveryView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertSettings {
-    pub may_manage: bool,
-    pub thresholds: String,
-    pub escalate_after_minutes: Option<i32>,
-    pub escalate_from: Option<i32>,
-    pub recipients: Vec<RecipientView>,
-    pub recent: Vec<AlertView>,
-}
-
-#[cfg(feature = "ssr")]
-pub async fn settings(
-    db: &sea_orm::DatabaseConnection,
-    budget: &crate::backend::entities::budget::Model,
-    may_manage: bool,
-) -> Result<AlertSettings, AppError> {
-    use crate::backend::entities::{alert, alert_delivery, user};
-    use crate::backend::services::alerts::recipients;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-    let mut shown = Vec::new();
-    for r in recipients::list(db, budget.id).await? {
-        let target = match (r.kind.as_str(), Uuid::parse_str(&r.target)) {
-            ("user", Ok(id)) => user::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|u| format!("{} <{}>", u.display_name, u.email.unwrap_or_default()))
-                .unwrap_or_else(|| "a removed person".into()),
-            _ => r.target.clone(),
-        };
-        let secret = r.secret.filter(|_| may_manage);
-        shown.push(RecipientView { id: r.id, kind: r.kind, target, secret, min_threshold: r.min_threshold });
-    }
-    let alerts = alert::Entity::find()
-        .filter(alert::Column::BudgetId.eq(budget.id))
-        .order_by_desc(alert::Column::CreatedAt)
-        .limit(20)
-        .all(db)
-        .await?;
-    let deliveries = alert_delivery::Entity::find()
-        .filter(alert_delivery::Column::AlertId.is_in(alerts.iter().map(|a| a.id)))
-        .all(db)
-        .await?;
-    let recent = alerts
-        .into_iter()
-        .map(|a| AlertView {
-            id: a.id,
-            severity: a.severity,
-            title: a.title,
-            created_at: a.created_at,
-            acknowledged: a.acknowledged_at.is_some(),
-            escalation_level: a.escalation_level,
-            deliveries: deliveries
-                .iter()
-                .filter(|d| d.alert_id == a.id)
-                .map(|d| DeliveryView {
-                    channel: d.channel.clone(),
-                    target: if may_manage { d.target.clone() } else { d.channel.clone() },
-                    state: d.state.clone(),
-                    attempts: d.attempts,
-                    last_error: d.last_error.clone().filter(|_| may_manage),
-                })
-                .collect(),
-        })
-        .collect();
-    Ok(AlertSettings {
-        may_manage,
-        thresholds: budget.thresholds.replace(',', ", "),
-        escalate_after_minutes: budget.escalate_after_minutes,
-        escalate_from: budget.escalate_from,
-        recipients: shown,
-        recent,
-    })
-}
 
 #[cfg(feature = "ssr")]
 fn optional_number(field: &str, text: Option<String>) -> Result<Option<u32>, AppError> {
@@ -134,33 +28,13 @@ pub async fn add_recipient(
     min_threshold: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::alerts::recipients;
-        use tollgate_domain::alerting::RecipientKind;
-        let kind: RecipientKind = kind.parse().map_err(AppError::Invalid)?;
+        use crate::backend::services::{access::Acting, alerts::recipients::NewRecipient, budget_changes};
+        let kind = kind.parse().map_err(AppError::Invalid)?;
         let min_threshold = optional_number("mute below", min_threshold)?;
+        let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        if matches!(kind, RecipientKind::Slack | RecipientKind::Webhook) {
-            state.outbound.check(target.trim()).await.map_err(AppError::Invalid)?;
-        }
-        let txn = begin_write(&state.db).await?;
-        let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
-        let new = recipients::NewRecipient { kind, target: &target, min_threshold };
-        let added = recipients::add(&txn, &budget, new, &state.outbound, state.clock.now()).await?;
-        let detail =
-            serde_json::json!({ "kind": added.kind, "target": added.target, "min_threshold": added.min_threshold });
-        crate::backend::engine::events::record_by(
-            &txn,
-            me.org_id,
-            Some(budget.id),
-            "alert_recipient_added",
-            detail,
-            &me.email,
-            state.clock.now(),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
+        let new = NewRecipient { kind, target: &target, min_threshold };
+        Ok(budget_changes::add_recipient(&state, Acting::Person(&me), budget_id, new).await?)
     })
     .await
 }
@@ -168,27 +42,10 @@ pub async fn add_recipient(
 #[server(prefix = "/rpc", endpoint = "remove_recipient")]
 pub async fn remove_recipient(budget_id: Uuid, recipient_id: Uuid) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::alerts::recipients;
+        use crate::backend::services::{access::Acting, budget_changes};
+        let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let (me, budget) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
-        if !recipients::remove(&txn, budget.id, recipient_id).await? {
-            return Err(AppError::NotFound("that recipient".into()));
-        }
-        let detail = serde_json::json!({ "recipient_id": recipient_id });
-        crate::backend::engine::events::record_by(
-            &txn,
-            me.org_id,
-            Some(budget.id),
-            "alert_recipient_removed",
-            detail,
-            &me.email,
-            state.clock.now(),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
+        Ok(budget_changes::remove_recipient(&state, Acting::Person(&me), budget_id, recipient_id).await?)
     })
     .await
 }
@@ -202,8 +59,8 @@ pub async fn set_alert_rules(
     escalate_from: Option<String>,
 ) -> Result<(), AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{budgets, organizations};
+        use crate::backend::services::access::Acting;
+        use crate::backend::services::budget_changes::{edit_budget, BudgetEdit, EditMode};
         let parsed = tollgate_domain::thresholds::parse_thresholds(&thresholds).map_err(AppError::Invalid)?;
         if parsed.is_empty() {
             return Err(AppError::Invalid("give at least one threshold, e.g. 50, 75, 90, 100".into()));
@@ -213,16 +70,14 @@ pub async fn set_alert_rules(
             return Err(AppError::Invalid("escalate after 1 minute to 7 days (10080 minutes)".into()));
         }
         let from = optional_number("escalate from", escalate_from)?;
+        let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let (me, current) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let mut input = budgets::view(&txn, current.clone()).await?.input;
-        input.thresholds = parsed;
-        input.escalate_after_minutes = after;
-        input.escalate_from = from.or(after.map(|_| 90));
-        budgets::update(&txn, &org, current, &input, &me.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let edit = BudgetEdit::Adjust(Box::new(move |input| {
+            input.thresholds = parsed;
+            input.escalate_after_minutes = after;
+            input.escalate_from = from.or(after.map(|_| 90));
+        }));
+        edit_budget(&state, Acting::Person(&me), budget_id, edit, EditMode::Save).await?;
         Ok(())
     })
     .await

@@ -40,12 +40,10 @@ pub async fn edit_budget(
     confirm: Option<String>,
 ) -> Result<EditOutcome, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{budgets, organizations};
+        use crate::backend::services::access::Acting;
+        use crate::backend::services::budget_changes::{edit_budget, BudgetEdit, EditMode};
+        let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let (me, current) = crate::pages::budgets::managed_budget(&txn, budget_id).await?;
-        let before = budgets::view(&txn, current.clone()).await?.input;
         let invalid = |field: &str, text: &str| AppError::Invalid(format!("{field}: '{text}' is not a number"));
         let decimal = |field: &str, text: &str| match text.trim() {
             "" => Ok(None),
@@ -55,30 +53,32 @@ pub async fn edit_budget(
             "" => Ok(None),
             t => t.parse::<i64>().map(Some).map_err(|_| invalid(field, t)),
         };
-        let mut after = before.clone();
-        after.name = name.trim().to_owned();
-        after.period = period.parse().map_err(|_| AppError::Invalid(format!("unknown period '{period}'")))?;
-        after.cost_soft = decimal("cost soft", &cost_soft)?;
-        after.cost_hard = decimal("cost hard", &cost_hard)?;
-        after.tokens_soft = count("tokens soft", &tokens_soft)?;
-        after.tokens_hard = count("tokens hard", &tokens_hard)?;
-        after.operations_soft = count("operations soft", &operations_soft)?;
-        after.operations_hard = count("operations hard", &operations_hard)?;
-        after.enforcement =
+        let name = name.trim().to_owned();
+        let period = period.parse().map_err(|_| AppError::Invalid(format!("unknown period '{period}'")))?;
+        let (cost_soft, cost_hard) = (decimal("cost soft", &cost_soft)?, decimal("cost hard", &cost_hard)?);
+        let (tokens_soft, tokens_hard) = (count("tokens soft", &tokens_soft)?, count("tokens hard", &tokens_hard)?);
+        let operations_soft = count("operations soft", &operations_soft)?;
+        let operations_hard = count("operations hard", &operations_hard)?;
+        let enforcement =
             enforcement.parse().map_err(|_| AppError::Invalid(format!("unknown enforcement '{enforcement}'")))?;
-        after.grace_minutes = grace_minutes.trim().parse().map_err(|_| invalid("grace minutes", &grace_minutes))?;
-        after.reserve_cost = decimal("emergency reserve", &reserve_cost)?.unwrap_or_default();
-        let changes = differences(&before, &after);
-        let org = organizations::organization(&txn, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        // Validated in full either way, so the review already names any problem.
-        budgets::update(&txn, &org, current, &after, &me.email, state.clock.now()).await?;
-        let saved = confirm.is_some() && !changes.is_empty();
-        if saved {
-            txn.commit().await?;
-        } else {
-            txn.rollback().await?;
-        }
-        Ok(EditOutcome { changes, saved })
+        let grace_minutes = grace_minutes.trim().parse().map_err(|_| invalid("grace minutes", &grace_minutes))?;
+        let reserve_cost = decimal("emergency reserve", &reserve_cost)?.unwrap_or_default();
+        let edit = BudgetEdit::Adjust(Box::new(move |after| {
+            after.name = name;
+            after.period = period;
+            (after.cost_soft, after.cost_hard) = (cost_soft, cost_hard);
+            (after.tokens_soft, after.tokens_hard) = (tokens_soft, tokens_hard);
+            (after.operations_soft, after.operations_hard) = (operations_soft, operations_hard);
+            after.enforcement = enforcement;
+            after.grace_minutes = grace_minutes;
+            after.reserve_cost = reserve_cost;
+        }));
+        // Validated in full either way, so the review already names any problem; an edit that
+        // changes nothing is not saved.
+        let mode = if confirm.is_some() { EditMode::Save } else { EditMode::Review };
+        let edited = edit_budget(&state, Acting::Person(&me), budget_id, edit, mode).await?;
+        let changes = differences(&edited.before, &edited.after.input);
+        Ok(EditOutcome { saved: mode == EditMode::Save && !changes.is_empty(), changes })
     })
     .await
 }

@@ -8,12 +8,10 @@ mod window;
 
 use crate::components::refused;
 use crate::errors::AppError;
-use crate::pages::budgets::BudgetRow;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use alerts::{AddRecipient, RemoveRecipient, SetAlertRules};
@@ -21,52 +19,14 @@ pub use edit::EditBudget;
 pub use reallocate::{ReallocateAllowance, SetReallocationRule};
 pub use window::ForecastView;
 
-/// A preference a budget inherits: its label, resolved value and where it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InheritedPreference {
-    pub label: String,
-    pub value: String,
-    pub source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BudgetDetailView {
-    pub row: BudgetRow,
-    pub window: window::WindowView,
-    pub inherited: Vec<InheritedPreference>,
-    pub alerts: alerts::AlertSettings,
-    pub reallocation: reallocate::ReallocationOptions,
-    pub history: Vec<history::HistoryEntry>,
-}
+pub use crate::models::{BudgetDetailView, InheritedPreference};
 
 #[server(prefix = "/rpc", endpoint = "budget_detail")]
 pub async fn budget_detail(budget_id: Uuid) -> Result<BudgetDetailView, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::{access, budgets, organizations, preferences};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let not_found = || AppError::NotFound("that budget".into());
-        let model = budgets::find(&state.db, me.org_id, budget_id).await?.ok_or_else(not_found)?;
-        if !access::may_see(&state.db, &me, &model).await? {
-            return Err(not_found());
-        }
-        let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        let now = state.clock.now();
-        let inherited = preferences::for_budget(&state.db, &org, &model)
-            .await?
-            .into_iter()
-            .map(|r| InheritedPreference {
-                label: r.key.label().to_owned(),
-                value: r.value,
-                source: r.source.label().to_owned(),
-            })
-            .collect();
-        let window = window::load(&state.db, &me, &org, model.clone(), now).await?;
-        let row = window.row.clone();
-        let alerts = alerts::settings(&state.db, &model, row.may_manage).await?;
-        let history = history::entries(&state.db, &model).await?;
-        let reallocation = reallocate::options(&state.db, &me, &org, &model).await?;
-        Ok(BudgetDetailView { row, window, inherited, alerts, reallocation, history })
+        Ok(crate::backend::services::budget_page::detail(&state, &me, budget_id).await?)
     })
     .await
 }

@@ -3,86 +3,21 @@
 
 use crate::components::Chart;
 use crate::errors::AppError;
+pub use crate::models::{ForecastView, WindowView};
 use crate::pages::budgets::BudgetRow;
 use crate::pages::overview::{money, thousands};
-use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ForecastView {
-    pub spent: Decimal,
-    pub hard: Decimal,
-    pub projected: Decimal,
-    pub exhaustion: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WindowView {
-    pub row: BudgetRow,
-    pub forecast: Option<ForecastView>,
-    /// The unit the charts are in: the currency, "tokens" or "operations".
-    pub unit: String,
-    /// (window, hard level, actual), oldest first.
-    pub windows: Vec<(String, Option<Decimal>, Decimal)>,
-    pub windows_chart: String,
-    /// Cumulative usage per day of this window, then the forecast per remaining day.
-    pub trend: Vec<(NaiveDate, Decimal)>,
-    pub trend_forecast: Vec<(NaiveDate, Decimal)>,
-    pub trend_chart: String,
-}
 
 #[server(prefix = "/rpc", endpoint = "budget_window")]
 pub async fn budget_window(budget_id: Uuid) -> Result<WindowView, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::{access, budgets, organizations};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let not_found = || AppError::NotFound("that budget".into());
-        let model = budgets::find(&state.db, me.org_id, budget_id).await?.ok_or_else(not_found)?;
-        if !access::may_see(&state.db, &me, &model).await? {
-            return Err(not_found());
-        }
-        let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
-        load(&state.db, &me, &org, model, state.clock.now()).await
+        Ok(crate::backend::services::budget_page::window(&state, &me, budget_id).await?)
     })
     .await
-}
-
-/// The window figures of a budget the caller has checked the account may see.
-#[cfg(feature = "ssr")]
-pub async fn load(
-    db: &sea_orm::DatabaseConnection,
-    me: &crate::auth::Account,
-    org: &crate::backend::entities::organization::Model,
-    model: crate::backend::entities::budget::Model,
-    now: DateTime<Utc>,
-) -> Result<WindowView, AppError> {
-    use crate::backend::queries::budget::{charted_limit, trend, windows};
-    use crate::backend::services::alerts::forecasts::cost_forecast;
-    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-    let forecast = cost_forecast(db, &model, tz, now).await?.map(|(spent, hard, f, _)| ForecastView {
-        spent,
-        hard,
-        projected: f.projected.round_dp(2),
-        exhaustion: f.exhaustion,
-    });
-    let (kind, soft, hard) = charted_limit(&model);
-    let unit = if kind == tollgate_domain::LimitKind::Cost { org.currency.clone() } else { kind.as_str().to_owned() };
-    let past = windows(db, &model, tz, now).await?;
-    let (actual, projected) = trend(db, &model, tz, now).await?;
-    Ok(WindowView {
-        row: crate::pages::budgets::budget_row(db, me, org, model, now).await?,
-        forecast,
-        windows_chart: crate::charts::budget_vs_actual(&past, &unit),
-        trend_chart: crate::charts::window_trend(&actual, &projected, soft, hard, &unit),
-        unit,
-        windows: past,
-        trend: actual,
-        trend_forecast: projected,
-    })
 }
 
 /// Fresh window figures whenever `/live` reports a budget change, fetched in the browser only; until

@@ -87,62 +87,46 @@ pub async fn teams() -> Result<TeamsPage, AppError> {
     .await
 }
 
+/// The signed-in admin, the app and who makes the change now, for the audit trail.
 #[cfg(feature = "ssr")]
-async fn in_transaction<T>(
-    work: impl for<'a> FnOnce(
-        &'a crate::backend::engine::WriteTxn,
-        crate::auth::Account,
-        crate::backend::services::directory::Change<'a>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>> + Send + 'a>>,
-) -> Result<T, AppError> {
+fn admin_change() -> Result<(crate::auth::Account, crate::state::AppState, chrono::DateTime<chrono::Utc>), AppError> {
     let (me, state) = crate::pages::admin::admin()?;
-    let txn = crate::backend::engine::begin_write(&state.db).await?;
-    let actor = me.email.clone();
-    let change = crate::backend::services::directory::Change { actor: &actor, now: state.clock.now() };
-    let out = work(&txn, me, change).await?;
-    txn.commit().await?;
-    Ok(out)
+    let now = state.clock.now();
+    Ok((me, state, now))
 }
 
 #[server(prefix = "/rpc", endpoint = "create_team")]
 pub async fn create_team(name: String) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            crate::backend::services::directory::create_team(txn, me.org_id, &name, change).await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::directory::{self, Change};
+        let (me, state, now) = admin_change()?;
+        directory::create_team(&state.db, me.org_id, &name, Change { actor: &me.email, now }).await?;
+        Ok(())
+    })
     .await
 }
 
 #[server(prefix = "/rpc", endpoint = "update_team")]
 pub async fn update_team(team_id: Uuid, name: Option<String>, archived: Option<bool>) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            use crate::backend::entities::team;
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            let current = team::Entity::find_by_id(team_id)
-                .filter(team::Column::OrgId.eq(me.org_id))
-                .one(txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound("that team".into()))?;
-            let patch = crate::backend::services::directory::TeamPatch { name, archived };
-            crate::backend::services::directory::update_team(txn, current, patch, change).await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::directory::{self, Change, TeamPatch};
+        let (me, state, now) = admin_change()?;
+        let patch = TeamPatch { name, archived };
+        directory::update_team(&state.db, me.org_id, team_id, patch, Change { actor: &me.email, now }).await?;
+        Ok(())
+    })
     .await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_project")]
 pub async fn create_project(team_id: Uuid, slug: String, name: String) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            let input = crate::backend::services::directory::NewProject { slug, name, team_id };
-            crate::backend::services::directory::create_project(txn, me.org_id, input, change).await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::directory::{self, Change, NewProject};
+        let (me, state, now) = admin_change()?;
+        let input = NewProject { slug, name, team_id };
+        directory::create_project(&state.db, me.org_id, input, Change { actor: &me.email, now }).await?;
+        Ok(())
+    })
     .await
 }
 
@@ -154,34 +138,30 @@ pub async fn update_project(
     team_id: Option<Uuid>,
     archived: Option<bool>,
 ) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            use crate::backend::entities::project;
-            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-            let current = project::Entity::find_by_id(project_id)
-                .filter(project::Column::OrgId.eq(me.org_id))
-                .one(txn)
-                .await?
-                .ok_or_else(|| AppError::NotFound("that project".into()))?;
-            let patch = crate::backend::services::directory::ProjectPatch { name, team_id, archived };
-            crate::backend::services::directory::update_project(txn, current, patch, change).await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::directory::{self, Change, ProjectPatch};
+        let (me, state, now) = admin_change()?;
+        let patch = ProjectPatch { name, team_id, archived };
+        directory::update_project(&state.db, me.org_id, project_id, patch, Change { actor: &me.email, now }).await?;
+        Ok(())
+    })
     .await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_team_membership")]
 pub async fn set_team_membership(team_id: Uuid, user_id: Uuid, membership: String) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            use crate::backend::services::members::{self, Membership};
-            let membership = Membership::parse(&membership)
-                .ok_or_else(|| AppError::Invalid("membership is one of none, member, lead".into()))?;
-            members::set_team_membership(txn, me.org_id, team_id, user_id, membership, change).await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::{
+            directory::Change,
+            members::{self, Membership},
+        };
+        let membership = Membership::parse(&membership)
+            .ok_or_else(|| AppError::Invalid("membership is one of none, member, lead".into()))?;
+        let (me, state, now) = admin_change()?;
+        let change = Change { actor: &me.email, now };
+        members::set_team_membership(&state.db, me.org_id, team_id, user_id, membership, change).await?;
+        Ok(())
+    })
     .await
 }
 
@@ -197,15 +177,13 @@ pub(crate) struct TeamActions {
 
 #[server(prefix = "/rpc", endpoint = "set_project_membership")]
 pub async fn set_project_membership(project_id: Uuid, user_id: Uuid, member: bool) -> Result<(), AppError> {
-    crate::errors::respond(in_transaction(move |txn, me, change| {
-        Box::pin(async move {
-            crate::backend::services::members::set_project_membership(
-                txn, me.org_id, project_id, user_id, member, change,
-            )
-            .await?;
-            Ok(())
-        })
-    }))
+    crate::errors::respond(async move {
+        use crate::backend::services::{directory::Change, members};
+        let (me, state, now) = admin_change()?;
+        let change = Change { actor: &me.email, now };
+        members::set_project_membership(&state.db, me.org_id, project_id, user_id, member, change).await?;
+        Ok(())
+    })
     .await
 }
 

@@ -31,7 +31,8 @@ pub async fn load_wizard(target: Option<String>) -> Result<WizardContext, AppErr
 #[server(prefix = "/rpc", endpoint = "create_from_wizard")]
 pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::budget_creation::{create_budgets, wizard_context, Creator, NewBudget};
+        use crate::backend::services::access::Acting;
+        use crate::backend::services::budget_creation::{create_budgets, wizard_context, NewBudget};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let draft = super::draft::Draft::from_pairs(draft.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -42,7 +43,7 @@ pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid,
         let (input, alerts) = draft.check(&ctx).map_err(|errors| {
             AppError::Invalid(errors.into_iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))
         })?;
-        let created = create_budgets(&state, Creator::Person(&me), &[NewBudget { input, alerts }]).await?;
+        let created = create_budgets(&state, Acting::Person(&me), &[NewBudget { input, alerts }]).await?;
         let id = created.first().map(|budget| budget.id).ok_or_else(|| AppError::internal("no budget was created"))?;
         leptos_axum::redirect(&format!("/budgets/{id}"));
         Ok(id)

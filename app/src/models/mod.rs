@@ -1,5 +1,9 @@
 //! Budget definitions as pages, server functions and the REST API exchange them.
 
+mod budget_page;
+
+pub use budget_page::*;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
