@@ -1,8 +1,10 @@
 //! Budget definitions as pages, server functions and the REST API exchange them.
 
 mod budget_page;
+mod overview;
 
 pub use budget_page::*;
+pub use overview::*;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

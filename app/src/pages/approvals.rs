@@ -34,7 +34,7 @@ pub async fn requests() -> Result<Vec<RequestView>, AppError> {
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::backend::services::requests::visible(&state.db, &me, state.clock.now()).await
+        Ok(crate::backend::services::requests::visible(&state.db, &me, state.clock.now()).await?)
     })
     .await
 }
@@ -74,7 +74,7 @@ pub async fn request_budget(
             until: if kind == RequestKind::Override { until(days, now)? } else { None },
             reason,
         };
-        requests::create(&state.db, requests::Requester::Person(&me), budget_id, input, now).await
+        Ok(requests::create(&state.db, requests::Requester::Person(&me), budget_id, input, now).await?)
     })
     .await
 }
@@ -107,7 +107,7 @@ pub async fn decide_request(
             "ask_info" => Decision::AskForInformation,
             other => return Err(AppError::Invalid(format!("unknown decision '{other}'"))),
         };
-        requests::decide(&state.db, &me, request_id, decision, comment.as_deref().unwrap_or(""), now).await
+        Ok(requests::decide(&state.db, &me, request_id, decision, comment.as_deref().unwrap_or(""), now).await?)
     })
     .await
 }
@@ -117,7 +117,7 @@ pub async fn answer_request(request_id: Uuid, note: String) -> Result<(), AppErr
     crate::errors::respond(async move {
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::backend::services::requests::answer(&state.db, &me, request_id, &note, state.clock.now()).await
+        Ok(crate::backend::services::requests::answer(&state.db, &me, request_id, &note, state.clock.now()).await?)
     })
     .await
 }

@@ -32,7 +32,7 @@ pub async fn update_budget(budget_id: Uuid, input: BudgetInput) -> Result<Budget
         use crate::backend::services::budget_changes::{edit_budget, BudgetEdit, EditMode};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let edit = BudgetEdit::Whole(input);
+        let edit = BudgetEdit::Whole(Box::new(input));
         Ok(edit_budget(&state, Acting::Person(&me), budget_id, edit, EditMode::Save).await?.after)
     })
     .await

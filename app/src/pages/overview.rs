@@ -7,43 +7,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 pub const RANGES: [u32; 3] = [30, 90, 365];
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Overview {
-    /// `None` until an organization exists.
-    pub organization: Option<OrgOverview>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OrgOverview {
-    pub name: String,
-    pub currency: String,
-    pub timezone: String,
-    pub teams: u64,
-    pub projects: u64,
-    pub budgets: u64,
-    pub days: u32,
-    pub total_spend: Decimal,
-    pub total_tokens: i64,
-    pub top_projects: Vec<SpendRow>,
-    pub top_models: Vec<SpendRow>,
-    /// ECharts option JSON for the daily spend chart.
-    pub chart: String,
-    /// The numbers behind the chart: spend per day, then the expected spend of the rest of the month.
-    pub series: Vec<(chrono::NaiveDate, Decimal)>,
-    pub forecast: Vec<(chrono::NaiveDate, Decimal)>,
-    pub month_to_date: Decimal,
-    pub month_forecast: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpendRow {
-    pub name: String,
-    pub spend: Decimal,
-}
+pub use crate::models::{OrgOverview, Overview, SpendRow};
 
 #[server(prefix = "/rpc", endpoint = "overview")]
 pub async fn load_overview(days: u32) -> Result<Overview, AppError> {

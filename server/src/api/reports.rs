@@ -48,7 +48,7 @@ pub async fn get(
     }
     let query = ReportQuery::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let viewer = Viewer::AdminKey { org_id: client.0.org.id };
-    let view = run(&state.db, &viewer, kind, query, state.clock.now()).await.map_err(super::values::from_app)?;
+    let view = run(&state.db, &viewer, kind, query, state.clock.now()).await?;
     if format == "csv" {
         return Ok(crate::reports::csv_response(kind, &view.table));
     }

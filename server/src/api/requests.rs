@@ -3,16 +3,14 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::backend::entities::user;
+use app::backend::services::directory;
 use app::backend::services::requests::{self, NewRequest, Requester};
-use app::errors::AppError;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tollgate_domain::approval::RequestKind;
 use utoipa::ToSchema;
@@ -45,18 +43,6 @@ pub struct RequestFiled {
     status: &'static str,
 }
 
-impl From<AppError> for ApiError {
-    fn from(error: AppError) -> Self {
-        let code = match &error {
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not_found",
-            AppError::Internal => "internal",
-            _ => "invalid_input",
-        };
-        ApiError::new(error.status(), code, error.to_string())
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/requests", tag = "usage", params(("id" = Uuid, Path, description = "Budget id, e.g. from a denied check's request_more")), request_body = RequestInput, responses((status = 201, body = RequestFiled), (status = 404, body = ErrorBody), (status = 403, description = "Key restricted to another project", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -67,13 +53,8 @@ pub async fn create(
     let kind = RequestKind::parse(&input.kind).ok_or_else(|| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "kind is override or increase")
     })?;
-    let person = user::Entity::find()
-        .filter(user::Column::OrgId.eq(client.org.id))
-        .filter(user::Column::Handle.eq(input.user.trim()))
-        .filter(user::Column::Active.eq(true))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
+    let person =
+        directory::active_user_by_handle(&state.db, client.org.id, input.user.trim()).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_user", format!("no active user '{}'", input.user))
         })?;
     if let Some(project_id) = client.project_id {

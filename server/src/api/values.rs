@@ -4,9 +4,8 @@
 use super::auth::ApiClient;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
-use app::backend::engine::begin_write;
+use app::backend::services::access::Acting;
 use app::backend::services::values;
-use app::errors::AppError;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -43,32 +42,18 @@ pub async fn record(
 ) -> Result<Json<ValueRecorded>, ApiError> {
     client.require_admin()?;
     let org = &client.0.org;
-    let found = values::find_project(&state.db, org.id, &project).await.map_err(from_app)?;
     let amount = match &input.amount {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Number(number) => number.to_string(),
         _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "amount must be a number")),
     };
     let value = values::NewValue { project: &project, month: &input.month, amount: &amount, note: &input.note };
-    let txn = begin_write(&state.db).await?;
-    let actor = format!("api-key:{}", client.0.key_id);
-    let (month, amount) =
-        values::record(&txn, org.id, &found, &value, &actor, state.clock.now()).await.map_err(from_app)?;
-    txn.commit().await?;
+    let by = Acting::AdminKey { org_id: org.id, key_id: client.0.key_id };
+    let values::Recorded { project: found, month, amount } = values::record_value(&state, by, &value).await?;
     Ok(Json(ValueRecorded {
         project: found.slug,
         month: month.format("%Y-%m").to_string(),
         amount: amount.to_string(),
         currency: org.currency.clone(),
     }))
-}
-
-pub fn from_app(error: AppError) -> ApiError {
-    let code = match error.status() {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::INTERNAL_SERVER_ERROR => return ApiError::internal("request failed"),
-        _ => "invalid_input",
-    };
-    ApiError::new(error.status(), code, error.to_string())
 }

@@ -24,7 +24,7 @@ pub async fn csv(
     let query = ReportQuery::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.clone())));
     match run(&state.db, &Viewer::Person(account), kind, query, state.clock.now()).await {
         Ok(view) => crate::reports::csv_response(kind, &view.table),
-        Err(error) => failure(error),
+        Err(error) => failure(error.into()),
     }
 }
 

@@ -5,14 +5,12 @@ use app::auth::store::DbSessionStore;
 use app::auth::{
     self, Account, ClientAddress, ABSOLUTE_LIFETIME_HOURS, ACCOUNT_KEY, IDLE_LIFETIME_MINUTES, SIGNED_IN_AT_KEY,
 };
-use app::backend::entities::user;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::net::SocketAddr;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -84,14 +82,13 @@ async fn page_guard(state: &AppState, signed_in: bool, uri: &Uri) -> Option<Resp
     if signed_in {
         return matches!(path, "/login" | "/setup").then(|| Redirect::to("/").into_response());
     }
-    let accounts_exist =
-        match user::Entity::find().filter(user::Column::PasswordHash.is_not_null()).one(&state.db).await {
-            Ok(found) => found.is_some(),
-            Err(error) => {
-                tracing::error!(%error, "checking for accounts failed");
-                return Some(axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response());
-            }
-        };
+    let accounts_exist = match app::backend::services::accounts::any_sign_in_account(&state.db).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!(%error, "checking for accounts failed");
+            return Some(axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response());
+        }
+    };
     match (accounts_exist, path) {
         (false, "/setup") | (true, "/login") => None,
         (false, _) => Some(Redirect::to("/setup").into_response()),

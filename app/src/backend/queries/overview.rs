@@ -2,7 +2,7 @@
 //! the ledger, nor from the finer `daily_usage`, which holds hundreds of rows per day).
 
 use crate::backend::entities::{budget, daily_model_usage, daily_project_usage, organization, project, team};
-use crate::pages::overview::{OrgOverview, Overview, SpendRow};
+use crate::models::{OrgOverview, Overview, SpendRow};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

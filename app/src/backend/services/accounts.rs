@@ -37,17 +37,6 @@ pub enum AccountError {
     Engine(#[from] crate::backend::engine::EngineError),
 }
 
-impl From<AccountError> for crate::errors::AppError {
-    fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::Database(e) => crate::errors::AppError::internal(e),
-            AccountError::Engine(e) => e.into(),
-            AccountError::Hashing => crate::errors::AppError::internal("password hashing failed"),
-            other => crate::errors::AppError::Invalid(other.to_string()),
-        }
-    }
-}
-
 pub fn check_password_policy(password: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(AccountError::PasswordTooShort);
@@ -222,6 +211,11 @@ pub async fn change_own_password(
         .await?
         .ok_or_else(|| super::ServiceError::not_found("your account"))?;
     Ok(change_password(db, account, change.current, change.new, keep_session, now).await?)
+}
+
+/// Whether anyone can sign in yet (before the first account, every page leads to setup).
+pub async fn any_sign_in_account(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(user::Entity::find().filter(user::Column::PasswordHash.is_not_null()).one(db).await?.is_some())
 }
 
 pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>, DbErr> {

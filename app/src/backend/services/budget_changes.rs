@@ -17,7 +17,7 @@ use uuid::Uuid;
 /// (`PATCH /api/v1/budgets/{id}`), or the current definition adjusted by the caller (the budget
 /// page's forms). Every new definition is validated whole.
 pub enum BudgetEdit {
-    Whole(BudgetInput),
+    Whole(Box<BudgetInput>),
     Fields(serde_json::Map<String, serde_json::Value>),
     Adjust(Box<dyn FnOnce(&mut BudgetInput) + Send>),
 }
@@ -49,7 +49,7 @@ pub async fn edit_budget(
     let current = managed_budget(&txn, by, budget_id).await?;
     let before = budgets::view(&txn, current.clone()).await?.input;
     let input = match edit {
-        BudgetEdit::Whole(input) => input,
+        BudgetEdit::Whole(input) => *input,
         BudgetEdit::Fields(changes) => {
             let mut merged = serde_json::to_value(&before).map_err(ServiceError::corrupt)?;
             for (field, value) in changes {

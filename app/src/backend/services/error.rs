@@ -74,3 +74,9 @@ impl From<ServiceError> for crate::errors::AppError {
         }
     }
 }
+
+impl From<AccountError> for crate::errors::AppError {
+    fn from(error: AccountError) -> Self {
+        ServiceError::from(error).into()
+    }
+}

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod requests;
 pub mod setup;
 pub mod shared_costs;
+pub mod template_changes;
 pub mod templates;
 pub mod values;
 pub mod windows;

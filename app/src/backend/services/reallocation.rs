@@ -7,7 +7,7 @@ use crate::auth::Account;
 use crate::backend::engine::reallocate::{transfer, Transfer};
 use crate::backend::engine::{begin_write, EngineError};
 use crate::backend::entities::{budget, budget_request, organization, project};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -85,8 +85,11 @@ pub async fn parent_of(db: &impl ConnectionTrait, model: &budget::Model) -> Resu
         .min_by_key(|p| p.cost_hard))
 }
 
-async fn zone(db: &impl ConnectionTrait, org_id: Uuid) -> Result<(organization::Model, Tz), AppError> {
-    let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(AppError::Internal)?;
+async fn zone(db: &impl ConnectionTrait, org_id: Uuid) -> Result<(organization::Model, Tz), ServiceError> {
+    let org = organization::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let tz = org.timezone.parse().unwrap_or(Tz::UTC);
     Ok((org, tz))
 }
@@ -101,20 +104,20 @@ pub async fn reallocate(
     cost: Decimal,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Reallocated, AppError> {
+) -> Result<Reallocated, ServiceError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(AppError::Invalid("give a reason (1 to 2,000 characters) for moving allowance".into()));
+        return Err(ServiceError::Invalid("give a reason (1 to 2,000 characters) for moving allowance".into()));
     }
     let txn = begin_write(db).await?;
-    let not_found = || AppError::NotFound("that budget".into());
+    let not_found = || ServiceError::NotFound("that budget".into());
     let source = budgets::find(&txn, account.org_id, from).await?.ok_or_else(not_found)?;
     let target = budgets::find(&txn, account.org_id, to).await?.ok_or_else(not_found)?;
     if !access::may_manage(&txn, account, &source).await? || !access::may_manage(&txn, account, &target).await? {
-        return Err(AppError::forbidden("moving allowance needs the right to manage both budgets"));
+        return Err(ServiceError::forbidden("moving allowance needs the right to manage both budgets"));
     }
     if !siblings(&txn, &source).await?.iter().any(|b| b.id == target.id) {
-        return Err(AppError::Invalid(
+        return Err(ServiceError::Invalid(
             "allowance moves only between enabled budgets of the same period, currency and category, on projects of one team or on teams"
                 .into(),
         ));
@@ -150,9 +153,12 @@ pub(crate) async fn apply_approved(
     target: &budget::Model,
     cost: Decimal,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let source_id = request.source_budget_id.ok_or(AppError::Internal)?;
-    let source = budget::Entity::find_by_id(source_id).one(txn).await?.ok_or(AppError::Internal)?;
+) -> Result<(), ServiceError> {
+    let source_id = request.source_budget_id.ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
+    let source = budget::Entity::find_by_id(source_id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let parent = parent_of(txn, &source).await?;
     let (_, tz) = zone(txn, target.org_id).await?;
     let t = Transfer {
@@ -164,7 +170,7 @@ pub(crate) async fn apply_approved(
         approved_by: Some(approver.id),
     };
     transfer(txn, t, tz, &approver.email, now).await.map_err(|e| match e {
-        EngineError::InvalidInput(why) => AppError::Invalid(format!("cannot move it now: {why}")),
+        EngineError::InvalidInput(why) => ServiceError::Invalid(format!("cannot move it now: {why}")),
         other => other.into(),
     })?;
     Ok(())

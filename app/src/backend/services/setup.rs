@@ -3,7 +3,7 @@
 use super::accounts::{self, NewAccount};
 use super::organizations::{self, OrganizationError};
 use crate::backend::entities::user;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -26,21 +26,21 @@ pub async fn first_run(
     db: &DatabaseConnection,
     input: FirstRun<'_>,
     now: DateTime<Utc>,
-) -> Result<user::Model, AppError> {
+) -> Result<user::Model, ServiceError> {
     let txn = crate::backend::engine::begin_write(db).await?;
     if crate::backend::engine::is_postgres(&txn) {
         txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").await?;
     }
     if accounts_exist(&txn).await? {
-        return Err(AppError::forbidden("Tollgate is already set up; sign in instead"));
+        return Err(ServiceError::forbidden("Tollgate is already set up; sign in instead"));
     }
     let org = match organizations::first_organization(&txn).await? {
         Some(org) => org,
         None => organizations::create_organization(&txn, input.org_name, input.timezone, input.currency, now)
             .await
             .map_err(|e| match e {
-                OrganizationError::Database(e) => AppError::internal(e),
-                other => AppError::Invalid(other.to_string()),
+                OrganizationError::Database(e) => ServiceError::corrupt(e),
+                other => ServiceError::Invalid(other.to_string()),
             })?,
     };
     let account = NewAccount {
@@ -50,7 +50,7 @@ pub async fn first_run(
         password: input.password,
         roles: &["admin"],
     };
-    let admin = accounts::create_account(&txn, account, now).await.map_err(AppError::from)?;
+    let admin = accounts::create_account(&txn, account, now).await.map_err(ServiceError::from)?;
     let detail = serde_json::json!({ "organization": org.name, "admin": admin.handle });
     crate::backend::engine::events::record_by(&txn, org.id, None, "first_run", detail, &admin.handle, now).await?;
     txn.commit().await?;

@@ -33,7 +33,8 @@ pub async fn subscribe_digest(frequency: String, scope: String) -> Result<(), Ap
     crate::errors::respond(async move {
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        crate::backend::services::digests::subscribe(&state.db, &account, &frequency, &scope, state.clock.now()).await
+        Ok(crate::backend::services::digests::subscribe(&state.db, &account, &frequency, &scope, state.clock.now())
+            .await?)
     })
     .await
 }

@@ -26,7 +26,7 @@ pub async fn load_report(
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let kind = ReportKind::from_slug(&report).ok_or_else(|| AppError::NotFound(format!("report '{report}'")))?;
-        run(&state.db, &Viewer::Person(account), kind, ReportQuery(query), state.clock.now()).await
+        Ok(run(&state.db, &Viewer::Person(account), kind, ReportQuery(query), state.clock.now()).await?)
     })
     .await
 }

@@ -10,9 +10,8 @@ use leptos::prelude::*;
 pub async fn set_shared_project(project: String, method: String, consumers: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
         let (me, state) = crate::pages::admin::admin()?;
-        let txn = crate::backend::engine::begin_write(&state.db).await?;
         let count = crate::backend::services::shared_costs::set(
-            &txn,
+            &state.db,
             me.org_id,
             &project,
             &method,
@@ -21,7 +20,6 @@ pub async fn set_shared_project(project: String, method: String, consumers: Stri
             state.clock.now(),
         )
         .await?;
-        txn.commit().await?;
         Ok(if count == 0 {
             format!("{project} is no longer shared.")
         } else {

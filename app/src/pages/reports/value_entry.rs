@@ -14,17 +14,12 @@ pub async fn record_project_value(
     note: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{access::ensure_may_manage, values};
+        use crate::backend::services::{access::Acting, values};
         let account = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let found = values::find_project(&state.db, account.org_id, &project).await?;
-        ensure_may_manage(&state.db, &account, tollgate_domain::ScopeKind::Project, found.id).await?;
-        let txn = begin_write(&state.db).await?;
         let value = values::NewValue { project: &project, month: &month, amount: &amount, note: &note };
-        let (month, amount) =
-            values::record(&txn, account.org_id, &found, &value, &account.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let values::Recorded { project: found, month, amount } =
+            values::record_value(&state, Acting::Person(&account), &value).await?;
         Ok(format!("Recorded {amount} for {} in {}.", found.name, month.format("%Y-%m")))
     })
     .await

@@ -21,20 +21,11 @@ fn require_lead() -> Result<crate::auth::Account, AppError> {
 #[server(prefix = "/rpc", endpoint = "save_budget_as_template")]
 pub async fn save_budget_as_template(budget_id: Uuid, name: String, description: String) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::{access, budgets, templates};
+        use crate::backend::services::template_changes::{save_budget_as_template, TemplateText};
         let me = require_lead()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
-        let txn = begin_write(&state.db).await?;
-        let model =
-            budgets::find(&txn, me.org_id, budget_id).await?.ok_or_else(|| AppError::NotFound("that budget".into()))?;
-        if !access::may_see(&txn, &me, &model).await? {
-            return Err(AppError::NotFound("that budget".into()));
-        }
-        let spec = templates::spec_of(&budgets::view(&txn, model).await?.input);
-        let saved =
-            templates::create(&txn, me.org_id, &name, &description, &spec, &me.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let text = TemplateText { name: &name, description: &description };
+        let saved = save_budget_as_template(&state, &me, budget_id, text).await?;
         Ok(format!("Saved as template “{}”.", saved.name))
     })
     .await
@@ -60,8 +51,7 @@ pub async fn save_template(
     thresholds: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::engine::begin_write;
-        use crate::backend::services::templates;
+        use crate::backend::services::template_changes::{save_template, TemplateText};
         use tollgate_domain::templates::TemplateSpec;
         let me = require_lead()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
@@ -92,10 +82,8 @@ pub async fn save_template(
                 t => Some(tollgate_domain::thresholds::parse_thresholds(t).map_err(AppError::Invalid)?),
             },
         };
-        let txn = begin_write(&state.db).await?;
-        let saved =
-            templates::update(&txn, me.org_id, &id, &name, &description, &spec, &me.email, state.clock.now()).await?;
-        txn.commit().await?;
+        let text = TemplateText { name: &name, description: &description };
+        let saved = save_template(&state, &me, &id, text, &spec).await?;
         Ok(format!("Template “{}” saved.", saved.name))
     })
     .await

@@ -6,7 +6,7 @@ pub mod outbox;
 
 use crate::auth::{Account, Role};
 use crate::backend::entities::{digest_subscription, project, project_member, team};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -23,7 +23,7 @@ pub struct DigestView {
 }
 
 /// A scope a person may subscribe to, as the form offers it: value and label.
-pub async fn scopes_for(db: &impl ConnectionTrait, account: &Account) -> Result<Vec<(String, String)>, AppError> {
+pub async fn scopes_for(db: &impl ConnectionTrait, account: &Account) -> Result<Vec<(String, String)>, ServiceError> {
     let mut scopes = vec![("organization".to_owned(), "The whole organization".to_owned())];
     let teams = team::Entity::find()
         .filter(team::Column::OrgId.eq(account.org_id))
@@ -52,7 +52,7 @@ pub async fn scopes_for(db: &impl ConnectionTrait, account: &Account) -> Result<
     Ok(scopes)
 }
 
-pub async fn list(db: &impl ConnectionTrait, account: &Account) -> Result<Vec<DigestView>, AppError> {
+pub async fn list(db: &impl ConnectionTrait, account: &Account) -> Result<Vec<DigestView>, ServiceError> {
     let scopes = scopes_for(db, account).await?;
     let subscriptions = digest_subscription::Entity::find()
         .filter(digest_subscription::Column::UserId.eq(account.id))
@@ -86,17 +86,17 @@ pub async fn subscribe(
     frequency: &str,
     scope: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     if frequency != "weekly" && frequency != "monthly" {
-        return Err(AppError::Invalid(format!("a digest is weekly or monthly, not '{frequency}'")));
+        return Err(ServiceError::Invalid(format!("a digest is weekly or monthly, not '{frequency}'")));
     }
     if !scopes_for(db, account).await?.iter().any(|(v, _)| v == scope) {
-        return Err(AppError::forbidden(
+        return Err(ServiceError::forbidden(
             "you may subscribe only to the organization and to teams and projects you can see",
         ));
     }
     let (kind, id) = match scope.split_once(':') {
-        Some((kind, id)) => (kind, id.parse::<Uuid>().map_err(|_| AppError::Invalid("unknown scope".into()))?),
+        Some((kind, id)) => (kind, id.parse::<Uuid>().map_err(|_| ServiceError::Invalid("unknown scope".into()))?),
         None => ("organization", account.org_id),
     };
     let row = digest_subscription::ActiveModel {
@@ -117,7 +117,7 @@ pub async fn subscribe(
 }
 
 /// Ends one of the account's own subscriptions; false when it has no such subscription.
-pub async fn unsubscribe(db: &impl ConnectionTrait, account: &Account, id: Uuid) -> Result<bool, AppError> {
+pub async fn unsubscribe(db: &impl ConnectionTrait, account: &Account, id: Uuid) -> Result<bool, ServiceError> {
     use crate::backend::entities::digest_send;
     let Some(own) = digest_subscription::Entity::find_by_id(id).one(db).await?.filter(|s| s.user_id == account.id)
     else {

@@ -136,3 +136,17 @@ pub async fn update_user(
 pub async fn user(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<Option<UserView>, EngineError> {
     Ok(user::Entity::find_by_id(id).filter(user::Column::OrgId.eq(org_id)).one(db).await?.map(UserView::from))
 }
+
+/// The active person of the organization with this handle.
+pub async fn active_user_by_handle(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    handle: &str,
+) -> Result<Option<user::Model>, EngineError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::OrgId.eq(org_id))
+        .filter(user::Column::Handle.eq(handle))
+        .filter(user::Column::Active.eq(true))
+        .one(db)
+        .await?)
+}

@@ -4,7 +4,7 @@
 use super::{day_range, options, Context, Viewer};
 use crate::backend::entities::{category, daily_usage, project, team, team_member, user};
 use crate::backend::queries::sum_i64;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -30,11 +30,11 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     let (from, to) = day_range(&mut query, ctx.today)?;
     let by = query.get("by").unwrap_or("project").to_owned();
     let Some(&(_, by_label)) = DIMENSIONS.iter().find(|(d, _)| *d == by) else {
-        return Err(AppError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "'by' must be one of team, project, user, category, model, provider, not '{by}'"
         )));
     };
@@ -182,7 +182,7 @@ fn signed(units: i64) -> Decimal {
     }
 }
 
-async fn names(db: &DatabaseConnection, org_id: Uuid, by: &str) -> Result<HashMap<Uuid, String>, AppError> {
+async fn names(db: &DatabaseConnection, org_id: Uuid, by: &str) -> Result<HashMap<Uuid, String>, ServiceError> {
     Ok(match by {
         "team" => team::Entity::find()
             .filter(team::Column::OrgId.eq(org_id))
@@ -217,7 +217,11 @@ async fn names(db: &DatabaseConnection, org_id: Uuid, by: &str) -> Result<HashMa
 
 /// By person, someone who is not an admin sees themselves and the members of teams they lead by
 /// name; everyone else's spend is one "others" row, so the totals still add up.
-async fn visible_people(db: &DatabaseConnection, viewer: &Viewer, by: &str) -> Result<Option<HashSet<Uuid>>, AppError> {
+async fn visible_people(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    by: &str,
+) -> Result<Option<HashSet<Uuid>>, ServiceError> {
     let Viewer::Person(account) = viewer else { return Ok(None) };
     if by != "user" || viewer.is_admin() {
         return Ok(None);

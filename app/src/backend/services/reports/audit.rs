@@ -3,7 +3,7 @@
 
 use super::{day_range, options, Context, Viewer};
 use crate::backend::entities::{budget, budget_event};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Duration, NaiveTime};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -18,15 +18,15 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     if !viewer.is_admin() {
-        return Err(AppError::forbidden("the audit log needs the admin role"));
+        return Err(ServiceError::forbidden("the audit log needs the admin role"));
     }
     let (from, to) = day_range(&mut query, ctx.today)?;
     let local_midnight =
         |day: chrono::NaiveDate| day.and_time(NaiveTime::MIN).and_local_timezone(ctx.tz).earliest().map(|t| t.to_utc());
     let (Some(start), Some(end)) = (local_midnight(from), local_midnight(to + Duration::days(1))) else {
-        return Err(AppError::Invalid("those dates do not exist in the organization's time zone".into()));
+        return Err(ServiceError::Invalid("those dates do not exist in the organization's time zone".into()));
     };
     let budgets: HashMap<Uuid, budget::Model> = budget::Entity::find()
         .filter(budget::Column::OrgId.eq(ctx.org.id))
@@ -47,7 +47,7 @@ pub(super) async fn run(
     }
     if let Some(id) = query.get("budget") {
         let id: Uuid =
-            id.parse().map_err(|_| AppError::Invalid(format!("'budget' must be a budget id, not '{id}'")))?;
+            id.parse().map_err(|_| ServiceError::Invalid(format!("'budget' must be a budget id, not '{id}'")))?;
         select = select.filter(budget_event::Column::BudgetId.eq(id));
     }
     if let Some(level) = query.get("level") {

@@ -4,7 +4,7 @@
 use super::{options, Context, Viewer};
 use crate::backend::entities::{budget, budget_counter, budget_override, project, project_member, window_close};
 use crate::backend::queries::budget::charted_limit;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -33,13 +33,13 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
-    let windows_shown = query.number("windows", 1..=12).map_err(AppError::Invalid)?.unwrap_or(3);
+) -> Result<ReportView, ServiceError> {
+    let windows_shown = query.number("windows", 1..=12).map_err(ServiceError::Invalid)?.unwrap_or(3);
     query.0.insert("windows".into(), windows_shown.to_string());
     let level = query.get("level").map(str::to_owned);
     if let Some(level) = &level {
         if !LEVELS.iter().any(|(l, _)| l == level) {
-            return Err(AppError::Invalid(format!(
+            return Err(ServiceError::Invalid(format!(
                 "'level' must be organization, team, project or user, not '{level}'"
             )));
         }
@@ -48,7 +48,7 @@ pub(super) async fn run(
         .get("within")
         .map(|v| {
             v.parse::<Uuid>()
-                .map_err(|_| AppError::Invalid(format!("'within' must be a team or project id, not '{v}'")))
+                .map_err(|_| ServiceError::Invalid(format!("'within' must be a team or project id, not '{v}'")))
         })
         .transpose()?;
     let inside = scopes_within(db, within).await?;
@@ -196,7 +196,7 @@ async fn shared_cost(
     kind: LimitKind,
     window: Window,
     seen: &mut Option<Attributions>,
-) -> Result<Option<Decimal>, AppError> {
+) -> Result<Option<Decimal>, ServiceError> {
     let Some(seen) = seen else { return Ok(None) };
     if kind != LimitKind::Cost
         || !matches!(model.scope_kind.as_str(), "team" | "project")
@@ -239,7 +239,7 @@ fn drill_down(query: &ReportQuery, model: &budget::Model) -> Option<String> {
 }
 
 /// The scopes inside a team (the team, its projects) or a project (the project, its people).
-async fn scopes_within(db: &DatabaseConnection, within: Option<Uuid>) -> Result<Option<HashSet<Uuid>>, AppError> {
+async fn scopes_within(db: &DatabaseConnection, within: Option<Uuid>) -> Result<Option<HashSet<Uuid>>, ServiceError> {
     let Some(id) = within else { return Ok(None) };
     let mut scopes = HashSet::from([id]);
     let projects = project::Entity::find().filter(project::Column::TeamId.eq(id)).all(db).await?;

@@ -4,7 +4,7 @@
 use super::{Context, Viewer};
 use crate::backend::entities::budget_counter;
 use crate::backend::queries::budget::{charted_limit, daily};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -18,7 +18,7 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     let mut rows = Vec::new();
     let (mut at_risk, mut expected_over) = (0, 0);
     for model in viewer.budgets(db).await?.into_iter().filter(|b| b.state == "enabled") {

@@ -13,7 +13,7 @@ mod what_if;
 use crate::auth::{Account, Role};
 use crate::backend::entities::{budget, organization};
 use crate::backend::services::access::may_see;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -47,7 +47,7 @@ impl Viewer {
     }
 
     /// The budgets of the organization this viewer may see (archived ones excluded).
-    async fn budgets(&self, db: &DatabaseConnection) -> Result<Vec<budget::Model>, AppError> {
+    async fn budgets(&self, db: &DatabaseConnection) -> Result<Vec<budget::Model>, ServiceError> {
         let all = budget::Entity::find()
             .filter(budget::Column::OrgId.eq(self.org_id()))
             .filter(budget::Column::State.ne("archived"))
@@ -78,11 +78,11 @@ pub async fn run(
     kind: ReportKind,
     query: ReportQuery,
     now: DateTime<Utc>,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     let org = organization::Entity::find_by_id(viewer.org_id())
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("the organization".into()))?;
+        .ok_or_else(|| ServiceError::NotFound("the organization".into()))?;
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
     let ctx = Context { today: now.with_timezone(&tz).date_naive(), org, tz, now };
     match kind {
@@ -99,14 +99,14 @@ pub async fn run(
 
 /// The inclusive day range of a query (`from`, `to`), by default the 30 days up to today; the
 /// query gets the resolved dates so links and CSV exports repeat exactly this range.
-fn day_range(query: &mut ReportQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let to = query.date("to").map_err(AppError::Invalid)?.unwrap_or(today);
-    let from = query.date("from").map_err(AppError::Invalid)?.unwrap_or(to - Duration::days(29));
+fn day_range(query: &mut ReportQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ServiceError> {
+    let to = query.date("to").map_err(ServiceError::Invalid)?.unwrap_or(today);
+    let from = query.date("from").map_err(ServiceError::Invalid)?.unwrap_or(to - Duration::days(29));
     if from > to {
-        return Err(AppError::Invalid(format!("'from' ({from}) must not be after 'to' ({to})")));
+        return Err(ServiceError::Invalid(format!("'from' ({from}) must not be after 'to' ({to})")));
     }
     if (to - from).num_days() >= MAX_RANGE_DAYS {
-        return Err(AppError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "a report covers at most {MAX_RANGE_DAYS} days; narrow 'from' and 'to'"
         )));
     }

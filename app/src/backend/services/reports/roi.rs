@@ -4,7 +4,7 @@
 use super::{day_range, Context};
 use crate::backend::entities::{daily_project_usage, project, project_value};
 use crate::backend::queries::sum_i64;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -22,7 +22,7 @@ pub(super) async fn run(
     db: &DatabaseConnection,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     // By default the last six months, this one included.
     if query.get("from").is_none() {
         let mut first = month_of(ctx.today);

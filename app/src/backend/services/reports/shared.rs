@@ -4,7 +4,7 @@
 use crate::backend::entities::{daily_project_usage, project};
 use crate::backend::queries::sum_i64;
 use crate::backend::services::shared_costs::splits;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -24,7 +24,7 @@ pub(super) async fn attributed(
     by: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<HashMap<Uuid, i64>, AppError> {
+) -> Result<HashMap<Uuid, i64>, ServiceError> {
     let splits = splits(db, org_id).await?;
     if splits.is_empty() {
         return Ok(HashMap::new());

@@ -5,7 +5,7 @@ use super::{day_range, Context, Viewer};
 use crate::backend::entities::{daily_usage, price, window_close};
 use crate::backend::queries::budget::charted_limit;
 use crate::backend::queries::sum_i64;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, Duration, NaiveTime};
 use rust_decimal::Decimal;
@@ -22,7 +22,7 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     // By default the last full calendar month.
     if query.get("from").is_none() && query.get("to").is_none() {
         let this_month = ctx.today.with_day(1).unwrap_or(ctx.today);

@@ -4,7 +4,7 @@
 use super::{day_range, options, Context};
 use crate::backend::entities::daily_model_usage;
 use crate::backend::queries::sum_i64;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
@@ -26,7 +26,7 @@ async fn per_day(
     ctx: &Context,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<BTreeMap<NaiveDate, Point>, AppError> {
+) -> Result<BTreeMap<NaiveDate, Point>, ServiceError> {
     let rows: Vec<(NaiveDate, i64, i64, i64, i64)> = daily_model_usage::Entity::find()
         .select_only()
         .column(daily_model_usage::Column::Day)
@@ -53,11 +53,11 @@ pub(super) async fn run(
     db: &DatabaseConnection,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     let (from, to) = day_range(&mut query, ctx.today)?;
     let step = query.get("step").unwrap_or("day").to_owned();
     if step != "day" && step != "week" {
-        return Err(AppError::Invalid(format!("'step' must be day or week, not '{step}'")));
+        return Err(ServiceError::Invalid(format!("'step' must be day or week, not '{step}'")));
     }
     query.0.insert("step".into(), step.clone());
     let days = per_day(db, ctx, from, to).await?;

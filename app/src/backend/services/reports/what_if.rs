@@ -4,7 +4,7 @@
 use super::{Context, Viewer};
 use crate::backend::engine::budgets::to_domain;
 use crate::backend::entities::{budget, usage_event};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -24,21 +24,23 @@ pub(super) async fn run(
     viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
-) -> Result<ReportView, AppError> {
+) -> Result<ReportView, ServiceError> {
     let mut budgets = viewer.budgets(db).await?;
     budgets.sort_by_key(|b| b.name.to_lowercase());
     let choices = budgets.iter().map(|b| (b.id.to_string(), b.name.clone())).collect::<Vec<_>>();
     // Without a choice, the first budget the viewer can see.
     let Some(id) = query.get("budget").map(str::to_owned).or_else(|| budgets.first().map(|b| b.id.to_string())) else {
-        return Err(AppError::Invalid("there is no budget you can see to replay".into()));
+        return Err(ServiceError::Invalid("there is no budget you can see to replay".into()));
     };
     query.0.insert("budget".into(), id.clone());
-    let id: Uuid = id.parse().map_err(|_| AppError::Invalid(format!("'budget' must be a budget id, not '{id}'")))?;
-    let model = budgets.into_iter().find(|b| b.id == id).ok_or_else(|| AppError::NotFound(format!("budget {id}")))?;
+    let id: Uuid =
+        id.parse().map_err(|_| ServiceError::Invalid(format!("'budget' must be a budget id, not '{id}'")))?;
+    let model =
+        budgets.into_iter().find(|b| b.id == id).ok_or_else(|| ServiceError::NotFound(format!("budget {id}")))?;
     let current = to_domain(model.clone())?;
     let rules = proposed(&mut query, &current.rules)?;
     let thresholds = match query.get("thresholds") {
-        Some(text) => parse_thresholds(text).map_err(AppError::Invalid)?,
+        Some(text) => parse_thresholds(text).map_err(ServiceError::Invalid)?,
         None => parse_thresholds(&model.thresholds).unwrap_or_default(),
     };
     query.0.insert("thresholds".into(), thresholds.iter().map(u32::to_string).collect::<Vec<_>>().join(", "));
@@ -108,12 +110,12 @@ pub(super) async fn run(
 
 /// The proposed rules: each field given in the query, else the budget's current value (written
 /// back into the query so the form shows what was replayed).
-fn proposed(query: &mut ReportQuery, current: &BudgetRules) -> Result<BudgetRules, AppError> {
-    let level = |query: &ReportQuery, key: &str| -> Result<Option<Decimal>, AppError> {
+fn proposed(query: &mut ReportQuery, current: &BudgetRules) -> Result<BudgetRules, ServiceError> {
+    let level = |query: &ReportQuery, key: &str| -> Result<Option<Decimal>, ServiceError> {
         query
             .get(key)
             .map(|v| {
-                v.parse::<Decimal>().map_err(|_| AppError::Invalid(format!("'{key}' must be a number, not '{v}'")))
+                v.parse::<Decimal>().map_err(|_| ServiceError::Invalid(format!("'{key}' must be a number, not '{v}'")))
             })
             .transpose()
     };
@@ -125,7 +127,7 @@ fn proposed(query: &mut ReportQuery, current: &BudgetRules) -> Result<BudgetRule
         // The current soft level is kept only while it stays below a proposed hard level.
         let soft = level(query, &soft_key)?.or(now.and_then(|l| l.soft).filter(|s| hard.is_some_and(|h| *s < h)));
         if let Some(hard) = hard {
-            limits.push(Limit::new(kind, soft, hard).map_err(|e| AppError::Invalid(e.to_string()))?);
+            limits.push(Limit::new(kind, soft, hard).map_err(|e| ServiceError::Invalid(e.to_string()))?);
             query.0.insert(hard_key, hard.to_string());
             if let Some(soft) = soft {
                 query.0.insert(soft_key, soft.to_string());
@@ -133,17 +135,17 @@ fn proposed(query: &mut ReportQuery, current: &BudgetRules) -> Result<BudgetRule
         }
     }
     if limits.is_empty() {
-        return Err(AppError::Invalid(
+        return Err(ServiceError::Invalid(
             "give at least one hard level (cost_hard, tokens_hard or operations_hard)".into(),
         ));
     }
     let mode = match query.get("enforcement") {
-        Some(text) => text.parse::<EnforcementMode>().map_err(AppError::Invalid)?,
+        Some(text) => text.parse::<EnforcementMode>().map_err(ServiceError::Invalid)?,
         None => current.mode,
     };
     let grace = match query.get("grace_minutes") {
         Some(text) => text.parse::<i64>().ok().filter(|m| (0..=10_080).contains(m)).ok_or_else(|| {
-            AppError::Invalid(format!("'grace_minutes' must be a whole number from 0 to 10080, not '{text}'"))
+            ServiceError::Invalid(format!("'grace_minutes' must be a whole number from 0 to 10080, not '{text}'"))
         })?,
         None => current.grace.num_minutes(),
     };
@@ -157,7 +159,7 @@ async fn operations(
     db: &DatabaseConnection,
     model: &budget::Model,
     window: tollgate_domain::Window,
-) -> Result<Vec<ReplayEvent>, AppError> {
+) -> Result<Vec<ReplayEvent>, ServiceError> {
     let mut select = usage_event::Entity::find()
         .filter(usage_event::Column::OrgId.eq(model.org_id))
         .filter(usage_event::Column::OccurredAt.gte(window.start))

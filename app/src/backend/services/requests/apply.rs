@@ -4,7 +4,7 @@ use super::{invalid, to_i64};
 use crate::auth::Account;
 use crate::backend::engine::events;
 use crate::backend::entities::{budget, budget_override, budget_request, organization};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
@@ -24,7 +24,7 @@ pub(super) async fn apply(
     target: budget::Model,
     grant: Ask,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let cost = to_storage(grant.amount.cost).map_err(invalid)?;
     let tokens = to_i64(grant.amount.tokens).unwrap_or(0);
     let operations = to_i64(grant.amount.operations).unwrap_or(0);
@@ -37,7 +37,7 @@ pub(super) async fn apply(
                 tokens: Set(tokens),
                 operations: Set(operations),
                 starts_at: Set(now),
-                expires_at: Set(grant.until.ok_or(AppError::Internal)?),
+                expires_at: Set(grant.until.ok_or(ServiceError::corrupt("a row this one refers to is missing"))?),
                 reason: Set(request.reason.clone()),
                 approved_by: Set(Some(approver.id)),
                 created_at: Set(now),
@@ -95,7 +95,7 @@ pub(super) async fn raise_limits(
     grant: &Ask,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let cost = to_storage(grant.amount.cost).map_err(invalid)?;
     let tokens = to_i64(grant.amount.tokens).unwrap_or(0);
     let operations = to_i64(grant.amount.operations).unwrap_or(0);
@@ -122,9 +122,12 @@ async fn next_window_start(
     db: &impl ConnectionTrait,
     target: &budget::Model,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, AppError> {
-    let org = organization::Entity::find_by_id(target.org_id).one(db).await?.ok_or(AppError::Internal)?;
+) -> Result<DateTime<Utc>, ServiceError> {
+    let org = organization::Entity::find_by_id(target.org_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
-    let period: Period = target.period.parse().map_err(AppError::internal)?;
+    let period: Period = target.period.parse().map_err(ServiceError::corrupt)?;
     Ok(period.window_at(now, tz).end)
 }

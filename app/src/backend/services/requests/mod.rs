@@ -10,7 +10,7 @@ use crate::auth::Account;
 use crate::backend::engine::{begin_write, events};
 use crate::backend::entities::{budget, budget_request, request_decision, user};
 use crate::backend::services::alerts::{raise, recipients::holders, Audience, NewAlert};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -44,8 +44,8 @@ pub enum Decision {
     AskForInformation,
 }
 
-pub(super) fn invalid(e: impl ToString) -> AppError {
-    AppError::Invalid(e.to_string())
+pub(super) fn invalid(e: impl ToString) -> ServiceError {
+    ServiceError::Invalid(e.to_string())
 }
 
 fn ask_of(cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>, until: Option<DateTime<Utc>>) -> Ask {
@@ -65,8 +65,8 @@ pub(super) fn to_i64(value: Decimal) -> Option<i64> {
     (!value.is_zero()).then(|| value.trunc().try_into().unwrap_or(i64::MAX))
 }
 
-fn kind_of(r: &budget_request::Model) -> Result<RequestKind, AppError> {
-    RequestKind::parse(&r.kind).ok_or_else(|| AppError::internal(format!("unknown request kind {}", r.kind)))
+fn kind_of(r: &budget_request::Model) -> Result<RequestKind, ServiceError> {
+    RequestKind::parse(&r.kind).ok_or_else(|| ServiceError::corrupt(format!("unknown request kind {}", r.kind)))
 }
 
 /// Who files a request: a signed-in person (who must belong to the budget), or a service's API key
@@ -83,17 +83,18 @@ pub async fn create(
     budget_id: Uuid,
     input: NewRequest,
     now: DateTime<Utc>,
-) -> Result<Uuid, AppError> {
+) -> Result<Uuid, ServiceError> {
     let (org_id, requester_id, actor) = match &requester {
         Requester::Person(account) => (account.org_id, account.id, account.email.clone()),
         Requester::ApiKeyFor { user, key } => (user.org_id, user.id, format!("{key} for {}", user.handle)),
     };
     let txn = begin_write(db).await?;
-    let target =
-        super::budgets::find(&txn, org_id, budget_id).await?.ok_or_else(|| AppError::NotFound("that budget".into()))?;
+    let target = super::budgets::find(&txn, org_id, budget_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("that budget".into()))?;
     if let Requester::Person(account) = requester {
         if !super::access::may_see(&txn, account, &target).await? {
-            return Err(AppError::forbidden("you may only ask for more on budgets you belong to"));
+            return Err(ServiceError::forbidden("you may only ask for more on budgets you belong to"));
         }
     }
     let ask = ask_of(input.cost, input.tokens, input.operations, input.until);
@@ -169,14 +170,14 @@ pub async fn decide(
     decision: Decision,
     comment: &str,
     now: DateTime<Utc>,
-) -> Result<String, AppError> {
+) -> Result<String, ServiceError> {
     let txn = begin_write(db).await?;
     let request = budget_request::Entity::find_by_id(request_id)
         .filter(budget_request::Column::OrgId.eq(approver.org_id))
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound("that request".into()))?;
-    approver.actor().may_decide_request(request.requested_by).map_err(|e| AppError::forbidden(e.to_string()))?;
+        .ok_or_else(|| ServiceError::NotFound("that request".into()))?;
+    approver.actor().may_decide_request(request.requested_by).map_err(|e| ServiceError::forbidden(e.to_string()))?;
     if !matches!(request.status.as_str(), "pending" | "needs_info") {
         return Err(invalid(format!("this request is already {}", request.status)));
     }
@@ -220,7 +221,10 @@ pub async fn decide(
     }
     .insert(&txn)
     .await?;
-    let target = budget::Entity::find_by_id(request.budget_id).one(&txn).await?.ok_or(AppError::Internal)?;
+    let target = budget::Entity::find_by_id(request.budget_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let (target_name, requested_by) = (target.name.clone(), request.requested_by);
     let detail = json!({ "request": request.id, "decision": label, "comment": comment.trim() });
     events::record_by(&txn, approver.org_id, Some(target.id), "request_decision", detail, &approver.email, now).await?;
@@ -313,13 +317,13 @@ pub async fn answer(
     request_id: Uuid,
     note: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let txn = begin_write(db).await?;
     let request = budget_request::Entity::find_by_id(request_id)
         .filter(budget_request::Column::RequestedBy.eq(requester.id))
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound("a request of yours with that id".into()))?;
+        .ok_or_else(|| ServiceError::NotFound("a request of yours with that id".into()))?;
     if request.status != "needs_info" || note.trim().is_empty() {
         return Err(invalid("answer a request that an approver asked about, with a note"));
     }
@@ -338,7 +342,7 @@ pub async fn answer(
 pub(super) async fn decisions(
     db: &impl ConnectionTrait,
     request_id: Uuid,
-) -> Result<Vec<request_decision::Model>, AppError> {
+) -> Result<Vec<request_decision::Model>, ServiceError> {
     Ok(request_decision::Entity::find()
         .filter(request_decision::Column::RequestId.eq(request_id))
         .order_by_asc(request_decision::Column::CreatedAt)
@@ -351,7 +355,7 @@ async fn set_status(
     request: budget_request::Model,
     status: &str,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let mut row: budget_request::ActiveModel = request.into();
     row.status = Set(status.to_owned());
     row.decided_at = Set(Some(now));

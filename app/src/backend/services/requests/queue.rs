@@ -5,7 +5,7 @@ use crate::auth::Account;
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{budget, budget_request, organization, user};
 use crate::backend::services::alerts::forecasts::cost_forecast;
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use crate::models::RequestView;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -19,7 +19,7 @@ pub async fn visible(
     db: &DatabaseConnection,
     account: &Account,
     now: DateTime<Utc>,
-) -> Result<Vec<RequestView>, AppError> {
+) -> Result<Vec<RequestView>, ServiceError> {
     let actor = account.actor();
     let decides = actor.has(crate::auth::Role::Approver) || actor.has(crate::auth::Role::Admin);
     let mut query = budget_request::Entity::find().filter(budget_request::Column::OrgId.eq(account.org_id));
@@ -36,7 +36,7 @@ pub async fn visible(
     Ok(out)
 }
 
-async fn name_of(db: &impl ConnectionTrait, id: Uuid) -> Result<String, AppError> {
+async fn name_of(db: &impl ConnectionTrait, id: Uuid) -> Result<String, ServiceError> {
     Ok(user::Entity::find_by_id(id).one(db).await?.map(|u| u.display_name).unwrap_or_default())
 }
 
@@ -44,9 +44,15 @@ pub async fn view(
     db: &impl ConnectionTrait,
     row: budget_request::Model,
     now: DateTime<Utc>,
-) -> Result<RequestView, AppError> {
-    let target = budget::Entity::find_by_id(row.budget_id).one(db).await?.ok_or(AppError::Internal)?;
-    let org = organization::Entity::find_by_id(row.org_id).one(db).await?.ok_or(AppError::Internal)?;
+) -> Result<RequestView, ServiceError> {
+    let target = budget::Entity::find_by_id(row.budget_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
+    let org = organization::Entity::find_by_id(row.org_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let now_report = crate::backend::engine::current_report(db, target.clone(), &org.timezone, now).await?;
     let cost = now_report.limits.iter().find(|l| l.limit_type == tollgate_domain::LimitKind::Cost);
     let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);

@@ -3,7 +3,7 @@
 use super::{apply::raise_limits, decisions, granted};
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{budget, budget_request};
-use crate::errors::AppError;
+use crate::backend::services::ServiceError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
@@ -18,7 +18,7 @@ pub(super) fn due(now: DateTime<Utc>) -> Select<budget_request::Entity> {
 }
 
 /// Applies every approved increase whose window has started; returns how many this call applied.
-pub async fn apply_scheduled(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub async fn apply_scheduled(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, ServiceError> {
     let due = due(now).all(db).await?;
     let mut applied = 0;
     for request in due {
@@ -32,9 +32,12 @@ pub async fn apply_scheduled(db: &DatabaseConnection, now: DateTime<Utc>) -> Res
         if won.rows_affected != 1 {
             continue;
         }
-        let target = budget::Entity::find_by_id(request.budget_id).one(&txn).await?.ok_or(AppError::Internal)?;
+        let target = budget::Entity::find_by_id(request.budget_id)
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
         let Some(grant) = granted(&decisions(&txn, request.id).await?) else {
-            return Err(AppError::internal(format!("approved request {} has no approving verdict", request.id)));
+            return Err(ServiceError::corrupt(format!("approved request {} has no approving verdict", request.id)));
         };
         raise_limits(&txn, &request, target, &grant, "tollgate (approved increase, next window)", now).await?;
         txn.commit().await?;
