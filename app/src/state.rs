@@ -15,7 +15,7 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     /// Check-and-reserve requests of this process, decided in batches (group commit).
     pub checks: crate::backend::engine::CheckCombiner,
-    /// This process's cache of read-mostly configuration (`engine::config_cache`).
+    /// This process's cache of read-mostly configuration (`engine::prepare::config_cache`).
     pub config: Arc<crate::backend::engine::ConfigCache>,
     /// Where webhooks, Slack messages and event hooks may be sent.
     pub outbound: crate::backend::services::outbound::OutboundPolicy,

@@ -1,7 +1,7 @@
 //! Demo usage: deterministic events over past days, written with their daily aggregates and window counters.
 
 use super::plan::People;
-use app::backend::engine::aggregates::DailySums;
+use app::backend::engine::counters::aggregates::DailySums;
 use app::backend::entities::{budget, budget_counter, organization, usage_event};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;

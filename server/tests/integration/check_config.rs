@@ -116,7 +116,7 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
 on_both_databases!(check_config, changes_made_elsewhere_apply_to_the_next_check);
 
 /// A key's last use is noted at most once a minute, also when its checks are decided from the cache
-/// (on PostgreSQL the short way, which hands a batch with a use due to the usual way).
+/// (on PostgreSQL the LockAndVerify route, which hands a batch with a use due to the Full route).
 async fn a_cached_key_notes_its_last_use_once_a_minute(backend: Backend) {
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;

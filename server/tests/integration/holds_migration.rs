@@ -4,7 +4,7 @@
 
 use crate::common::fixtures::{day_long_check, project_and_team_budgets, release};
 use crate::common::{migrate_down_through, spawn_app, Backend};
-use app::backend::engine::holds::{self, Hold};
+use app::backend::engine::decide::holds::{self, Hold};
 use app::backend::entities::reservation;
 use app::backend::services::reconcile::reconcile;
 use migrations::{Migrator, MigratorTrait};

@@ -1,6 +1,6 @@
 //! Appends budget events (the budget audit trail) inside the caller's transaction.
 
-use super::EngineError;
+use crate::backend::engine::EngineError;
 use crate::backend::entities::budget_event;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};

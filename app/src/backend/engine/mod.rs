@@ -1,48 +1,57 @@
-//! The budget engine over the database: check-and-reserve, settle, release, record, status.
+//! The budget engine over the database: check-and-reserve, settle, release, usage, status.
 //!
-//! Every write path is one transaction. Counter rows of the affected budget windows are created if
-//! missing and then locked in budget-id order (PostgreSQL `FOR UPDATE`; SQLite transactions begin
-//! IMMEDIATE and so hold the database's single write lock), so concurrent requests on any number
-//! of instances see each other's reservations and can never admit past a hard level together.
+//! Where things happen, by folder:
+//!
+//! ```text
+//! POST /check ─► prepare/ ──────► writer/ ──────────────────────────► decide/ ─► counters/
+//!                resolve names,   one queue per process; each batch    judge each   lock, read and
+//!                cached config,   is one transaction and one commit,   check on the change window
+//!                applicable       on a route chosen per database:      counters     counters
+//!                budgets          sqlite/ (Direct, else Full),
+//!                                 postgres/ (Optimistic, else
+//!                                 LockAndVerify, else Full)
+//! POST /usage ─► usage/ (validate and price each event, then one batch write with its counters)
+//! POST /settle, /release, expiry ─► reservations/ (each its own write transaction)
+//! GET /status ─► status.rs          audit trail ─► events.rs          moving allowance ─► reallocate.rs
+//! ```
+//!
+//! The check writer's routes, from fastest to most general (names used the same in code, docs and
+//! the benchmark's output):
+//! - **Full** (`writer/combiner.rs::decide_on`): lock every counter the batch touches in
+//!   budget-id order (PostgreSQL `FOR UPDATE`; SQLite holds the database's one write lock), read
+//!   them, decide, write. Always correct; the route every other one falls back to.
+//! - **LockAndVerify** (`writer/lock_and_verify.rs`): one statement locks the batch's counters
+//!   and verifies the configuration version and keys the batch was prepared with.
+//! - **Optimistic** (PostgreSQL, `writer/postgres/optimistic.rs`): decided on the counters this
+//!   instance remembers (`writer/postgres/memory.rs`); the write statement checks they still hold,
+//!   and any difference undoes it and the batch goes LockAndVerify.
+//! - **Direct** (SQLite, `writer/sqlite/direct.rs`): LockAndVerify on a rusqlite connection of the
+//!   writer's own, without sqlx in between.
+//!
+//! Settle, release and usage recording are each one write transaction that locks the counters
+//! they change in the same budget-id order, so concurrent requests on any number of instances see
+//! each other's reservations and can never admit past a hard level together.
 
-pub mod aggregates;
-mod batch;
-mod batch_txn;
-pub mod budgets;
-mod combiner;
-pub mod config_cache;
-mod counter_changes;
-mod counter_memory;
-pub(crate) mod counters;
-pub mod counting_start;
-mod decide;
+pub mod counters;
+pub mod decide;
 pub mod events;
-pub mod holds;
-mod pg_batch;
-mod pg_ways;
-mod presumed;
+pub mod prepare;
 pub mod reallocate;
-mod record;
-mod reserve;
-pub mod resolve;
-mod settle;
-mod sqlite_batch;
-mod sqlite_direct;
-mod sqlite_rows;
-mod status;
-mod verified_lock;
-mod write_txn;
+pub mod reservations;
+pub mod status;
+pub mod usage;
+pub mod writer;
 
-pub use combiner::CheckCombiner;
-pub use config_cache::ConfigCache;
-pub use counter_memory::FastWayCounts;
 pub use decide::decide_checks;
-pub use record::{record_usage, RecordOutcome, UsageInput};
-pub use reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
-pub use resolve::OperationInput;
-pub use settle::{any_expired, release, settle, sweep_expired, SettleInput, SettleOutcome};
+pub use prepare::config_cache::ConfigCache;
+pub use prepare::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
+pub use prepare::resolve::OperationInput;
+pub use reservations::{any_expired, release, settle, sweep_expired, SettleInput, SettleOutcome};
 pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport, StatusQuery};
-pub use write_txn::{begin_write, sqlite_gate_lock, sqlx_runtime_error, WriteTxn, Writes};
+pub use usage::{record_usage, RecordOutcome, UsageInput};
+pub use writer::combiner::CheckCombiner;
+pub use writer::postgres::memory::OptimisticCounts;
+pub use writer::write_txn::{begin_write, sqlite_gate_lock, sqlx_runtime_error, WriteTxn, Writes};
 
 use sea_orm::DbErr;
 

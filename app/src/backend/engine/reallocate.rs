@@ -1,9 +1,9 @@
 //! Moving unused cost allowance between sibling budgets, atomically: the windows of source, target
 //! and parent are locked, checked, and a negative and a positive override written until the window ends.
 
-use super::budgets::{to_domain, ApplicableBudget};
-use super::counters::{active_overrides, lock_windows, spent_and_reserved};
-use super::{events, EngineError};
+use crate::backend::engine::counters::{active_overrides, lock_windows, spent_and_reserved};
+use crate::backend::engine::prepare::budgets::{to_domain, ApplicableBudget};
+use crate::backend::engine::{events, EngineError};
 use crate::backend::entities::{budget, budget_override};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

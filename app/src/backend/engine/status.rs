@@ -1,9 +1,9 @@
 //! Per-budget reports of a window (levels, spent, reserved, remaining, status) and the status query.
 
-use super::budgets::{applicable, to_domain, ApplicableBudget};
-use super::config_cache::ConfigCache;
-use super::counters::{active_overrides, spent_and_reserved};
-use super::EngineError;
+use crate::backend::engine::counters::{active_overrides, spent_and_reserved};
+use crate::backend::engine::prepare::budgets::{applicable, to_domain, ApplicableBudget};
+use crate::backend::engine::prepare::config_cache::ConfigCache;
+use crate::backend::engine::EngineError;
 use crate::backend::entities::{budget, budget_counter, organization, project, user};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -113,7 +113,7 @@ pub struct StatusQuery {
 }
 
 /// The enabled budgets on the chain of a project, and optionally a person and a category.
-pub(super) async fn status_budgets(
+pub(in crate::backend::engine) async fn status_budgets(
     db: &impl ConnectionTrait,
     org: &organization::Model,
     query: &StatusQuery,
@@ -121,7 +121,7 @@ pub(super) async fn status_budgets(
     let (project_slug, user_handle, category_name) =
         (query.project.as_str(), query.user.as_deref(), query.category.as_deref());
     for (value, what) in [(Some(project_slug), "project"), (user_handle, "user"), (category_name, "category")] {
-        super::resolve::plain_text(value.unwrap_or_default(), what)?;
+        crate::backend::engine::prepare::resolve::plain_text(value.unwrap_or_default(), what)?;
     }
     let project = project::Entity::find()
         .filter(project::Column::OrgId.eq(org.id))
@@ -142,7 +142,7 @@ pub(super) async fn status_budgets(
         None => None,
     };
     let category_id = match category_name {
-        Some(name) => Some(super::resolve::category_id(db, org.id, name).await?),
+        Some(name) => Some(crate::backend::engine::prepare::resolve::category_id(db, org.id, name).await?),
         None => None,
     };
     // A missing part of the chain matches no budget scoped to it (nil ids never exist).

@@ -1,5 +1,5 @@
 //! Entity for `reservations`: an estimate held on budgets between check and settle, with the budget
-//! windows it is held on (`holds`, JSON: see `services::engine::holds`).
+//! windows it is held on (`holds`, JSON: see `services::engine::decide::holds`).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,6 +1,6 @@
 //! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix.
 
-use crate::backend::engine::config_cache::version_read;
+use crate::backend::engine::prepare::config_cache::version_read;
 use crate::backend::entities::{api_key, organization};
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};

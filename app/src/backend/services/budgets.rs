@@ -1,7 +1,7 @@
 //! Creating and changing budgets: one validated input for the UI and the API, every change audited.
 
-use crate::backend::engine::counting_start::begin_counting;
-use crate::backend::engine::{budgets::to_domain, EngineError};
+use crate::backend::engine::counters::counting_start::begin_counting;
+use crate::backend::engine::{prepare::budgets::to_domain, EngineError};
 use crate::backend::entities::{budget, category, organization, project, team, user};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -92,7 +92,7 @@ async fn validate(
     }
     let scope_id = scope_id(db, org.id, input).await?;
     let category_id = match input.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(name) => Some(crate::backend::engine::resolve::category_id(db, org.id, name).await?),
+        Some(name) => Some(crate::backend::engine::prepare::resolve::category_id(db, org.id, name).await?),
         None => None,
     };
     let org_currency = Currency::parse(&org.currency)?;

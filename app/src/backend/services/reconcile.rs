@@ -4,11 +4,11 @@
 //! Sums past the counters' range (which the engine refuses, but an older version could store) are
 //! expected at the range's end: a repaired window reads as full, never as wrapped or unreadable.
 
-use crate::backend::engine::aggregates::DailySums;
-use crate::backend::engine::budgets::{to_domain, ApplicableBudget};
+use crate::backend::engine::counters::aggregates::DailySums;
 use crate::backend::engine::counters::counter_row;
-use crate::backend::engine::counting_start::counts_window;
-use crate::backend::engine::{begin_write, holds, EngineError};
+use crate::backend::engine::counters::counting_start::counts_window;
+use crate::backend::engine::prepare::budgets::{to_domain, ApplicableBudget};
+use crate::backend::engine::{begin_write, decide::holds, EngineError};
 use crate::backend::entities::{
     budget, budget_counter, daily_model_usage, daily_project_usage, daily_usage, organization, reservation, usage_event,
 };

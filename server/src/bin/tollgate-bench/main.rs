@@ -124,9 +124,9 @@ async fn check_and_reserve(args: &Args, database: &setup::BenchDatabase) -> anyh
     println!("trivial axum handler at full speed, {} clients: {}", args.clients, ceiling.summary());
     println!("throughput ratio check/trivial: {:.1} %", 100.0 * full.rate() / ceiling.rate());
     if on_postgres {
-        let fast = writers.fast_way();
+        let fast = writers.optimistic();
         println!(
-            "batches of checks the fast way: {} committed, {} found the counters changed, {} failed",
+            "batches of checks the Optimistic route: {} committed, {} found the counters changed, {} failed",
             fast.committed, fast.found_changed, fast.failed
         );
     }

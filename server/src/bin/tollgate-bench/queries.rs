@@ -4,7 +4,7 @@
 
 use crate::load::Measured;
 use crate::setup::{self, BenchDatabase};
-use app::backend::engine::aggregates::DailySums;
+use app::backend::engine::counters::aggregates::DailySums;
 use app::backend::entities::{budget_counter, category, usage_event};
 use app::backend::services::directory::{self, Change, NewProject, NewUser};
 use chrono::{DateTime, Duration as Days, NaiveDate, Utc};

@@ -1,7 +1,7 @@
 //! Test data: an organization with a team, a project, budgets and an API key, made through the services.
 
 use super::TestApp;
-use app::backend::engine::counting_start::begin_counting;
+use app::backend::engine::counters::counting_start::begin_counting;
 use app::backend::entities::{budget, organization, project, team};
 use app::backend::services::{api_keys, organizations};
 use chrono::{DateTime, Utc};

@@ -2,7 +2,7 @@
 
 use super::forecasts::cost_forecast;
 use super::raise::{raise, Audience, NewAlert};
-use crate::backend::engine::budgets::ApplicableBudget;
+use crate::backend::engine::prepare::budgets::ApplicableBudget;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

@@ -3,7 +3,7 @@
 use super::crossings::amount;
 use super::raise::{raise, Audience, NewAlert};
 use crate::backend::engine::begin_write;
-use crate::backend::engine::budgets::to_domain;
+use crate::backend::engine::prepare::budgets::to_domain;
 use crate::backend::entities::{budget, budget_counter};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;

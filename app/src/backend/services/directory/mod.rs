@@ -42,7 +42,7 @@ pub(super) fn check_name(name: &str, what: &str) -> Result<String, EngineError> 
     if name.is_empty() || name.len() > 120 {
         return Err(invalid(format!("{what} must be 1 to 120 characters")));
     }
-    crate::backend::engine::resolve::plain_text(name, what)?;
+    crate::backend::engine::prepare::resolve::plain_text(name, what)?;
     Ok(name.to_owned())
 }
 

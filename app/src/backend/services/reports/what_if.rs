@@ -2,7 +2,7 @@
 //! against proposed limits, thresholds and enforcement — nothing is saved.
 
 use super::{Context, Viewer};
-use crate::backend::engine::budgets::to_domain;
+use crate::backend::engine::prepare::budgets::to_domain;
 use crate::backend::entities::{budget, usage_event};
 use crate::backend::services::ServiceError;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
