@@ -1,14 +1,19 @@
 # Tollgate: `make run` serves it on http://127.0.0.1:3000 (SQLite in ./data); `make test` runs every test.
-# binaryen's wasm-opt from npm comes first on PATH, so cargo-leptos never downloads its own.
+# binaryen's wasm-opt from npm comes first on PATH (Debian's breaks the bundle).
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run build test setup lint unit e2e contract bench
+.PHONY: run build watch test setup lint unit e2e contract bench
 
 run: setup build
 	./target/release/tollgate serve
 
 build:
-	cargo leptos build --release
+	scripts/build-site.sh release
+
+# Rebuilds and restarts on every change; installs cargo-leptos first (about 20 minutes, once).
+watch:
+	scripts/setup.sh watch
+	cargo leptos watch
 
 setup:
 	scripts/setup.sh
@@ -16,7 +21,7 @@ setup:
 test:
 	scripts/setup.sh test
 	$(MAKE) lint
-	cargo leptos build
+	scripts/build-site.sh debug
 	$(MAKE) unit
 	$(MAKE) contract
 	$(MAKE) e2e

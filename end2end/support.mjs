@@ -1,4 +1,4 @@
-// Starts a real Tollgate (the cargo-leptos debug build) on a free port with its own data directory,
+// Starts a real Tollgate (the debug build of scripts/build-site.sh) on a free port with its own data directory,
 // and opens Debian's Chromium through playwright-core (which never downloads a browser).
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building Tollgate needs and is missing; safe to run again (it skips what is there).
-#   scripts/setup.sh        build tools: wasm32 target, cargo-leptos, wasm-bindgen-cli, npm packages
+#   scripts/setup.sh        build tools: wasm32 target, wasm-bindgen-cli, npm packages (scripts/build-site.sh)
 #   scripts/setup.sh test   also Chromium (Debian) and a running PostgreSQL, for the test suite
+#   scripts/setup.sh watch  also cargo-leptos, for `cargo leptos watch` (about 20 minutes, once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+if [ "${1:-}" = "watch" ] && ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once per machine)"
   cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
 fi
