@@ -1,11 +1,20 @@
 //! The `tollgate` binary: parses the command line and runs the chosen command.
 
 use clap::Parser;
+use std::process::ExitCode;
 use tollgate_server::cli::{run, Cli};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
     tollgate_server::telemetry::init(&cli.settings.log_format);
-    run(cli).await
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line a person can act on ("tollgate: the password is too easy to guess"), with
+            // its causes after colons; never a backtrace, whatever RUST_BACKTRACE says.
+            eprintln!("tollgate: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -31,9 +31,17 @@ fn migrate_creates_the_sqlite_database_in_the_data_directory() {
 #[test]
 fn create_admin_validates_and_never_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    let weak = tollgate(dir.path(), &["create-admin", "--email", "ada@example.com", "--password", "password12345"]);
-    assert!(!weak.status.success());
-    assert!(String::from_utf8_lossy(&weak.stderr).contains("too easy to guess"));
+    let weak = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["create-admin", "--email", "ada@example.com", "--password", "password12345"])
+        .env("TOLLGATE_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_BACKTRACE", "full")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(weak.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&weak.stderr);
+    let lines: Vec<&str> = said.lines().filter(|line| !line.contains(" INFO ")).collect();
+    assert_eq!(lines, ["tollgate: the password is too easy to guess"], "one clear line, no backtrace: {said}");
 
     let created = tollgate(dir.path(), &["create-admin", "--email", "Ada@Example.com", "--org-name", "Acme"]);
     assert!(created.status.success(), "{created:?}");
