@@ -137,5 +137,4 @@ pub fn remaining(limit: &Limit, window: &WindowUsage) -> Decimal {
 }
 
 #[cfg(test)]
-#[path = "enforcement_tests.rs"]
 mod tests;

@@ -3,7 +3,7 @@
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::RequestView;
-use crate::pages::overview::money;
+use crate::components::money;
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -158,8 +158,8 @@ fn RequestCard(
     let me = expect_context::<crate::components::AccountResource>();
     let asked = [
         request.cost.map(|c| format!("{} in cost", money(c))),
-        request.tokens.map(|t| format!("{} tokens", crate::pages::overview::thousands(t))),
-        request.operations.map(|o| format!("{} operations", crate::pages::overview::thousands(o))),
+        request.tokens.map(|t| format!("{} tokens", crate::components::thousands(t))),
+        request.operations.map(|o| format!("{} operations", crate::components::thousands(o))),
     ]
     .into_iter()
     .flatten()

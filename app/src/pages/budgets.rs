@@ -127,9 +127,9 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
                 <span class=format!("badge {}", row.status)>{row.status.replace('_', " ")}</span>
                 {row.usage.iter().map(|u| {
                     let figure = |d: rust_decimal::Decimal| if u.limit_type == "cost" {
-                        crate::pages::overview::money(d)
+                        crate::components::money(d)
                     } else {
-                        crate::pages::overview::thousands(i64::try_from(d.trunc()).unwrap_or(i64::MAX))
+                        crate::components::thousands(i64::try_from(d.trunc()).unwrap_or(i64::MAX))
                     };
                     view! {
                         <div data-limit=u.limit_type.clone()>

@@ -2,7 +2,7 @@
 //! its cost forecast, refreshed by itself as usage arrives.
 
 use crate::errors::AppError;
-use crate::pages::overview::{money, thousands};
+use crate::components::{money, thousands};
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;

@@ -5,7 +5,7 @@ use crate::components::Chart;
 use crate::errors::AppError;
 pub use crate::models::{ForecastView, WindowView};
 use crate::pages::budgets::BudgetRow;
-use crate::pages::overview::{money, thousands};
+use crate::components::{money, thousands};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;

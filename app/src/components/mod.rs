@@ -1,5 +1,9 @@
 //! Shared page components: the top bar, form outcomes, charts.
 
+mod format;
+
+pub use format::{money, thousands};
+
 use crate::auth::{Account, Role};
 use crate::errors::AppError;
 use leptos::either::Either;
@@ -81,6 +85,21 @@ where
             Err(error) => Either::Right(view! { <p class="notice error" role="alert">{error.to_string()}</p> }),
         })
     }
+}
+
+/// Empties `form` each time its action succeeds, so the next entry starts blank, with every box
+/// back to its default, instead of carrying the last entry's values (and roles) into the next.
+/// The returned node ref goes on the form (`<ActionForm action node_ref=…>`).
+pub fn resets_after_success(succeeded: impl Fn() -> bool + Send + Sync + 'static) -> NodeRef<leptos::html::Form> {
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if succeeded() {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+    form
 }
 
 /// A page's content, or why it could not be shown (sign in again, not allowed, …).

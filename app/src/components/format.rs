@@ -1,0 +1,43 @@
+//! How numbers look on every page: money to two decimals and counts, both with thousands separators.
+
+use rust_decimal::Decimal;
+
+/// Money with two decimals and thousands separators (display only; amounts stay exact).
+pub fn money(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let text = format!("{rounded:.2}");
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    format!("{sign}{}.{frac}", group(digits))
+}
+
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    format!("{}{}", if n < 0 { "-" } else { "" }, group(&digits))
+}
+
+fn group(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn money_and_counts_are_grouped() {
+        assert_eq!(money(dec!(1234567.456)), "1,234,567.46");
+        assert_eq!(money(dec!(0)), "0.00");
+        assert_eq!(money(dec!(-999.5)), "-999.50");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+        assert_eq!(thousands(999), "999");
+    }
+}
