@@ -159,10 +159,11 @@ pub fn PricesPage() -> impl IntoView {
 
 #[component]
 fn AddPrice(add: ServerAction<AddCatalogPrice>) -> impl IntoView {
+    let new_price = crate::components::resets_after_success(move || matches!(add.value().get(), Some(Ok(_))));
     view! {
         <section class="card narrow">
             <h2>"Add a price"</h2>
-            <ActionForm action=add>
+            <ActionForm action=add node_ref=new_price>
                 <div class="inline-fields">
                     <label>"Provider" <input name="provider" required/></label>
                     <label>"Model" <input name="model" required/></label>

@@ -59,6 +59,7 @@ pub async fn revoke_api_key(key_id: Uuid) -> Result<(), AppError> {
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
+    let new_key = crate::components::resets_after_success(move || matches!(create.value().get(), Some(Ok(_))));
     let revoke = ServerAction::<RevokeApiKey>::new();
     let page = Resource::new(move || (create.version().get(), revoke.version().get()), |_| api_keys());
     view! {
@@ -71,7 +72,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     Ok(KeysPage { keys, projects }) => Either::Right(view! {
                         <section class="card narrow">
                             <h2>"New key"</h2>
-                            <ActionForm action=create>
+                            <ActionForm action=create node_ref=new_key>
                                 <label>"Name" <input name="name" required placeholder="e.g. chat-gateway"/></label>
                                 <label>"Permission"
                                     <select name="permission">

@@ -126,6 +126,7 @@ pub async fn retry_delivery(delivery_id: Uuid) -> Result<(), AppError> {
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
     let add = ServerAction::<AddEventHook>::new();
+    let new_hook = crate::components::resets_after_success(move || matches!(add.value().get(), Some(Ok(_))));
     let remove = ServerAction::<RemoveEventHook>::new();
     let retry = ServerAction::<RetryDelivery>::new();
     let page =
@@ -144,7 +145,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                                 "Every budget event (thresholds crossed, forecasts, denials, overrides, closed windows…) is POSTed in order, "
                                 "in batches, signed like alert webhooks. The same events can be read with "<code>"GET /api/v1/events"</code>"."
                             </p>
-                            <ActionForm action=add>
+                            <ActionForm action=add node_ref=new_hook>
                                 <label>"Receiver URL" <input name="url" type="url" required placeholder="https://example.com/tollgate-events"/></label>
                                 <button type="submit" class="primary">"Add hook"</button>
                             </ActionForm>

@@ -87,6 +87,7 @@ pub fn UsersPage() -> impl IntoView {
     let create = ServerAction::<CreatePerson>::new();
     let roles = ServerAction::<SetPersonRoles>::new();
     let active = ServerAction::<SetPersonActive>::new();
+    let new_person = crate::components::resets_after_success(move || matches!(create.value().get(), Some(Ok(_))));
     let list =
         Resource::new(move || (create.version().get(), roles.version().get(), active.version().get()), |_| people());
     view! {
@@ -110,7 +111,7 @@ pub fn UsersPage() -> impl IntoView {
                         <section class="card narrow">
                             <h2>"Add a person"</h2>
                             <p class="muted">"Give them the initial password in person; they change it under their account."</p>
-                            <ActionForm action=create>
+                            <ActionForm action=create node_ref=new_person>
                                 <label>"Name" <input name="display_name" required/></label>
                                 <label>"Email" <input type="email" name="email" required/></label>
                                 <label>"Initial password (at least 12 characters)"

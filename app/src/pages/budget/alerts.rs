@@ -165,9 +165,10 @@ fn ManageAlerts(
     add: ServerAction<AddRecipient>,
     rules: ServerAction<SetAlertRules>,
 ) -> impl IntoView {
+    let new_recipient = crate::components::resets_after_success(move || matches!(add.value().get(), Some(Ok(_))));
     view! {
         <div class="two-columns">
-            <ActionForm action=add>
+            <ActionForm action=add node_ref=new_recipient>
                 <h3>"Add a recipient"</h3>
                 <input type="hidden" name="budget_id" value=id.to_string()/>
                 <label>"Channel"

@@ -190,6 +190,7 @@ pub async fn set_project_membership(project_id: Uuid, user_id: Uuid, member: boo
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     let create_team = ServerAction::<CreateTeam>::new();
+    let new_team = crate::components::resets_after_success(move || matches!(create_team.value().get(), Some(Ok(_))));
     let actions = TeamActions {
         update_team: ServerAction::new(),
         create_project: ServerAction::new(),
@@ -226,7 +227,7 @@ pub fn TeamsPage() -> impl IntoView {
                         {page.can_manage.then(|| view! {
                             <section class="card narrow">
                                 <h2>"New team"</h2>
-                                <ActionForm action=create_team attr:class="inline">
+                                <ActionForm action=create_team node_ref=new_team attr:class="inline">
                                     <input name="name" required placeholder="Team name" aria-label="Team name"/>
                                     <button type="submit" class="primary">"Create team"</button>
                                 </ActionForm>
