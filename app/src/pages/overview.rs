@@ -6,7 +6,6 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use rust_decimal::Decimal;
 
 pub const RANGES: [u32; 3] = [30, 90, 365];
 
