@@ -7,6 +7,7 @@ pub mod live;
 pub mod models;
 pub mod pages;
 pub mod reports;
+pub mod top_bar;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -54,7 +55,7 @@ pub fn App() -> impl IntoView {
         <Title text="Tollgate"/>
         <Router>
             <SignedInAccount>
-            <components::TopBar/>
+            <top_bar::TopBar/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::overview::OverviewPage ssr=SsrMode::Async/>

@@ -1,6 +1,8 @@
 //! The architecture's rules, checked on the source: only `app/src/backend` talks to the database,
-//! and the backend never reaches up into pages or components.
+//! every arrow points down (pages → services → engine → queries → entities), and no files import
+//! each other in a cycle.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -57,4 +59,81 @@ fn pages_and_handlers_do_not_talk_to_the_database() {
 fn the_backend_does_not_reach_into_pages() {
     let found = offending(&["app/src/backend"], &["crate::pages", "crate::components", "leptos::"], &[]);
     assert!(found.is_empty(), "the backend depends on nothing above it:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_engine_and_the_read_models_do_not_reach_up() {
+    let engine = offending(&["app/src/backend/engine"], &["backend::services", "super::services"], &[]);
+    assert!(engine.is_empty(), "the engine is below the services:\n{}", engine.join("\n"));
+    let queries = offending(&["app/src/backend/queries"], &["backend::services", "backend::engine"], &[]);
+    assert!(queries.is_empty(), "read models are below the services and the engine:\n{}", queries.join("\n"));
+}
+
+/// The module a file of `app/src` defines, as path segments from `crate`.
+fn module_of(file: &Path, src: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = std::iter::once("crate".to_owned())
+        .chain(file.strip_prefix(src).unwrap().with_extension("").iter().map(|p| p.to_string_lossy().into_owned()))
+        .collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib")) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The paths after each `crate::` and `super::` in `text`, as segments (`super` resolved from `module`).
+fn paths_used(text: &str, module: &[String]) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for (anchor, base) in [("crate::", &module[..1]), ("super::", &module[..module.len() - 1])] {
+        for (at, _) in text.match_indices(anchor) {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let rest = &text[at + anchor.len()..];
+            let end = rest.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ':'));
+            let segments = rest[..end.unwrap_or(rest.len())].split("::").filter(|s| !s.is_empty());
+            found.push(base.iter().cloned().chain(segments.map(str::to_owned)).collect());
+        }
+    }
+    found
+}
+
+#[test]
+fn no_files_import_each_other_in_a_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files: Vec<PathBuf> = rust_files(&src).into_iter().filter(|f| !f.ends_with("tests.rs")).collect();
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(f, &src)).collect();
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for file in &files {
+        let module = module_of(file, &src);
+        let text = std::fs::read_to_string(file).unwrap();
+        // Tests may reach anywhere; only the code itself counts.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for path in paths_used(code, &module) {
+            let target = (1..=path.len()).rev().map(|n| path[..n].to_vec()).find(|p| modules.contains(p));
+            if let Some(target) = target.filter(|t| *t != module) {
+                edges.entry(module.clone()).or_default().insert(target);
+            }
+        }
+    }
+    // A module on a cycle reaches itself again by following imports.
+    let mut cycles = Vec::new();
+    for start in &modules {
+        let mut seen = BTreeSet::new();
+        let mut next: Vec<&Vec<String>> = edges.get(start).into_iter().flatten().collect();
+        while let Some(module) = next.pop() {
+            if module == start {
+                cycles.push(start.join("::"));
+                break;
+            }
+            if seen.insert(module) {
+                next.extend(edges.get(module).into_iter().flatten());
+            }
+        }
+    }
+    assert!(
+        cycles.is_empty(),
+        "these modules import, through others, something that imports them:\n{}",
+        cycles.join("\n")
+    );
 }

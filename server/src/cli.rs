@@ -1,7 +1,8 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
 
 use crate::{config::Settings, database, mail::Mailer, seed, startup::Application};
-use app::backend::services::{accounts, api_keys, organizations};
+use app::backend::engine::keys;
+use app::backend::services::{accounts, organizations};
 use clap::{Parser, Subcommand};
 use rand::distr::{Alphanumeric, SampleString};
 use std::sync::Arc;
@@ -119,8 +120,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            let permission = if admin { api_keys::Permission::Admin } else { api_keys::Permission::Ingest };
-            let (key, secret) = api_keys::create(&db, org.id, &name, permission, project_id, clock.now()).await?;
+            let permission = if admin { keys::Permission::Admin } else { keys::Permission::Ingest };
+            let (key, secret) = keys::create(&db, org.id, &name, permission, project_id, clock.now()).await?;
             println!(
                 "Created {} API key '{}' for organization '{}'. It is shown once:",
                 permission.as_str(),
@@ -132,7 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RevokeApiKey { prefix } => {
             let db = database::connect(&settings.database_url()).await?;
             database::migrate(&db).await?;
-            if api_keys::revoke_by_prefix(&db, &prefix, clock.now()).await? {
+            if keys::revoke_by_prefix(&db, &prefix, clock.now()).await? {
                 println!("Revoked API key {prefix}; requests with it now get 401.");
             } else {
                 anyhow::bail!("no live API key with prefix '{prefix}'");

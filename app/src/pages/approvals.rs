@@ -1,9 +1,9 @@
 //! The approval queue: approvers decide open requests (never their own); everyone sees their own.
 
+use crate::components::money;
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::RequestView;
-use crate::components::money;
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! Filtering and sorting the budget list by scope, category, status and period, from the page's query string.
 
-use crate::pages::budgets::BudgetRow;
+use crate::models::BudgetRow;
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
 use rust_decimal::Decimal;

@@ -2,7 +2,7 @@
 
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
-pub use crate::models::BudgetRow;
+use crate::models::BudgetRow;
 use crate::models::{BudgetInput, BudgetView};
 use crate::pages::budget_filters::{BudgetFilters, FilterBar};
 use leptos::either::Either;

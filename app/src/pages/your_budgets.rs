@@ -1,8 +1,8 @@
 //! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit, its status and
 //! its cost forecast, refreshed by itself as usage arrives.
 
-use crate::errors::AppError;
 use crate::components::{money, thousands};
+use crate::errors::AppError;
 use leptos::either::Either;
 use leptos::prelude::*;
 use rust_decimal::Decimal;

@@ -1,7 +1,7 @@
 //! Bearer API-key authentication for `/api/v1`: unknown or revoked keys get a 401 JSON error.
 
 use super::error::ApiError;
-use app::backend::services::api_keys::{self, Authenticated, Permission};
+use app::backend::engine::keys::{self, Authenticated, Permission};
 use app::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, StatusCode};
@@ -14,7 +14,7 @@ impl FromRequestParts<AppState> for ApiClient {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match api_keys::authenticate(&state.db, bearer(parts)?, state.clock.now()).await? {
+        match keys::authenticate(&state.db, bearer(parts)?, state.clock.now()).await? {
             Some(client) => Ok(ApiClient(client)),
             None => Err(ApiError::unauthorized()),
         }

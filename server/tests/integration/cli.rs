@@ -101,7 +101,7 @@ async fn create_api_key_prints_a_working_key_last() {
 
     let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
     let db = sea_orm::Database::connect(url).await.unwrap();
-    let client = app::backend::services::api_keys::authenticate(&db, key, chrono::Utc::now())
+    let client = app::backend::engine::keys::authenticate(&db, key, chrono::Utc::now())
         .await
         .unwrap()
         .expect("the key authenticates");
@@ -110,11 +110,11 @@ async fn create_api_key_prints_a_working_key_last() {
     let changed = if key.ends_with('x') { 'y' } else { 'x' };
     let forged = format!("{}{changed}", &key[..key.len() - 1]);
     assert_ne!(forged, key);
-    assert!(app::backend::services::api_keys::authenticate(&db, &forged, chrono::Utc::now()).await.unwrap().is_none());
+    assert!(app::backend::engine::keys::authenticate(&db, &forged, chrono::Utc::now()).await.unwrap().is_none());
 
     let prefix = key.split('_').nth(1).unwrap();
     let revoked = tollgate(dir.path(), &["revoke-api-key", prefix]);
     assert!(stdout(&revoked).contains("Revoked API key"), "{revoked:?}");
-    assert!(app::backend::services::api_keys::authenticate(&db, key, chrono::Utc::now()).await.unwrap().is_none());
+    assert!(app::backend::engine::keys::authenticate(&db, key, chrono::Utc::now()).await.unwrap().is_none());
     assert!(!tollgate(dir.path(), &["revoke-api-key", prefix]).status.success(), "already revoked");
 }

@@ -2,8 +2,8 @@
 
 use crate::common;
 
+use app::backend::engine::keys;
 use app::backend::entities::{budget_counter, budget_event, daily_usage, reservation, usage_event, user};
-use app::backend::services::api_keys;
 use chrono::{Duration, TimeZone, Utc};
 use common::fixtures::{add_budget, counting_since, organization, BudgetSpec};
 use common::{spawn_app, Backend};
@@ -224,13 +224,11 @@ async fn unknown_missing_and_revoked_keys_get_401(backend: Backend) {
     assert_eq!(app.post_json("tg_nope_nope", "/api/v1/check", body.clone()).await.0, 401);
     assert_eq!(app.post_json(&fx.key, "/api/v1/check", body.clone()).await.0, 200);
     let (key, secret) =
-        api_keys::create(&app.db, fx.org_id, "temp", api_keys::Permission::Ingest, None, app.clock_now())
-            .await
-            .unwrap();
+        keys::create(&app.db, fx.org_id, "temp", keys::Permission::Ingest, None, app.clock_now()).await.unwrap();
     assert_eq!(app.post_json(&secret, "/api/v1/check", body.clone()).await.0, 200, "the key is now cached");
     let reserved = reservation::Entity::find().count(&app.db).await.unwrap();
     // Revoked as another instance would revoke it: straight in the database.
-    assert!(api_keys::revoke(&app.db, fx.org_id, key.id, app.clock_now()).await.unwrap());
+    assert!(keys::revoke(&app.db, fx.org_id, key.id, app.clock_now()).await.unwrap());
     let (status, refused) = app.post_json(&secret, "/api/v1/check", body.clone()).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("unauthorized")), "{refused}");
     let mut probe = body.clone();

@@ -3,8 +3,8 @@
 
 use crate::common;
 
+use app::backend::engine::keys::{self, Permission};
 use app::backend::entities::{reservation, usage_event};
-use app::backend::services::api_keys::{self, Permission};
 use app::backend::services::reconcile::reconcile;
 use common::fixtures::{add_budget, add_project, day_long_check, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};
@@ -18,7 +18,7 @@ fn spend(event_id: &str, project: &str, cost: &str) -> Value {
 }
 
 async fn key(app: &TestApp, fx: &Fixture, permission: Permission, project: Option<uuid::Uuid>) -> String {
-    api_keys::create(&app.db, fx.org_id, "probe", permission, project, app.clock_now()).await.unwrap().1
+    keys::create(&app.db, fx.org_id, "probe", permission, project, app.clock_now()).await.unwrap().1
 }
 
 async fn ledger_rows(app: &TestApp) -> u64 {

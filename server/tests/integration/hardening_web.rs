@@ -3,8 +3,8 @@
 
 use crate::common;
 
+use app::backend::engine::keys::{self, Permission};
 use app::backend::entities::{alert_recipient, delivery_attempt};
-use app::backend::services::api_keys::{self, Permission};
 use common::browser::{account, signed_in, Browser, PASSWORD};
 use common::fixtures::{add_budget, organization, BudgetSpec};
 use common::receivers::HttpReceiver;
@@ -69,7 +69,7 @@ async fn csv_cells_that_look_like_formulas_are_text(backend: Backend) {
     assert_eq!(app.post_json(&fixture.key, "/api/v1/usage", event).await.0, 200);
     let (admin, _) = signed_in(&app, fixture.org_id, "root@example.com", &["admin"]).await;
     let page = admin.get("/reports/allocation/csv?by=user").await.text().await.unwrap();
-    let admin_key = api_keys::create(&app.db, fixture.org_id, "r", Permission::Admin, None, app.clock_now()).await;
+    let admin_key = keys::create(&app.db, fixture.org_id, "r", Permission::Admin, None, app.clock_now()).await;
     let url = format!("{}/api/v1/reports/allocation?by=user&format=csv", app.address);
     let api = app.client.get(url).bearer_auth(admin_key.unwrap().1).send().await.unwrap().text().await.unwrap();
     for csv in [page, api] {

@@ -2,15 +2,15 @@
 
 use crate::common;
 
+use app::backend::engine::keys;
 use app::backend::entities::{budget, budget_event};
-use app::backend::services::api_keys;
 use common::fixtures::organization;
 use common::{spawn_app, Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 
 async fn admin_key(app: &TestApp, org_id: uuid::Uuid) -> String {
-    api_keys::create(&app.db, org_id, "automation", api_keys::Permission::Admin, None, app.clock_now()).await.unwrap().1
+    keys::create(&app.db, org_id, "automation", keys::Permission::Admin, None, app.clock_now()).await.unwrap().1
 }
 
 async fn patch_json(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {

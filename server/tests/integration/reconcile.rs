@@ -3,8 +3,9 @@
 
 use crate::common;
 
+use app::backend::engine::keys;
 use app::backend::entities::{budget_counter, daily_model_usage, daily_usage};
-use app::backend::services::{api_keys, organizations, reconcile::reconcile};
+use app::backend::services::{organizations, reconcile::reconcile};
 use chrono::Duration;
 use common::{spawn_app, start_time, Backend};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -15,8 +16,7 @@ async fn figures_match_the_ledger_until_tampered(backend: Backend) {
     let app = spawn_app(backend).await;
     tollgate_server::seed::seed_demo(&app.db, start_time(), 20).await.unwrap();
     let org = organizations::first_organization(&app.db).await.unwrap().unwrap();
-    let (_, key) =
-        api_keys::create(&app.db, org.id, "t", api_keys::Permission::Ingest, None, app.clock_now()).await.unwrap();
+    let (_, key) = keys::create(&app.db, org.id, "t", keys::Permission::Ingest, None, app.clock_now()).await.unwrap();
     let check = json!({ "user": "lena@acme.example", "project": "gateway", "category": "llm", "model": "gpt-4o",
                         "estimated_input_tokens": 2000, "max_output_tokens": 500, "ttl_seconds": 60 });
     let settled = app.post_json(&key, "/api/v1/check", check.clone()).await.1;

@@ -136,11 +136,11 @@ async fn roi_relates_reported_value_to_cost(backend: Backend) {
     common::team_lead(&app, fixture.team_id, lead_id).await;
     let form = [("project", "chatbot"), ("month", "2026-10"), ("amount", "500"), ("note", "support tickets deflected")];
     assert_eq!(lead.call("record_project_value", &form).await.status(), 200);
-    let (_, admin_key) = app::backend::services::api_keys::create(
+    let (_, admin_key) = app::backend::engine::keys::create(
         &app.db,
         fixture.org_id,
         "values",
-        app::backend::services::api_keys::Permission::Admin,
+        app::backend::engine::keys::Permission::Admin,
         None,
         app.clock_now(),
     )

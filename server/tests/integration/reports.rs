@@ -3,8 +3,8 @@
 
 use crate::common;
 
+use app::backend::engine::keys::{self, Permission};
 use app::backend::entities::{budget, budget_event};
-use app::backend::services::api_keys::{self, Permission};
 use app::backend::services::windows::close_due;
 use chrono::{Duration, TimeZone, Utc};
 use common::browser::signed_in;
@@ -179,7 +179,7 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
 
     // The API answers the same figures for an admin key and refuses an ingest key.
     let (_, admin_key) =
-        api_keys::create(&app.db, fixture.org_id, "reports", Permission::Admin, None, app.clock_now()).await.unwrap();
+        keys::create(&app.db, fixture.org_id, "reports", Permission::Admin, None, app.clock_now()).await.unwrap();
     let (status, body) =
         app.get_json(&admin_key, "/api/v1/reports/allocation?by=project&from=2026-10-20&to=2026-11-18").await;
     assert_eq!(status, 200, "{body}");

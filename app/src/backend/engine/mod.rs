@@ -4,20 +4,24 @@
 //!
 //! ```text
 //! POST /check ─► prepare/ ──────► writer/ ──────────────────────────► decide/ ─► counters/
-//!                resolve names,   one queue per process; each batch    judge each   lock, read and
-//!                cached config,   is one transaction and one commit,   check on the change window
-//!                applicable       on a route chosen per database:      counters     counters
-//!                budgets          sqlite/ (Direct, else Full),
-//!                                 postgres/ (Optimistic, else
-//!                                 LockAndVerify, else Full)
+//!                keys.rs, names   one queue per process; each batch    judge each   lock, read and
+//!                resolved, cached is one transaction and one commit,   check on the change window
+//!                config, the      on a route chosen per database:      counters;    counters
+//!                applicable       sqlite/ (Direct, else Full),         pure, data
+//!                budgets          postgres/ (Optimistic, else          out
+//!                                 LockAndVerify, else Full)  ─────────► alerts/ (raised in the same
+//!                                                                      transaction, once per key)
 //! POST /usage ─► usage/ (validate and price each event, then one batch write with its counters)
 //! POST /settle, /release, expiry ─► reservations/ (each its own write transaction)
 //! GET /status ─► status.rs          audit trail ─► events.rs          moving allowance ─► reallocate.rs
 //! ```
 //!
+//! Arrows only point down: the engine uses `queries` and `entities`, never `services`, and no two
+//! files import each other, directly or around a loop (`app/tests/boundaries.rs`).
+//!
 //! The check writer's routes, from fastest to most general (names used the same in code, docs and
 //! the benchmark's output):
-//! - **Full** (`writer/combiner.rs::decide_on`): lock every counter the batch touches in
+//! - **Full** (`writer/full.rs`): lock every counter the batch touches in
 //!   budget-id order (PostgreSQL `FOR UPDATE`; SQLite holds the database's one write lock), read
 //!   them, decide, write. Always correct; the route every other one falls back to.
 //! - **LockAndVerify** (`writer/lock_and_verify.rs`): one statement locks the batch's counters
@@ -32,9 +36,11 @@
 //! they change in the same budget-id order, so concurrent requests on any number of instances see
 //! each other's reservations and can never admit past a hard level together.
 
+pub mod alerts;
 pub mod counters;
 pub mod decide;
 pub mod events;
+pub mod keys;
 pub mod prepare;
 pub mod reallocate;
 pub mod reservations;
@@ -42,7 +48,6 @@ pub mod status;
 pub mod usage;
 pub mod writer;
 
-pub use decide::decide_checks;
 pub use prepare::config_cache::ConfigCache;
 pub use prepare::reserve::{prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck};
 pub use prepare::resolve::OperationInput;
@@ -50,6 +55,7 @@ pub use reservations::{any_expired, release, settle, sweep_expired, SettleInput,
 pub use status::{current_report, current_reports, status_cached, BudgetReport, LimitReport, StatusQuery};
 pub use usage::{record_usage, RecordOutcome, UsageInput};
 pub use writer::combiner::CheckCombiner;
+pub use writer::full::decide_checks;
 pub use writer::postgres::memory::OptimisticCounts;
 pub use writer::write_txn::{begin_write, sqlite_gate_lock, sqlx_runtime_error, WriteTxn, Writes};
 

@@ -1,7 +1,8 @@
-//! Read models for the pages, over the SeaORM entities.
+//! Read models over the SeaORM entities, shared by the services and the engine (never above them).
 
 pub mod budget;
 pub mod overview;
+pub mod preferences;
 
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::ColumnTrait;

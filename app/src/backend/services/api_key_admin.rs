@@ -1,9 +1,10 @@
 //! The API keys page's use cases: the keys with their last use, creating one (its secret shown
 //! once) and revoking one; each change audited in the same transaction.
 
-use super::api_keys::{self, Permission};
 use super::directory::Change;
 use super::{organizations, ServiceError};
+use crate::backend::engine::keys;
+pub use crate::backend::engine::keys::Permission;
 use crate::backend::engine::{begin_write, events};
 use crate::backend::entities::{api_key, project};
 use crate::models::{KeyRow, KeysPage};
@@ -58,7 +59,7 @@ pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>, change: Change
         ),
         None => None,
     };
-    let (key, secret) = api_keys::create(&txn, new.org_id, new.name, new.permission, project_id, change.now).await?;
+    let (key, secret) = keys::create(&txn, new.org_id, new.name, new.permission, project_id, change.now).await?;
     let detail = serde_json::json!({
         "key": key.name, "prefix": key.prefix, "permission": key.permission, "project": new.project
     });
@@ -75,7 +76,7 @@ pub async fn revoke_key(
     change: Change<'_>,
 ) -> Result<(), ServiceError> {
     let txn = begin_write(db).await?;
-    if !api_keys::revoke(&txn, org_id, key_id, change.now).await? {
+    if !keys::revoke(&txn, org_id, key_id, change.now).await? {
         return Err(ServiceError::not_found("a live key with that id"));
     }
     let detail = serde_json::json!({ "key_id": key_id });

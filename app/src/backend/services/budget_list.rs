@@ -142,7 +142,7 @@ pub async fn forecast(
     tz: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Result<Option<ForecastView>, ServiceError> {
-    let forecast = super::alerts::forecasts::cost_forecast(db, model, tz, now).await?;
+    let forecast = crate::backend::engine::alerts::forecast::cost_forecast(db, model, tz, now).await?;
     Ok(forecast.map(|(spent, hard, f, _)| ForecastView {
         spent,
         hard,

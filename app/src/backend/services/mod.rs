@@ -4,7 +4,6 @@ pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod api_key_admin;
-pub mod api_keys;
 pub mod budget_changes;
 pub mod budget_creation;
 pub mod budget_list;

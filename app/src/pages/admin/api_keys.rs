@@ -24,7 +24,7 @@ pub async fn api_keys() -> Result<KeysPage, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_api_key")]
 pub async fn create_api_key(name: String, permission: String, project: Option<String>) -> Result<String, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::{api_key_admin, api_keys::Permission, directory::Change};
+        use crate::backend::services::{api_key_admin, api_key_admin::Permission, directory::Change};
         let (me, state) = super::admin()?;
         let name = name.trim();
         if name.is_empty() || name.len() > 120 {

@@ -2,10 +2,10 @@
 //! the daily trend, refreshed by themselves as usage arrives.
 
 use crate::components::Chart;
-use crate::errors::AppError;
-pub use crate::models::{ForecastView, WindowView};
-use crate::pages::budgets::BudgetRow;
 use crate::components::{money, thousands};
+use crate::errors::AppError;
+use crate::models::BudgetRow;
+pub use crate::models::{ForecastView, WindowView};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;

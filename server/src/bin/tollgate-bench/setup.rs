@@ -1,9 +1,10 @@
 //! Bench fixtures: a throw-away database, a Tollgate server on it, an organization with budgets.
 
 use anyhow::Context;
+use app::backend::engine::keys;
 use app::backend::services::budgets::BudgetInput;
 use app::backend::services::directory::{self, Change, NewProject, NewUser};
-use app::backend::services::{api_keys, budgets, organizations};
+use app::backend::services::{budgets, organizations};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database};
 use std::sync::Arc;
@@ -124,7 +125,7 @@ pub async fn organization(app: &Application) -> anyhow::Result<BenchOrg> {
     let new_project = NewProject { slug: "bench".into(), name: "Bench".into(), team_id: team.id };
     let project = directory::create_project(db, org.id, new_project, change).await?;
     let user_id = user(app, org.id, "bench-user").await?;
-    let key = api_keys::create(db, org.id, "bench", api_keys::Permission::Ingest, None, now).await?.1;
+    let key = keys::create(db, org.id, "bench", keys::Permission::Ingest, None, now).await?.1;
     Ok(BenchOrg { org, team_id: team.id, project_id: project.id, user_id, key })
 }
 

@@ -2,8 +2,9 @@
 
 use super::TestApp;
 use app::backend::engine::counters::counting_start::begin_counting;
+use app::backend::engine::keys;
 use app::backend::entities::{budget, organization, project, team};
-use app::backend::services::{api_keys, organizations};
+use app::backend::services::organizations;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -23,7 +24,7 @@ pub async fn organization(app: &TestApp, timezone: &str) -> Fixture {
     let org = organizations::create_organization(&app.db, "Acme", timezone, "USD", now).await.unwrap();
     let team_id = add_team(app, org.id, "Core").await;
     let project_id = add_project(app, org.id, team_id, "chatbot").await;
-    let (_, key) = api_keys::create(&app.db, org.id, "tests", api_keys::Permission::Ingest, None, now).await.unwrap();
+    let (_, key) = keys::create(&app.db, org.id, "tests", keys::Permission::Ingest, None, now).await.unwrap();
     Fixture { org_id: org.id, team_id, project_id, key }
 }
 

@@ -1,7 +1,8 @@
-//! Deciding prepared checks inside one write transaction: lock every counter they touch once, judge
-//! each check in arrival order against the counters as the earlier checks of the batch left them,
-//! then hand back the reservations (with the windows they hold), denial events and counter changes
-//! as writes to send together.
+//! Deciding prepared checks against their locked counters: judge each check in arrival order against
+//! the counters as the earlier checks of the batch left them, then hand back as data the
+//! reservations (with the windows they hold), denial events, counter changes and uses of the
+//! emergency reserve to alert on. Nothing here reads or writes the database: the writer's routes
+//! lock the counters before and send the writes after (`writer/full.rs::decide_checks`).
 //!
 //! A batch of one is the plain check-and-reserve; a batch of many (`combiner`) gives the same
 //! decisions as running them one after another, with one lock and one commit for all.
@@ -10,16 +11,14 @@ pub mod counter_changes;
 pub mod holds;
 
 use crate::backend::engine::counters::{
-    lock_counters_with_overrides, lock_statement_with_overrides, to_columns, window_usage, Columns, Locked, ZERO,
+    lock_statement_with_overrides, to_columns, window_usage, Columns, Locked, ZERO,
 };
 use crate::backend::engine::decide::counter_changes::CounterChanges;
 use crate::backend::engine::prepare::budgets::ApplicableBudget;
 use crate::backend::engine::prepare::reserve::{CheckOutcome, PreparedCheck};
-use crate::backend::engine::prepare::resolve::register_new_user;
 use crate::backend::engine::status::report;
 use crate::backend::engine::{events, EngineError, Writes};
-use crate::backend::entities::{budget_counter, budget_event, reservation};
-use crate::backend::services::alerts::{raise, Audience, NewAlert};
+use crate::backend::entities::{budget, budget_counter, budget_event, reservation};
 use chrono::{DateTime, Utc};
 use holds::Hold;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryTrait, Set, Statement};
@@ -51,29 +50,6 @@ impl Decided {
     }
 }
 
-/// Decides the checks; returns their outcomes and the writes that record them, for the caller to
-/// send before (or with) its commit.
-pub async fn decide_checks(
-    txn: &impl ConnectionTrait,
-    checks: &[&PreparedCheck],
-) -> Result<(Vec<Decided>, Writes), EngineError> {
-    let (windows, pairs) = windows_and_pairs(checks);
-    // People seen for the first time are registered before any counter is locked: registering
-    // bumps the configuration version (a row lock on PostgreSQL), which configuration changes take
-    // before counters too; the same order everywhere means no deadlock.
-    let mut users: HashMap<(Uuid, String), Uuid> = HashMap::new();
-    for check in checks {
-        if let Some(handle) = &check.new_user {
-            if let std::collections::hash_map::Entry::Vacant(entry) = users.entry((check.org.id, handle.clone())) {
-                entry.insert(register_new_user(txn, check.chain, Some(handle), check.now).await?.user);
-            }
-        }
-    }
-    let locked = lock_counters_with_overrides(txn, &pairs, latest(checks)).await?;
-    let (decided, writes, _) = decide_locked(txn, checks, &windows, &users, locked).await?.into_writes(txn);
-    Ok((decided, writes))
-}
-
 /// A batch decided against its counters.
 pub struct DecidedBatch {
     pub decided: Vec<Decided>,
@@ -82,6 +58,21 @@ pub struct DecidedBatch {
     pub changes: CounterChanges,
     /// Every counter the batch read, as the batch leaves it, with its budget's active overrides.
     pub counters: Locked,
+    /// Critical calls admitted beyond a hard level, to audit and alert on with the batch's writes.
+    pub reserve_uses: Vec<ReserveUse>,
+}
+
+/// A critical call admitted beyond a budget's hard level from its emergency reserve.
+#[derive(Debug, Clone)]
+pub struct ReserveUse {
+    pub budget: budget::Model,
+    pub window_start: DateTime<Utc>,
+    pub reservation_id: Uuid,
+    pub reasons: Vec<String>,
+    /// Who called, as the check named them.
+    pub user: String,
+    pub project: String,
+    pub at: DateTime<Utc>,
 }
 
 impl DecidedBatch {
@@ -94,9 +85,10 @@ impl DecidedBatch {
 }
 
 /// Decides the checks against their counters, already locked (each with its budget's active
-/// overrides), after the people they see for the first time were registered (`users`).
-pub async fn decide_locked(
-    txn: &impl ConnectionTrait,
+/// overrides), after the people they see for the first time were registered (`users`). Pure: the
+/// writes come back as statements for `backend`, the alerts as `reserve_uses`.
+pub fn decide_locked(
+    backend: DbBackend,
     checks: &[&PreparedCheck],
     windows: &[Vec<Window>],
     users: &HashMap<(Uuid, String), Uuid>,
@@ -107,7 +99,7 @@ pub async fn decide_locked(
         locked.into_iter().map(|(key, (counter, _))| (key, counter)).collect();
 
     let mut changes = CounterChanges::default();
-    let (mut reservations, mut denials) = (Vec::new(), Vec::new());
+    let (mut reservations, mut denials, mut reserve_uses) = (Vec::new(), Vec::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(checks.len());
     for (check, windows) in checks.iter().zip(windows) {
         let chain = match &check.new_user {
@@ -144,7 +136,16 @@ pub async fn decide_locked(
                     changes.mark_hard_crossed(verdict.budget_id, window.start, check.now);
                 }
                 if verdict.uses_reserve {
-                    reserve_used(txn, check, verdict, window, id).await?;
+                    let budget = check.budgets.iter().find(|b| b.model.id == verdict.budget_id);
+                    reserve_uses.push(ReserveUse {
+                        budget: budget.expect("a verdict is of one of the check's budgets").model.clone(),
+                        window_start: window.start,
+                        reservation_id: id,
+                        reasons: verdict.reasons.clone(),
+                        user: check.input.operation.user.clone(),
+                        project: check.input.operation.project.clone(),
+                        at: check.now,
+                    });
                 }
             }
             reservations.push(reservation::ActiveModel {
@@ -198,16 +199,16 @@ pub async fn decide_locked(
 
     let mut inserts = Writes::default();
     for chunk in reservations.chunks(CHUNK) {
-        inserts.push(txn, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
+        inserts.push_for(backend, &reservation::Entity::insert_many(chunk.to_vec()).into_query());
     }
     for chunk in denials.chunks(CHUNK) {
-        inserts.push(txn, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());
+        inserts.push_for(backend, &budget_event::Entity::insert_many(chunk.to_vec()).into_query());
     }
     let counters = counters
         .into_iter()
         .map(|(key, counter)| (key, (counter, overrides.get(&key.0).copied().unwrap_or_default())))
         .collect();
-    Ok(DecidedBatch { decided: outcomes, inserts, changes, counters })
+    Ok(DecidedBatch { decided: outcomes, inserts, changes, counters, reserve_uses })
 }
 
 /// Adds a reservation's estimate to a counter's reserved amounts, all or nothing: an estimate that
@@ -243,45 +244,4 @@ pub fn windows_and_pairs(checks: &[&PreparedCheck]) -> (Vec<Vec<Window>>, Vec<(U
 
 pub fn latest(checks: &[&PreparedCheck]) -> DateTime<Utc> {
     checks.iter().map(|c| c.now).max().unwrap_or_default()
-}
-
-/// A critical call admitted beyond the hard level from the emergency reserve: audited and alerted.
-async fn reserve_used(
-    txn: &impl ConnectionTrait,
-    check: &PreparedCheck,
-    verdict: &tollgate_domain::enforcement::BudgetVerdict,
-    window: &Window,
-    reservation_id: Uuid,
-) -> Result<(), EngineError> {
-    let detail = serde_json::json!({ "reservation_id": reservation_id, "reasons": verdict.reasons });
-    let org_id = check.org.id;
-    events::record(
-        txn,
-        org_id,
-        Some(verdict.budget_id),
-        "emergency_reserve_used",
-        Some(window.start),
-        detail.clone(),
-        check.now,
-    )
-    .await?;
-    let budget = &check.budgets.iter().find(|b| b.model.id == verdict.budget_id).expect("verdict of a budget").model;
-    let new = NewAlert {
-        org_id,
-        budget: Some(budget),
-        kind: "reserve_used",
-        limit_kind: None,
-        threshold: None,
-        window_start: Some(window.start),
-        dedup_key: format!("reserve:{}:{reservation_id}", budget.id),
-        severity: "critical",
-        title: format!("{}: emergency reserve used by a critical call", budget.name),
-        body: format!(
-            "A critical call of {} (project {}) was admitted beyond the hard level from the emergency reserve.",
-            check.input.operation.user, check.input.operation.project
-        ),
-        detail,
-    };
-    raise(txn, new, Audience::Budget, check.now).await?;
-    Ok(())
 }

@@ -5,18 +5,18 @@
 //! transaction of checks reads the version (`observe`); checks prepared at an older one are prepared
 //! again inside it, so a decision never rests on configuration older than the transaction's. A
 //! status query reads the version first and uses only entries read at that version. API keys are
-//! not versioned: the batch transaction reads every key of its checks again (`api_keys::live_keys`),
+//! not versioned: the batch transaction reads every key of its checks again (`keys::live_keys`),
 //! so a revoked key's check is refused once the revocation has committed.
 
+use crate::backend::engine::keys::{self, secret_hash, Authenticated};
 use crate::backend::engine::prepare::budgets::{applicable, ApplicableBudget};
+use crate::backend::engine::prepare::config_version::current_version;
 use crate::backend::engine::prepare::resolve::{resolve, OperationInput, PriceList, Resolved};
-use crate::backend::engine::status::{status_budgets, StatusQuery};
+use crate::backend::engine::prepare::status_budgets::{status_budgets, StatusQuery};
 use crate::backend::engine::EngineError;
-use crate::backend::entities::{config_version, organization};
-use crate::backend::services::api_keys::{self, secret_hash, Authenticated};
+use crate::backend::entities::organization;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::SelectStatement;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect, QueryTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -161,7 +161,7 @@ impl ConfigCache {
             }
             state.version
         };
-        let Some(client) = api_keys::authenticate(db, presented, now).await? else { return Ok(None) };
+        let Some(client) = keys::authenticate(db, presented, now).await? else { return Ok(None) };
         let client = Arc::new(client);
         let mut state = self.state();
         if state.version == known {
@@ -183,15 +183,4 @@ impl ConfigCache {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// The read of the configuration version, for statements that return it beside their own rows.
-pub fn version_read() -> SelectStatement {
-    config_version::Entity::find_by_id(1).select_only().column(config_version::Column::Version).into_query()
-}
-
-/// The configuration version as of now (inside a transaction: as that transaction sees it).
-pub async fn current_version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let row = config_version::Entity::find_by_id(1).one(db).await?;
-    Ok(row.map_or(0, |r| r.version))
 }

@@ -3,5 +3,7 @@
 
 pub mod budgets;
 pub mod config_cache;
+pub mod config_version;
 pub mod reserve;
 pub mod resolve;
+pub mod status_budgets;

@@ -167,7 +167,7 @@ pub async fn price_at(
         Some(row) => catalog_price(resolved, &row),
         None => {
             let policy =
-                crate::backend::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project)
+                crate::backend::queries::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project)
                     .await?;
             unpriced(resolved, model, policy)
         }
@@ -186,7 +186,7 @@ impl PriceList {
     pub async fn load(db: &impl ConnectionTrait, resolved: &Resolved, model: &str) -> Result<Self, EngineError> {
         let rows = prices(resolved, model).all(db).await?;
         let policy =
-            crate::backend::services::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await?;
+            crate::backend::queries::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await?;
         Ok(PriceList { rows, policy })
     }
 

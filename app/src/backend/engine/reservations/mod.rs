@@ -3,12 +3,12 @@
 use crate::backend::engine::counters::{negate, ZERO};
 use crate::backend::engine::decide::counter_changes::CounterChanges;
 use crate::backend::engine::decide::holds::{self, Hold};
+use crate::backend::engine::keys::{Authenticated, Permission};
 use crate::backend::engine::prepare::budgets::applicable;
 use crate::backend::engine::prepare::resolve::{check_currency, cost_of, resolve_reservation};
 use crate::backend::engine::usage::{apply, checked_event_id, PreparedEvent, SETTLE_EVENT_PREFIX};
 use crate::backend::engine::{events, EngineError};
 use crate::backend::entities::{reservation, usage_event};
-use crate::backend::services::api_keys::{Authenticated, Permission};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

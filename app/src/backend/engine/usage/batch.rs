@@ -4,26 +4,44 @@
 //! The figures are exactly those of writing the events one by one: deltas are summed per counter
 //! and per aggregate row, crossings are judged from each window's total before and after.
 
+use crate::backend::engine::alerts::crossings::raise_crossings;
 use crate::backend::engine::counters::aggregates::DailySums;
 use crate::backend::engine::counters::counting_start::counts_window;
 use crate::backend::engine::counters::{lock_counters, spent_and_reserved, to_columns, ZERO};
 use crate::backend::engine::decide::counter_changes::CounterChanges;
 use crate::backend::engine::prepare::budgets::ApplicableBudget;
 use crate::backend::engine::prepare::resolve::register_new_user;
-use crate::backend::engine::usage::{flag_if_closed, PreparedEvent};
 use crate::backend::engine::EngineError;
 use crate::backend::entities::usage_event;
-use crate::backend::services::alerts::crossings::raise_crossings;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use std::collections::{BTreeMap, HashMap};
-use tollgate_domain::{OperationChain, Status, Usage, Window};
+use tollgate_domain::{Currency, OperationChain, Status, Usage, Window};
 use uuid::Uuid;
 
 /// Rows per multi-row statement (well under SQLite's limit of bound variables).
 const CHUNK: usize = 200;
+
+/// A validated, priced event ready to be written.
+pub struct PreparedEvent {
+    pub event_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub chain: OperationChain,
+    /// Registered by `apply` when the event is written.
+    pub new_user: Option<String>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost: Decimal,
+    pub currency: Currency,
+    pub operations: i64,
+    pub pricing: &'static str,
+    pub reservation_id: Option<Uuid>,
+}
 
 /// The usage added to one budget window by the batch.
 struct WindowDelta<'a> {
@@ -187,4 +205,42 @@ async fn insert_ledger(
         }
     }
     Ok(inserted)
+}
+
+/// Usage for a window that was already closed changes its counter, never its snapshot: it is
+/// flagged in the budget's history so reports show it as a late adjustment.
+async fn flag_if_closed(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    budget_id: Uuid,
+    window_start: DateTime<Utc>,
+    event: &PreparedEvent,
+    cost: i64,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
+    use crate::backend::entities::window_close;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let closed = window_close::Entity::find()
+        .filter(window_close::Column::BudgetId.eq(budget_id))
+        .filter(window_close::Column::WindowStart.eq(window_start))
+        .one(txn)
+        .await?;
+    if closed.is_none() {
+        return Ok(());
+    }
+    let detail = serde_json::json!({
+        "event_id": event.event_id, "occurred_at": event.occurred_at,
+        "cost": tollgate_domain::money::from_storage(cost), "currency": event.currency.to_string(),
+        "tokens": event.input_tokens + event.output_tokens, "operations": event.operations,
+    });
+    crate::backend::engine::events::record(
+        txn,
+        org_id,
+        Some(budget_id),
+        "late_adjustment",
+        Some(window_start),
+        detail,
+        now,
+    )
+    .await
 }

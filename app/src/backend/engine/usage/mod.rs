@@ -7,16 +7,17 @@ use crate::backend::engine::counters::to_columns;
 use crate::backend::engine::prepare::budgets::{applicable, ApplicableBudget};
 use crate::backend::engine::prepare::resolve::{check_currency, cost_of, price_at, resolve, OperationInput, Resolved};
 use crate::backend::engine::usage::batch::apply_batch;
+pub use crate::backend::engine::usage::batch::PreparedEvent;
 use crate::backend::engine::EngineError;
 use crate::backend::entities::organization;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tollgate_domain::pricing::Price;
-use tollgate_domain::{Currency, OperationChain, Usage};
+use tollgate_domain::{OperationChain, Usage};
 use uuid::Uuid;
 
 /// The event id a settle without one records its usage under, followed by the reservation's id;
@@ -80,24 +81,6 @@ pub enum RecordOutcome {
         code: String,
         message: String,
     },
-}
-
-/// A validated, priced event ready to be written.
-pub struct PreparedEvent {
-    pub event_id: String,
-    pub occurred_at: DateTime<Utc>,
-    pub chain: OperationChain,
-    /// Registered by `apply` when the event is written.
-    pub new_user: Option<String>,
-    pub provider: String,
-    pub model: String,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub cost: Decimal,
-    pub currency: Currency,
-    pub operations: i64,
-    pub pricing: &'static str,
-    pub reservation_id: Option<Uuid>,
 }
 
 /// What a batch has already looked up: operations resolved (scope chain, provider) and catalog
@@ -287,42 +270,4 @@ pub async fn apply(
 ) -> Result<bool, EngineError> {
     let written = apply_batch(txn, org_id, tz, std::slice::from_ref(event), |_| budgets, now).await?;
     Ok(written[0])
-}
-
-/// Usage for a window that was already closed changes its counter, never its snapshot: it is
-/// flagged in the budget's history so reports show it as a late adjustment.
-pub(in crate::backend::engine) async fn flag_if_closed(
-    txn: &impl ConnectionTrait,
-    org_id: Uuid,
-    budget_id: Uuid,
-    window_start: DateTime<Utc>,
-    event: &PreparedEvent,
-    cost: i64,
-    now: DateTime<Utc>,
-) -> Result<(), EngineError> {
-    use crate::backend::entities::window_close;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let closed = window_close::Entity::find()
-        .filter(window_close::Column::BudgetId.eq(budget_id))
-        .filter(window_close::Column::WindowStart.eq(window_start))
-        .one(txn)
-        .await?;
-    if closed.is_none() {
-        return Ok(());
-    }
-    let detail = serde_json::json!({
-        "event_id": event.event_id, "occurred_at": event.occurred_at,
-        "cost": tollgate_domain::money::from_storage(cost), "currency": event.currency.to_string(),
-        "tokens": event.input_tokens + event.output_tokens, "operations": event.operations,
-    });
-    crate::backend::engine::events::record(
-        txn,
-        org_id,
-        Some(budget_id),
-        "late_adjustment",
-        Some(window_start),
-        detail,
-        now,
-    )
-    .await
 }

@@ -7,26 +7,25 @@
 //! answered reservation survives a crash. On PostgreSQL every batch, of this instance's writers or
 //! of other instances, locks the counters it touches, so batches sharing counters serialize.
 
-use crate::backend::engine::decide::{counters_read, decide_checks, Decided};
-use crate::backend::engine::prepare::config_cache::{current_version, ConfigCache};
+use crate::backend::engine::decide::{counters_read, Decided};
+use crate::backend::engine::keys::{live_keys, Authenticated};
+use crate::backend::engine::prepare::config_cache::ConfigCache;
 use crate::backend::engine::prepare::reserve::{
     prepare_cached_check, prepare_check, CheckInput, CheckOutcome, PreparedCheck,
 };
-use crate::backend::engine::writer::batch_txn::BatchTxn;
+use crate::backend::engine::writer::full::{decide_on, Answer, Queued};
 use crate::backend::engine::writer::lock_and_verify::LockAndVerify;
 use crate::backend::engine::writer::postgres::memory::{CounterMemory, OptimisticCounts};
 use crate::backend::engine::writer::postgres::routes::PgWriter;
 use crate::backend::engine::writer::sqlite::direct::{open_own_connection, DirectConnection};
 use crate::backend::engine::writer::sqlite::KeptConnection;
-use crate::backend::engine::{EngineError, Writes};
-use crate::backend::services::api_keys::{live_keys, live_keys_and_version, Authenticated};
+use crate::backend::engine::writer::stopped;
+use crate::backend::engine::EngineError;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
-use std::borrow::Cow;
+use sea_orm::{DatabaseConnection, DbBackend};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
-use uuid::Uuid;
 
 /// Checks decided in one transaction at most; more wait for the next.
 const MAX_BATCH: usize = 128;
@@ -37,11 +36,7 @@ const MAX_BATCH: usize = 128;
 /// throughput, the Optimistic route or not (README, "Benchmarks").
 const POSTGRES_WRITERS: usize = 1;
 
-/// A check as its batch decided it; its answer is made by the caller (`Decided::answer`).
-pub(in crate::backend::engine) type Answer = Result<Decided, EngineError>;
 type Reply = oneshot::Sender<Answer>;
-/// A check and the API key that asked for it.
-pub(in crate::backend::engine) type Queued = (Uuid, PreparedCheck);
 type Receiver = mpsc::UnboundedReceiver<(Queued, Reply)>;
 
 /// The queue in front of the engine's check writer; cheap to clone.
@@ -143,10 +138,6 @@ fn run_on_own_thread(writer: impl Future<Output = ()> + Send + 'static) {
     if let Err(error) = spawned {
         tracing::error!(%error, "could not start the check writer's thread");
     }
-}
-
-fn stopped() -> EngineError {
-    EngineError::Database(DbErr::Custom("the check writer has stopped".into()))
 }
 
 /// The SQLite writer: batches go the Direct route on a connection of its own when they can
@@ -262,63 +253,6 @@ async fn decide_and_commit(
     } else {
         kept.postgres.decide(db, cache, checks).await
     }
-}
-
-/// Decides the checks in `txn`, then commits with their writes or rolls back.
-pub(in crate::backend::engine) async fn decide_on(
-    txn: impl BatchTxn,
-    cache: &ConfigCache,
-    checks: &[Queued],
-) -> Result<Vec<Answer>, EngineError> {
-    match decide_in(&txn, cache, checks).await {
-        Ok((answers, writes)) => {
-            txn.commit_with(writes).await?;
-            Ok(answers)
-        }
-        Err(error) => {
-            txn.rollback().await;
-            Err(error)
-        }
-    }
-}
-
-/// Decides the checks inside `txn`. Their keys are read again: a revoked key's check is refused. A
-/// check whose configuration or organization changed since it was prepared is prepared again inside
-/// the transaction, and fails alone if it no longer passes.
-async fn decide_in(
-    txn: &impl ConnectionTrait,
-    cache: &ConfigCache,
-    checks: &[Queued],
-) -> Result<(Vec<Answer>, Writes), EngineError> {
-    let mut key_ids: Vec<Uuid> = checks.iter().map(|(key, _)| *key).collect();
-    key_ids.sort_unstable();
-    key_ids.dedup();
-    let latest = checks.iter().map(|(_, check)| check.now).max().unwrap_or_default();
-    let (live, version) = live_keys_and_version(txn, &key_ids, latest).await?;
-    let version = match version {
-        Some(version) => version,
-        None => current_version(txn).await?,
-    };
-    cache.observe(version);
-
-    let mut ready: Vec<Result<Cow<PreparedCheck>, EngineError>> = Vec::with_capacity(checks.len());
-    for (key, check) in checks {
-        ready.push(match live.get(key) {
-            None => {
-                cache.forget_key(*key);
-                Err(EngineError::KeyRevoked)
-            }
-            Some(org) if check.config_version == Some(version) && *org == check.org => Ok(Cow::Borrowed(check)),
-            Some(org) => prepare_check(txn, org, &check.input, check.allowed_project, check.now)
-                .await
-                .map(|fresh| Cow::Owned(PreparedCheck { key_id: check.key_id, ..fresh })),
-        });
-    }
-    let current: Vec<&PreparedCheck> = ready.iter().filter_map(|check| check.as_deref().ok()).collect();
-    let (decided, writes) = decide_checks(txn, &current).await?;
-    let mut decided = decided.into_iter();
-    let answers = ready.into_iter().map(|check| check.and_then(|_| decided.next().ok_or_else(stopped))).collect();
-    Ok((answers, writes))
 }
 
 #[cfg(test)]

@@ -13,13 +13,14 @@
 //! rolls back, which releases the locks taken for stale checks (so every transaction still takes
 //! its locks in one order), and decides the batch the Full route.
 
+use crate::backend::engine::alerts::reserve::record_reserve_uses;
 use crate::backend::engine::counters::{extra_at, lock_statement_with_overrides, locked_with_overrides, Locked};
 use crate::backend::engine::decide::{decide_locked, latest, windows_and_pairs, DecidedBatch};
-use crate::backend::engine::prepare::config_cache::version_read;
+use crate::backend::engine::keys::last_use_due;
+use crate::backend::engine::prepare::config_version::version_read;
 use crate::backend::engine::prepare::reserve::PreparedCheck;
 use crate::backend::engine::{ConfigCache, EngineError};
 use crate::backend::entities::api_key;
-use crate::backend::services::api_keys::last_use_due;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, Statement};
@@ -134,7 +135,10 @@ impl<'c> LockAndVerify<'c> {
         if read.version != Some(self.version) || usize::try_from(read.live_keys).ok() != Some(self.keys.len()) {
             return Ok(None);
         }
-        Ok(Some(decide_locked(txn, &self.checks, &self.windows, &HashMap::new(), read.locked).await?))
+        let batch =
+            decide_locked(txn.get_database_backend(), &self.checks, &self.windows, &HashMap::new(), read.locked)?;
+        record_reserve_uses(txn, &batch.reserve_uses).await?;
+        Ok(Some(batch))
     }
 }
 

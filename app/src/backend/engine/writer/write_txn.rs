@@ -70,7 +70,11 @@ pub struct Writes(Vec<Statement>);
 
 impl Writes {
     pub fn push(&mut self, txn: &impl ConnectionTrait, statement: &impl StatementBuilder) {
-        self.0.push(statement.build(&txn.get_database_backend()));
+        self.push_for(txn.get_database_backend(), statement);
+    }
+
+    pub fn push_for(&mut self, backend: DbBackend, statement: &impl StatementBuilder) {
+        self.0.push(statement.build(&backend));
     }
 
     pub async fn execute(self, txn: &impl ConnectionTrait) -> Result<(), DbErr> {

@@ -1,7 +1,7 @@
 //! Escalation: alerts nobody acknowledged in time go to the next level (the team's leads, then admins).
 
-use super::raise::fan_out;
-use super::recipients::role_targets;
+use crate::backend::engine::alerts::raise::fan_out;
+use crate::backend::engine::alerts::targets::role_targets;
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{alert, budget};
 use chrono::{DateTime, Duration, Utc};

@@ -1,39 +1,13 @@
 //! Forecast alerts: once per window, when a budget's cost is on course to pass its hard level.
 
-use super::crossings::amount;
-use super::raise::{raise, Audience, NewAlert};
+use crate::backend::engine::alerts::crossings::amount;
+use crate::backend::engine::alerts::forecast::cost_forecast;
+use crate::backend::engine::alerts::{raise, Audience, NewAlert};
 use crate::backend::engine::begin_write;
-use crate::backend::engine::prepare::budgets::to_domain;
-use crate::backend::entities::{budget, budget_counter};
-use chrono::{DateTime, Duration, Utc};
-use chrono_tz::Tz;
-use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use tollgate_domain::forecast::{daily_pattern, forecast, Forecast, HISTORY_DAYS};
-use tollgate_domain::money::from_storage;
+use crate::backend::entities::budget;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use tollgate_domain::LimitKind;
-
-/// The cost forecast of a budget's current window: spend so far, pattern of the last weeks.
-pub async fn cost_forecast(
-    db: &impl ConnectionTrait,
-    model: &budget::Model,
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> Result<Option<(Decimal, Decimal, Forecast, tollgate_domain::Window)>, DbErr> {
-    let Ok(budget) = to_domain(model.clone()) else { return Ok(None) };
-    let Some(limit) = budget.rules.limits.iter().find(|l| l.kind == LimitKind::Cost) else { return Ok(None) };
-    let window = budget.period.window_at(now, tz);
-    let spent = budget_counter::Entity::find_by_id((model.id, window.start))
-        .one(db)
-        .await?
-        .map_or(Decimal::ZERO, |c| from_storage(c.cost_spent));
-    let today = now.with_timezone(&tz).date_naive();
-    let history =
-        crate::backend::queries::budget::daily(db, model, LimitKind::Cost, today - Duration::days(HISTORY_DAYS), today)
-            .await?;
-    let pattern = daily_pattern(&history, today);
-    Ok(Some((spent, limit.hard, forecast(spent, Some(limit.hard), now, window.end, tz, &pattern), window)))
-}
 
 /// Checks every enabled budget with a cost limit; returns how many forecast alerts were raised.
 pub async fn raise_forecast_alerts(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {

@@ -1,13 +1,8 @@
-//! Alerts: raised with the write that causes them, fanned out to an outbox and inboxes, escalated.
-//!
-//! Delivery itself (SMTP, Slack, webhooks) is the server's dispatcher job; this module only writes.
+//! Alerts as people use them: recipients, inboxes, the outbox the dispatcher sends from, escalation
+//! and forecast alerts. Raising an alert with the write that causes it is `engine::alerts`.
 
-pub mod crossings;
 pub mod escalation;
 pub mod forecasts;
 pub mod inbox;
 pub mod outbox;
-pub mod raise;
 pub mod recipients;
-
-pub use raise::{raise, Audience, NewAlert};

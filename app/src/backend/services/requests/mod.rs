@@ -7,9 +7,9 @@ pub use queue::{any_due, expire_overdue, view, visible};
 pub use scheduled::apply_scheduled;
 
 use crate::auth::Account;
+use crate::backend::engine::alerts::{raise, targets::holders, Audience, NewAlert};
 use crate::backend::engine::{begin_write, events};
 use crate::backend::entities::{budget, budget_request, request_decision, user};
-use crate::backend::services::alerts::{raise, recipients::holders, Audience, NewAlert};
 use crate::backend::services::ServiceError;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;

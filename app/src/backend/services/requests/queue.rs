@@ -2,9 +2,9 @@
 
 use super::{decisions, stored_ask};
 use crate::auth::Account;
+use crate::backend::engine::alerts::forecast::cost_forecast;
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{budget, budget_request, organization, user};
-use crate::backend::services::alerts::forecasts::cost_forecast;
 use crate::backend::services::ServiceError;
 use crate::models::RequestView;
 use chrono::{DateTime, Utc};

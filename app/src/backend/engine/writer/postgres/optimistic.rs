@@ -19,9 +19,8 @@ use crate::backend::engine::writer::lock_and_verify::LockAndVerify;
 use crate::backend::engine::writer::postgres::memory::CounterMemory;
 use crate::backend::engine::writer::write_txn::{combine, common_table_name, POSTGRES_MAX_VALUES};
 use crate::backend::entities::{budget_counter, budget_override};
-use futures_util::FutureExt;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, ValueTuple};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use sea_orm::{DbBackend, DbErr, Statement};
 use std::collections::HashMap;
 
 /// A batch decided on remembered counters, and the statement that writes, verifies and commits it.
@@ -37,10 +36,14 @@ pub struct Presumed {
 pub async fn presume(memory: &CounterMemory, short: &LockAndVerify<'_>) -> Option<Presumed> {
     memory
         .decide_on(short.pairs(), |assumed| {
-            // On `NothingToRead` the decision never waits: it is done at its first poll.
             let no_new_people = HashMap::new();
-            let batch = decide_locked(&NothingToRead, short.checks(), short.windows(), &no_new_people, assumed);
-            let DecidedBatch { decided, inserts, changes, counters: left } = batch.now_or_never()?.ok()?;
+            let batch = decide_locked(DbBackend::Postgres, short.checks(), short.windows(), &no_new_people, assumed);
+            let DecidedBatch { decided, inserts, changes, counters: left, reserve_uses } = batch.ok()?;
+            // A use of the emergency reserve is audited and alerted at once, which needs the
+            // database: such a batch goes the LockAndVerify route.
+            if !reserve_uses.is_empty() {
+                return None;
+            }
             let upsert = DbBackend::Postgres.build(&changes.upsert_onto(&left));
             let check = DbBackend::Postgres.build(&verification(short, &left)?);
             let mut parts = vec![upsert];
@@ -118,36 +121,4 @@ pub fn was_not_as_assumed(error: &DbErr) -> bool {
         _ => return false,
     };
     sqlx.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "22012")
-}
-
-/// What a decision on remembered counters is given to run statements on: nothing. A decision that
-/// needs the database (a critical call admitted from the emergency reserve is audited and alerted
-/// at once) fails on it, and its batch goes the LockAndVerify route.
-struct NothingToRead;
-
-fn nothing_to_read() -> DbErr {
-    DbErr::Custom("a decision on remembered counters reads and writes nothing".into())
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for NothingToRead {
-    fn get_database_backend(&self) -> DbBackend {
-        DbBackend::Postgres
-    }
-
-    async fn execute_raw(&self, _: Statement) -> Result<ExecResult, DbErr> {
-        Err(nothing_to_read())
-    }
-
-    async fn execute_unprepared(&self, _: &str) -> Result<ExecResult, DbErr> {
-        Err(nothing_to_read())
-    }
-
-    async fn query_one_raw(&self, _: Statement) -> Result<Option<QueryResult>, DbErr> {
-        Err(nothing_to_read())
-    }
-
-    async fn query_all_raw(&self, _: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        Err(nothing_to_read())
-    }
 }

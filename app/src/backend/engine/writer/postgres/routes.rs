@@ -1,8 +1,9 @@
 //! How the PostgreSQL check writer decides each batch: the Optimistic route on remembered counters
-//! (`writer/postgres/optimistic`), else the LockAndVerify route (`writer/lock_and_verify`), else the Full route (`writer/combiner.rs::decide_on`).
+//! (`writer/postgres/optimistic`), else the LockAndVerify route (`writer/lock_and_verify`), else the Full route
+//! (`writer/full`).
 
 use crate::backend::engine::writer::batch_txn::BatchTxn;
-use crate::backend::engine::writer::combiner::{decide_on, Answer, Queued};
+use crate::backend::engine::writer::full::{decide_on, Answer, Queued};
 use crate::backend::engine::writer::lock_and_verify::LockAndVerify;
 use crate::backend::engine::writer::postgres::memory::CounterMemory;
 use crate::backend::engine::writer::postgres::optimistic::{presume, was_not_as_assumed, Presumed};

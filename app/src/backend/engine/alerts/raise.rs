@@ -1,6 +1,6 @@
 //! Raising an alert inside the transaction that caused it: once per dedup key, fanned out to the outbox and inboxes.
 
-use super::recipients::{people, targets_of, Target};
+use super::targets::{people, targets_of, Target};
 use crate::backend::engine::events;
 use crate::backend::entities::{alert, alert_delivery, budget, notification};
 use chrono::{DateTime, Duration, Utc};

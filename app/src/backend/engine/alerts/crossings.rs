@@ -1,6 +1,6 @@
 //! Threshold alerts: raised inside the write that moves a budget window's spend past a threshold.
 
-use super::forecasts::cost_forecast;
+use super::forecast::cost_forecast;
 use super::raise::{raise, Audience, NewAlert};
 use crate::backend::engine::prepare::budgets::ApplicableBudget;
 use chrono::{DateTime, Utc};

@@ -1,6 +1,7 @@
-//! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix.
+//! API keys: generated once, stored as a SHA-256 hash, looked up by their public prefix; the engine
+//! authenticates every caller with them (from its cache, verified again in each batch).
 
-use crate::backend::engine::prepare::config_cache::version_read;
+use crate::backend::engine::prepare::config_version::version_read;
 use crate::backend::entities::{api_key, organization};
 use chrono::{DateTime, Duration, Utc};
 use rand::distr::{Alphanumeric, SampleString};
