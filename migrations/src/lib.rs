@@ -22,6 +22,7 @@ mod m20261204_000017_holds_on_reservations;
 mod m20261207_000018_counter_limits;
 mod m20261207_000019_reservation_keys;
 mod m20261207_000020_budget_counting_since;
+mod m20261207_000021_creation_requests;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_counter_limits::Migration),
             Box::new(m20261207_000019_reservation_keys::Migration),
             Box::new(m20261207_000020_budget_counting_since::Migration),
+            Box::new(m20261207_000021_creation_requests::Migration),
         ]
     }
 }

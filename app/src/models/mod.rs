@@ -147,6 +147,8 @@ pub struct TemplateView {
 /// categories, the templates and the defaults resolved for them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WizardContext {
+    /// A fresh one-time key for the create form this context serves (carried in its URL).
+    pub request: Uuid,
     /// ("organization" | "team:<id>" | "project:<id>" | "user:<id>", label)
     pub targets: Vec<(String, String)>,
     pub categories: Vec<String>,

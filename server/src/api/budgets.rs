@@ -5,11 +5,11 @@ use super::error::{ApiError, ApiJson, ErrorBody};
 use super::extract::ApiPath;
 use app::backend::services::access::Acting;
 use app::backend::services::budget_changes::{self, edit_budget, BudgetEdit, EditMode};
-use app::backend::services::budget_creation::{self, create_budgets, NewBudget};
+use app::backend::services::budget_creation::{self, create_budgets, NewBudget, RequestKey};
 use app::backend::services::budgets::{self, BudgetInput, BudgetView};
 use app::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde_json::Value;
 use uuid::Uuid;
@@ -30,19 +30,33 @@ pub async fn list(State(state): State<AppState>, client: ApiClient) -> Result<Js
     Ok(Json(budgets::list(&state.db, client.0.org.id).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/budgets", tag = "budgets", request_body = BudgetInput, responses((status = 201, body = BudgetView), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
+/// Creates a budget. With an `Idempotency-Key`, a retry with the same key creates nothing new and
+/// answers 200 with the budget the first request created.
+#[utoipa::path(post, path = "/api/v1/budgets", tag = "budgets", request_body = BudgetInput, params(("Idempotency-Key" = Option<String>, Header, description = "1 to 100 visible ASCII characters; a retry with the same key creates nothing new")), responses((status = 201, body = BudgetView), (status = 200, description = "Created earlier by a request with the same Idempotency-Key", body = BudgetView), (status = 409, description = "The request with this Idempotency-Key created a budget that was deleted since", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     client: ApiClient,
+    headers: HeaderMap,
     ApiJson(input): ApiJson<BudgetInput>,
 ) -> Result<(StatusCode, Json<BudgetView>), ApiError> {
     client.require_admin()?;
+    let once = match headers.get("idempotency-key") {
+        Some(value) => Some(RequestKey::parse(value.to_str().unwrap_or_default())?),
+        None => None,
+    };
     let org = &client.0.org;
     let alerts = budget_creation::default_alerts(&state, org, &input).await?;
     let by = Acting::AdminKey { org_id: org.id, key_id: client.0.key_id };
-    let created = create_budgets(&state, by, &[NewBudget { input, alerts }]).await?;
-    let created = created.into_iter().next().ok_or_else(|| ApiError::internal("no budget was created"))?;
-    Ok((StatusCode::CREATED, Json(budgets::view(&state.db, created).await?)))
+    let created = create_budgets(&state, by, &[NewBudget { input, alerts }], once.as_ref()).await?;
+    let status = if created.repeated { StatusCode::OK } else { StatusCode::CREATED };
+    let budget = created.budgets.into_iter().next().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "the request with this Idempotency-Key created a budget that was deleted since",
+        )
+    })?;
+    Ok((status, Json(budgets::view(&state.db, budget).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets", params(("id" = Uuid, Path)), responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody), (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody), (status = 403, description = "Not an admin key", body = ErrorBody), (status = 422, description = "Invalid input", body = ErrorBody)), security(("api_key" = [])))]

@@ -158,3 +158,32 @@ async fn structure_and_prices_are_managed(backend: Backend) {
     assert!(catalog.as_array().unwrap().iter().any(|p| p["model"] == "house-model"));
 }
 on_both_databases!(structure, structure_and_prices_are_managed);
+
+async fn a_retried_create_with_an_idempotency_key_creates_one_budget(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let admin = admin_key(&app, fx.org_id).await;
+    let body = json!({ "name": "Retried", "scope": "organization", "period": "monthly", "cost_hard": "50" });
+    let post = |key: &'static str| {
+        let request = app.client.post(format!("{}/api/v1/budgets", app.address)).bearer_auth(&admin).json(&body);
+        async move {
+            let response = request.header("Idempotency-Key", key).send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let ((first, made), (racing, raced)) = tokio::join!(post("retry-1"), post("retry-1"));
+    let mut statuses = [first, racing];
+    statuses.sort();
+    assert_eq!(statuses, [200, 201], "one request creates, the concurrent one finds it: {made} {raced}");
+    assert_eq!(made["id"], raced["id"]);
+    let (again, same) = post("retry-1").await;
+    assert_eq!((again, &same["id"]), (200, &made["id"]));
+    assert_eq!(budget::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    let (other, _) = post("retry-2").await;
+    assert_eq!(other, 201, "another key is another budget");
+    let (bad, refused) = post("two words").await;
+    assert_eq!((bad, refused["error"]["code"].as_str()), (422, Some("invalid_input")), "{refused}");
+    assert_eq!(budget::Entity::find().count(&app.db).await.unwrap(), 2);
+}
+on_both_databases!(idempotent_budget_create, a_retried_create_with_an_idempotency_key_creates_one_budget);

@@ -67,6 +67,21 @@ async fn the_wizard_creates_a_budget_from_preferences(backend: Backend) {
     let created = lead.call("create_from_wizard", &draft).await;
     assert!(created.status().as_u16() < 400, "{}", created.status());
     let made = budget::Entity::find().one(&app.db).await.unwrap().expect("the budget exists");
+
+    // The wizard's one-time key: the review page carries it, and pressing Create again (a reload,
+    // a second click, the review URL opened again) opens the same budget and creates nothing.
+    let key = "0193a1b2-0000-7000-8000-00000000beef";
+    let review = page(&lead, &format!("{base}&step=6&cost_soft=400&cost_hard=500&request={key}")).await;
+    assert!(review.contains(&format!(r#"name="draft[request]" value="{key}""#)), "{review}");
+    let once: Vec<(&str, &str)> = draft.iter().copied().chain([("draft[request]", key)]).collect();
+    let first = lead.call("create_from_wizard", &once).await.text().await.unwrap();
+    let second = budget::Entity::find().filter(budget::Column::Id.ne(made.id)).one(&app.db).await.unwrap().unwrap();
+    assert!(first.contains(&second.id.to_string()), "{first}");
+    let again = lead.call("create_from_wizard", &once).await.text().await.unwrap();
+    assert!(again.contains(&second.id.to_string()), "the repeat opens the budget the first press made: {again}");
+    assert_eq!(budget::Entity::find().count(&app.db).await.unwrap(), 2, "one budget per key, not per press");
+    let bad_key = [("draft[target]", target.as_str()), ("draft[cost_hard]", "5"), ("draft[request]", "a b")];
+    assert_eq!(lead.call("create_from_wizard", &bad_key).await.status(), 422);
     assert_eq!(
         (made.name.as_str(), made.thresholds.as_str(), made.enforcement.as_str()),
         ("chatbot llm budget", "70", "soft_warning")
@@ -122,9 +137,14 @@ async fn templates_apply_to_many_scopes_at_once(backend: Backend) {
     assert_eq!(refused.status(), 403);
     assert_eq!(budget::Entity::find().count(&app.db).await.unwrap(), 0);
 
-    let created: usize = lead.call("apply_template", &form).await.json().await.unwrap();
-    assert_eq!(created, 2);
+    let once =
+        [("template", "experimentation"), ("targets", targets.as_str()), ("category", ""), ("request", "preview-1")];
+    let created: Value = lead.call("apply_template", &once).await.json().await.unwrap();
+    assert_eq!(created, json!({ "count": 2, "repeated": false }));
+    let again: Value = lead.call("apply_template", &once).await.json().await.unwrap();
+    assert_eq!(again, json!({ "count": 2, "repeated": true }), "the same preview pressed twice creates nothing new");
     let budgets = budget::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(budgets.len(), 2);
     assert!(budgets.iter().all(|b| b.period == "weekly" && b.tokens_hard == Some(5_000_000)));
 
     // Save one as a template, then edit it; built-ins cannot change.

@@ -12,6 +12,7 @@ pub mod budget_request;
 pub mod budget_template;
 pub mod category;
 pub mod config_version;
+pub mod creation_request;
 pub mod daily_model_usage;
 pub mod daily_project_usage;
 pub mod daily_usage;

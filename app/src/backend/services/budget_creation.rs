@@ -5,10 +5,12 @@ use super::alerts::recipients::{self, NewRecipient};
 use super::{budgets, organizations, preferences, ServiceError};
 use crate::auth::Account;
 use crate::backend::engine::begin_write;
-use crate::backend::entities::{budget, category, organization};
+use crate::backend::entities::{budget, category, creation_request, organization};
 use crate::models::{AlertTargets, BudgetDefaults, BudgetInput, WizardContext};
 use crate::state::AppState;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use tollgate_domain::alerting::RecipientKind;
 use uuid::Uuid;
 
@@ -17,6 +19,31 @@ use uuid::Uuid;
 pub struct NewBudget {
     pub input: BudgetInput,
     pub alerts: AlertTargets,
+}
+
+/// A create request's one-time key: a form's token or an API client's `Idempotency-Key`. A request
+/// repeated with the same key (a reload, a second click, a client's retry) creates nothing new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey(String);
+
+impl RequestKey {
+    pub fn parse(given: &str) -> Result<Self, ServiceError> {
+        let key = given.trim();
+        if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ServiceError::invalid(
+                "a request key is 1 to 100 visible ASCII characters (a UUID, for example)",
+            ));
+        }
+        Ok(RequestKey(key.to_owned()))
+    }
+}
+
+/// The budgets a create request made, and whether an earlier request with the same key made them
+/// (`repeated`: nothing was created now; budgets deleted since are missing).
+#[derive(Debug)]
+pub struct Creation {
+    pub budgets: Vec<budget::Model>,
+    pub repeated: bool,
 }
 
 /// The alert targets a budget gets when its creator names none: the organization's preference
@@ -32,12 +59,14 @@ pub async fn default_alerts(
 }
 
 /// Creates every budget with its alert recipients in one write transaction: all of them or none.
-/// Each new budget counts the usage already in its current window (`budgets::create`).
+/// Each new budget counts the usage already in its current window (`budgets::create`). With a
+/// request key, only the first request with that key creates anything (see `Creation`).
 pub async fn create_budgets(
     state: &AppState,
     by: Acting<'_>,
     new: &[NewBudget],
-) -> Result<Vec<budget::Model>, ServiceError> {
+    once: Option<&RequestKey>,
+) -> Result<Creation, ServiceError> {
     // Names are resolved before the transaction, so no lookup holds the write lock.
     let mut urls = Vec::new();
     for budget in new {
@@ -53,6 +82,11 @@ pub async fn create_budgets(
     let org = organizations::organization(&txn, by.org_id())
         .await?
         .ok_or_else(|| ServiceError::not_found("the organization"))?;
+    if let Some(key) = once {
+        if let Some(earlier) = claim(&txn, org.id, key, now).await? {
+            return Ok(Creation { budgets: earlier, repeated: true });
+        }
+    }
     let mut created = Vec::with_capacity(new.len());
     for budget in new {
         let input = &budget.input;
@@ -69,8 +103,51 @@ pub async fn create_budgets(
         }
         created.push(row);
     }
+    if let Some(key) = once {
+        let ids: Vec<Uuid> = created.iter().map(|b| b.id).collect();
+        creation_request::Entity::update_many()
+            .col_expr(creation_request::Column::BudgetIds, Expr::value(serde_json::json!(ids).to_string()))
+            .filter(creation_request::Column::OrgId.eq(org.id))
+            .filter(creation_request::Column::RequestKey.eq(&key.0))
+            .exec(&txn)
+            .await?;
+    }
     txn.commit().await?;
-    Ok(created)
+    Ok(Creation { budgets: created, repeated: false })
+}
+
+/// Claims `key` for this request, or returns the budgets of the earlier request that claimed it.
+/// Inside the write transaction: a concurrent request with the same key waits for this one's
+/// commit (PostgreSQL's unique index, SQLite's write lock) and then finds its budgets.
+async fn claim(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    key: &RequestKey,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<budget::Model>>, DbErr> {
+    let row = creation_request::ActiveModel {
+        org_id: Set(org_id),
+        request_key: Set(key.0.clone()),
+        budget_ids: Set("[]".to_owned()),
+        created_at: Set(now),
+    };
+    let keys = [creation_request::Column::OrgId, creation_request::Column::RequestKey];
+    let inserted = creation_request::Entity::insert(row)
+        .on_conflict(OnConflict::columns(keys).do_nothing().to_owned())
+        .exec_without_returning(txn)
+        .await?;
+    if inserted == 1 {
+        return Ok(None);
+    }
+    let earlier = creation_request::Entity::find_by_id((org_id, key.0.clone())).one(txn).await?;
+    let ids: Vec<Uuid> = earlier.and_then(|row| serde_json::from_str(&row.budget_ids).ok()).unwrap_or_default();
+    let mut budgets = budget::Entity::find()
+        .filter(budget::Column::OrgId.eq(org_id))
+        .filter(budget::Column::Id.is_in(ids.clone()))
+        .all(txn)
+        .await?;
+    budgets.sort_by_key(|b| ids.iter().position(|id| *id == b.id));
+    Ok(Some(budgets))
 }
 
 /// What the wizard offers `me`: the scopes they may create budgets for, the categories, the
@@ -92,6 +169,7 @@ pub async fn wizard_context(
         .map(|c| c.name)
         .collect();
     Ok(WizardContext {
+        request: Uuid::now_v7(),
         targets: access::manageable_targets(db, me).await?,
         categories,
         templates: super::templates::list(db, me.org_id).await?,

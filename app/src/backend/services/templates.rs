@@ -2,7 +2,7 @@
 
 use super::ServiceError;
 use crate::backend::engine::EngineError;
-use crate::backend::entities::{budget, budget_template, organization, project, team, user};
+use crate::backend::entities::{budget_template, organization, project, team, user};
 use crate::models::{BudgetDefaults, BudgetInput, PlannedBudget, TemplateView};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -237,14 +237,16 @@ pub async fn preview(
     Ok(plan(db, &org, &found, scopes, category).await?)
 }
 
-/// Creates the budgets `preview` shows, with their default recipients: all of them or none.
+/// Creates the budgets `preview` shows, with their default recipients: all of them or none; once
+/// per request key.
 pub async fn apply(
     state: &crate::state::AppState,
     me: &crate::auth::Account,
     template: &str,
     scopes: &[(ScopeKind, Uuid)],
     category: Option<String>,
-) -> Result<Vec<budget::Model>, ServiceError> {
+    once: Option<&super::budget_creation::RequestKey>,
+) -> Result<super::budget_creation::Creation, ServiceError> {
     use super::{
         access::Acting,
         budget_creation::{create_budgets, NewBudget},
@@ -257,5 +259,5 @@ pub async fn apply(
             alerts: crate::models::AlertTargets { notify: plan.recipients, ..Default::default() },
         })
         .collect();
-    create_budgets(state, Acting::Person(me), &new).await
+    create_budgets(state, Acting::Person(me), &new, once).await
 }

@@ -9,6 +9,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
+use serde::{Deserialize, Serialize};
 
 /// The scopes of a comma-separated list of targets ("organization", "team:<id>", …).
 #[cfg(feature = "ssr")]
@@ -48,17 +49,33 @@ pub async fn plan_template(
     .await
 }
 
-/// Creates every previewed budget in one transaction: all of them or none.
+/// How many budgets applying a template made, or found made by an earlier press of the same form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    pub count: usize,
+    pub repeated: bool,
+}
+
+/// Creates every previewed budget in one transaction: all of them or none, once per preview
+/// (`request`, its one-time key).
 #[server(prefix = "/rpc", endpoint = "apply_template")]
-pub async fn apply_template(template: String, targets: String, category: String) -> Result<usize, AppError> {
+pub async fn apply_template(
+    template: String,
+    targets: String,
+    category: String,
+    request: Option<String>,
+) -> Result<Applied, AppError> {
     crate::errors::respond(async move {
+        use crate::backend::services::budget_creation::RequestKey;
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let scopes = scopes(&me, &targets)?;
+        let once = request.as_deref().filter(|r| !r.is_empty()).map(RequestKey::parse).transpose()?;
+        let category = chosen_category(&category);
         let created =
-            crate::backend::services::templates::apply(&state, &me, &template, &scopes, chosen_category(&category))
+            crate::backend::services::templates::apply(&state, &me, &template, &scopes, category, once.as_ref())
                 .await?;
-        Ok(created.len())
+        Ok(Applied { count: created.budgets.len(), repeated: created.repeated })
     })
     .await
 }
@@ -88,6 +105,7 @@ pub fn ApplySection(
     ctx: WizardContext,
     chosen: Vec<String>,
     category: String,
+    request: String,
     preview: PreviewResource,
     applied: ServerAction<ApplyTemplate>,
 ) -> impl IntoView {
@@ -95,12 +113,13 @@ pub fn ApplySection(
     let title = format!("Apply “{}”", template.name);
     let apply_id = template.id.clone();
     let current_category = category.clone();
-    let for_preview = (template.id.clone(), targets.clone(), category.clone());
+    let for_preview = (template.id.clone(), targets.clone(), category.clone(), request.clone());
     view! {
         <section class="card" id="apply">
             <h2>{title}</h2>
             <Form method="GET" action="/templates">
                 <input type="hidden" name="apply" value=apply_id/>
+                <input type="hidden" name="request" value=request/>
                 <fieldset class="choices">
                     <legend>"To these scopes"</legend>
                     {ctx.targets.iter().map(|(value, label)| view! {
@@ -120,12 +139,12 @@ pub fn ApplySection(
             </Form>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    let (template, targets, category) = for_preview.clone();
+                    let (template, targets, category, request) = for_preview.clone();
                     Suspend::new(async move {
                         match preview.await {
                             Err(e) => Either::Left(refused(e)),
                             Ok(plan) if plan.is_empty() => Either::Right(Either::Left(view! { <p class="muted">"Choose scopes and preview the budgets before creating them."</p> })),
-                            Ok(plan) => Either::Right(Either::Right(view! { <Preview plan template targets category applied/> })),
+                            Ok(plan) => Either::Right(Either::Right(view! { <Preview plan template targets category request applied/> })),
                         }
                     })
                 }}
@@ -140,9 +159,11 @@ fn Preview(
     template: String,
     targets: String,
     category: String,
+    request: String,
     applied: ServerAction<ApplyTemplate>,
 ) -> impl IntoView {
     let count = plan.len();
+    let done = move || matches!(applied.value().get(), Some(Ok(_)));
     view! {
         <h3>"Preview"</h3>
         <table data-testid="template-preview">
@@ -167,8 +188,21 @@ fn Preview(
             <input type="hidden" name="template" value=template/>
             <input type="hidden" name="targets" value=targets/>
             <input type="hidden" name="category" value=category/>
-            <button type="submit" class="primary">{format!("Create {count} budgets")}</button>
+            <input type="hidden" name="request" value=request/>
+            <button type="submit" class="primary" disabled=done>{format!("Create {}", budgets(count))}</button>
         </ActionForm>
-        {outcome(move || applied.value().get(), |n: &usize| format!("Created {n} budgets. They are on the Budgets page."))}
+        {outcome(move || applied.value().get(), |applied: &Applied| if applied.repeated {
+            format!("This preview created {} already; nothing new was created. They are on the Budgets page.", budgets(applied.count))
+        } else {
+            format!("Created {}. They are on the Budgets page.", budgets(applied.count))
+        })}
+    }
+}
+
+fn budgets(count: usize) -> String {
+    if count == 1 {
+        "1 budget".to_owned()
+    } else {
+        format!("{count} budgets")
     }
 }

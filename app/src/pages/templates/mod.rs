@@ -34,6 +34,9 @@ pub fn TemplatesPage() -> impl IntoView {
                         let edit_id = q.get("edit");
                         let chosen = q.get_all("scope").unwrap_or_default();
                         let category = q.get("category").unwrap_or_default();
+                        // The preview's one-time key: carried in its URL, so a reload or a second
+                        // press of Create finds the budgets the first one created.
+                        let request = q.get("request").unwrap_or_else(|| ctx.request.to_string());
                         let may_edit = !ctx.targets.is_empty();
                         Either::Right(view! {
                             <section class="card">
@@ -59,7 +62,7 @@ pub fn TemplatesPage() -> impl IntoView {
                                 <p class="muted">"Save one of your budgets as a template from its page."</p>
                             </section>
                             {apply_id.and_then(|id| ctx.templates.iter().find(|t| t.id == id).cloned()).map(|template| view! {
-                                <apply::ApplySection template ctx=ctx.clone() chosen=chosen.clone() category=category.clone() preview applied/>
+                                <apply::ApplySection template ctx=ctx.clone() chosen=chosen.clone() category=category.clone() request=request.clone() preview applied/>
                             })}
                             {edit_id.and_then(|id| ctx.templates.iter().find(|t| t.id == id && !t.built_in).cloned()).map(|template| view! {
                                 <edit::EditTemplate template save/>

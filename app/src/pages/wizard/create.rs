@@ -27,12 +27,13 @@ pub async fn load_wizard(target: Option<String>) -> Result<WizardContext, AppErr
     .await
 }
 
-/// Creates the reviewed budget with its alert recipients in one transaction, then opens its page.
+/// Creates the reviewed budget with its alert recipients in one transaction, then opens its page;
+/// once per wizard (its `request` key).
 #[server(prefix = "/rpc", endpoint = "create_from_wizard")]
 pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid, AppError> {
     crate::errors::respond(async move {
         use crate::backend::services::access::Acting;
-        use crate::backend::services::budget_creation::{create_budgets, wizard_context, NewBudget};
+        use crate::backend::services::budget_creation::{create_budgets, wizard_context, NewBudget, RequestKey};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let draft = super::draft::Draft::from_pairs(draft.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -43,8 +44,15 @@ pub async fn create_from_wizard(draft: BTreeMap<String, String>) -> Result<Uuid,
         let (input, alerts) = draft.check(&ctx).map_err(|errors| {
             AppError::Invalid(errors.into_iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))
         })?;
-        let created = create_budgets(&state, Acting::Person(&me), &[NewBudget { input, alerts }]).await?;
-        let id = created.first().map(|budget| budget.id).ok_or_else(|| AppError::internal("no budget was created"))?;
+        let once = draft.given("request").map(RequestKey::parse).transpose()?;
+        let created =
+            create_budgets(&state, Acting::Person(&me), &[NewBudget { input, alerts }], once.as_ref()).await?;
+        // A repeat (reload, second click) opens the budget the first press created.
+        let id = created.budgets.first().map(|budget| budget.id).ok_or_else(|| {
+            AppError::Invalid(
+                "this form already created its budget, which was deleted since; start a new budget".into(),
+            )
+        })?;
         leptos_axum::redirect(&format!("/budgets/{id}"));
         Ok(id)
     })

@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 pub const STEPS: [&str; 6] = ["Scope and category", "Template", "Limits", "Alerts", "Enforcement", "Review"];
 
-/// Every field of the wizard and the step it is entered on.
-pub const FIELDS: [(&str, usize); 21] = [
+/// Every field of the wizard and the step it is entered on; `request` is the form's one-time key,
+/// carried from the first step to the review so that creating again creates nothing new.
+pub const FIELDS: [(&str, usize); 22] = [
     ("target", 1),
     ("category", 1),
     ("name", 1),
@@ -35,6 +36,7 @@ pub const FIELDS: [(&str, usize); 21] = [
     ("enforcement", 5),
     ("grace_minutes", 5),
     ("reserve_cost", 5),
+    ("request", 6),
 ];
 
 pub fn step_of(field: &str) -> usize {
@@ -67,6 +69,12 @@ impl Draft {
             }
         }
         Draft { given }
+    }
+
+    /// The draft with a one-time key for its create request, if it has none yet.
+    pub fn with_request(mut self, fresh: Uuid) -> Self {
+        self.given.entry("request".to_owned()).or_insert_with(|| fresh.to_string());
+        self
     }
 
     pub fn fields(&self) -> &BTreeMap<String, String> {
@@ -322,6 +330,7 @@ mod tests {
 
     fn ctx() -> WizardContext {
         WizardContext {
+            request: Uuid::nil(),
             targets: vec![("project:0190a0a0-0000-7000-8000-000000000001".into(), "Project: Search".into())],
             categories: vec!["llm".into()],
             templates: tollgate_domain::templates::built_ins().into_iter().map(TemplateView::from_built_in).collect(),

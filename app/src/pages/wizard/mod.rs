@@ -38,7 +38,7 @@ pub fn NewBudgetPage() -> impl IntoView {
                     )));
                 }
                 let params = query.get();
-                let draft = Draft::from_pairs((&params).into_iter().map(|(k, v)| (k.as_ref(), v)));
+                let draft = Draft::from_pairs((&params).into_iter().map(|(k, v)| (k.as_ref(), v))).with_request(ctx.request);
                 let asked: usize = query.read().get("step").and_then(|s| s.parse().ok()).unwrap_or(1).clamp(1, STEPS.len());
                 // Earlier steps must be valid before a later one opens; the first one with a problem is shown again.
                 let errors = draft.check(&ctx).err().unwrap_or_default();
