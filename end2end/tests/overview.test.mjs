@@ -70,6 +70,21 @@ test("a fresh installation is set up in the browser, once", async () => {
     assert.equal(again.status(), 200);
     const health = await (await page.request.get(`${empty.baseUrl}/healthz`)).json();
     assert.equal(health.database, "ok");
+
+    // In EUR the catalog is never shown in a currency it is not in: it starts empty, says why, and
+    // a price added is in EUR.
+    await page.goto(`${empty.baseUrl}/prices`);
+    await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+    assert.match(await page.getByTestId("prices-empty").textContent(), /in EUR.*starter catalog is in USD/);
+    await page.getByLabel("Provider").fill("openai");
+    await page.getByLabel("Model").fill("gpt-4o");
+    await page.getByLabel("Input per million tokens (EUR)").fill("2.30");
+    await page.getByLabel("Output per million tokens (EUR)").fill("9.20");
+    await page.getByRole("button", { name: "Add price" }).click();
+    const row = page.locator('tr[data-model="gpt-4o"]');
+    await row.waitFor();
+    assert.match(await row.textContent(), /2\.3 EUR.*9\.2 EUR/);
+    assert.doesNotMatch(await page.getByTestId("prices").textContent(), /USD/);
   } finally {
     await empty.stop();
   }

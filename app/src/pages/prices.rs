@@ -130,18 +130,19 @@ pub fn PricesPage() -> impl IntoView {
                 match catalog.await {
                     Err(e) => Either::Left(refused(e)),
                     Ok(c) => Either::Right(view! {
+                        <CurrencyNotice catalog=c.clone()/>
                         <section class="card">
                             <table data-testid="prices">
-                                <thead><tr><th>"Provider"</th><th>"Model"</th><th>{format!("Input / M tokens ({})", c.currency)}</th>
-                                    <th>{format!("Output / M tokens ({})", c.currency)}</th><th>"From"</th><th>"State"</th></tr></thead>
+                                <thead><tr><th>"Provider"</th><th>"Model"</th><th>"Input / M tokens"</th>
+                                    <th>"Output / M tokens"</th><th>"From"</th><th>"State"</th></tr></thead>
                                 <tbody>
                                     {c.prices.into_iter().map(|p| {
                                         let (row_model, row_state) = (p.model.clone(), p.state.clone());
                                         view! {
                                         <tr data-model=row_model class=row_state>
                                             <td>{p.provider}</td><td>{p.model}</td>
-                                            <td class="num">{p.input_per_mtok.normalize().to_string()}</td>
-                                            <td class="num">{p.output_per_mtok.normalize().to_string()}</td>
+                                            <td class="num">{format!("{} {}", p.input_per_mtok.normalize(), p.currency)}</td>
+                                            <td class="num">{format!("{} {}", p.output_per_mtok.normalize(), p.currency)}</td>
                                             <td>{if p.effective_from == DateTime::UNIX_EPOCH { "always".to_owned() } else { p.effective_from.format("%Y-%m-%d").to_string() }}</td>
                                             <td><span class=format!("badge {}", p.state)>{p.state.replace('_', " ")}</span></td>
                                         </tr>
@@ -149,7 +150,7 @@ pub fn PricesPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </section>
-                        {c.may_edit.then(|| view! { <AddPrice add/> })}
+                        {c.may_edit.then(|| view! { <AddPrice add currency=c.currency.clone()/> })}
                     }),
                 }
             })}
@@ -157,8 +158,35 @@ pub fn PricesPage() -> impl IntoView {
     }
 }
 
+/// What the catalog's currency means: prices are in the organization's currency, and a price in
+/// another one cannot price its usage (there are no exchange rates yet).
 #[component]
-fn AddPrice(add: ServerAction<AddCatalogPrice>) -> impl IntoView {
+fn CurrencyNotice(catalog: CatalogView) -> impl IntoView {
+    let currency = catalog.currency.clone();
+    let foreign: std::collections::BTreeSet<String> =
+        catalog.prices.iter().filter(|p| p.currency != currency).map(|p| p.currency.clone()).collect();
+    let empty = catalog.prices.is_empty().then(|| {
+        view! {
+            <p class="notice" data-testid="prices-empty">
+                {format!(
+                    "No prices yet. This organization keeps its budgets and usage in {currency}, so its prices are in {currency} too: add the models you use below. Tollgate's starter catalog is in USD and is loaded only for organizations in USD."
+                )}
+            </p>
+        }
+    });
+    let mixed = (!foreign.is_empty()).then(|| {
+        let listed = foreign.into_iter().collect::<Vec<_>>().join(", ");
+        view! {
+            <p class="notice error" role="alert">
+                {format!("Some prices are in {listed}, not {currency}: usage they would price is refused. Add {currency} prices for those models.")}
+            </p>
+        }
+    });
+    view! { {empty} {mixed} }
+}
+
+#[component]
+fn AddPrice(add: ServerAction<AddCatalogPrice>, currency: String) -> impl IntoView {
     let new_price = crate::components::resets_after_success(move || matches!(add.value().get(), Some(Ok(_))));
     view! {
         <section class="card narrow">
@@ -167,8 +195,8 @@ fn AddPrice(add: ServerAction<AddCatalogPrice>) -> impl IntoView {
                 <div class="inline-fields">
                     <label>"Provider" <input name="provider" required/></label>
                     <label>"Model" <input name="model" required/></label>
-                    <label>"Input per million tokens" <input name="input_per_mtok" inputmode="decimal" required/></label>
-                    <label>"Output per million tokens" <input name="output_per_mtok" inputmode="decimal" required/></label>
+                    <label>{format!("Input per million tokens ({currency})")} <input name="input_per_mtok" inputmode="decimal" required/></label>
+                    <label>{format!("Output per million tokens ({currency})")} <input name="output_per_mtok" inputmode="decimal" required/></label>
                     <label>"From (YYYY-MM-DD, empty for now)" <input name="effective_from" type="date"/></label>
                 </div>
                 <button type="submit" class="primary">"Add price"</button>

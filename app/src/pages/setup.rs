@@ -50,7 +50,8 @@ pub fn SetupPage() -> impl IntoView {
                     <label>"Time zone (days, weeks and months follow it)"
                         <input name="timezone" value="UTC" required/>
                     </label>
-                    <label>"Currency (ISO 4217)" <input name="currency" value="USD" required maxlength="3"/></label>
+                    <label>"Currency (ISO 4217)" <input name="currency" value="USD" required maxlength="3" aria-describedby="currency-help"/></label>
+                    <p class="muted small" id="currency-help">"Budgets, prices and recorded usage are all kept in this currency, and it cannot change later. Tollgate's starter price catalog is in USD: in another currency, the catalog starts empty and you add your prices on the Prices page."</p>
                 </fieldset>
                 <fieldset>
                     <legend>"First administrator"</legend>

@@ -2,10 +2,11 @@
 
 use crate::common;
 
+use app::backend::engine::keys;
 use app::backend::entities::{api_key, budget_event, team};
 use chrono::Duration;
 use common::browser::{account, signed_in, Browser, PASSWORD};
-use common::fixtures::{organization, Fixture};
+use common::fixtures::{add_project, add_team, organization, Fixture};
 use common::{spawn_app, Backend, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
@@ -49,6 +50,32 @@ async fn first_run_creates_the_organization_and_admin_once(backend: Backend) {
     assert_eq!(response.status(), 403);
     let admins = app::backend::entities::user::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(admins, 1);
+
+    // In EUR the catalog starts empty (the starter one is in USD) and says so; prices added in EUR
+    // price usage.
+    let org = app::backend::entities::organization::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(app::backend::entities::price::Entity::find().count(&app.db).await.unwrap(), 0);
+    let prices = browser.get("/prices").await.text().await.unwrap();
+    assert!(prices.contains("No prices yet") && prices.contains("in EUR"), "{prices}");
+    let price = [
+        ("provider", "openai"),
+        ("model", "gpt-4o"),
+        ("input_per_mtok", "2.30"),
+        ("output_per_mtok", "9.20"),
+        ("effective_from", ""),
+    ];
+    assert_eq!(browser.call("add_catalog_price", &price).await.status(), 200);
+    let prices = browser.get("/prices").await.text().await.unwrap();
+    assert!(prices.contains("2.3 EUR") && prices.contains("9.2 EUR") && !prices.contains("USD"), "{prices}");
+    let team = add_team(&app, org.id, "Core").await;
+    add_project(&app, org.id, team, "bot").await;
+    let (_, key) = keys::create(&app.db, org.id, "t", keys::Permission::Ingest, None, app.clock_now()).await.unwrap();
+    let check = serde_json::json!({ "user": "ada", "project": "bot", "category": "llm", "model": "gpt-4o",
+                                    "estimated_input_tokens": 1_000_000, "max_output_tokens": 0 });
+    let (status, decided) = app.post_json(&key, "/api/v1/check", check).await;
+    assert_eq!((status, decided["decision"].as_str()), (200, Some("allow")), "{decided}");
+    let cost: rust_decimal::Decimal = decided["estimate"]["cost"].as_str().unwrap().parse().unwrap();
+    assert_eq!(cost, rust_decimal::Decimal::new(23, 1), "priced in EUR from the EUR catalog: {decided}");
 }
 on_both_databases!(first_run, first_run_creates_the_organization_and_admin_once);
 

@@ -1,4 +1,4 @@
-//! Creating an organization with its default categories and a starter price catalog.
+//! Creating an organization with its default categories and, in USD, a starter price catalog.
 
 use crate::backend::entities::{category, organization};
 use chrono::{DateTime, Utc};
@@ -63,7 +63,11 @@ pub async fn create_organization(
             .insert(db)
             .await?;
     }
-    insert_starter_prices(db, org.id).await?;
+    // The starter catalog is in USD, and a price in another currency than the ledger's cannot price
+    // usage: an organization in another currency starts with an empty catalog and adds its own.
+    if currency == Currency::USD {
+        insert_starter_prices(db, org.id).await?;
+    }
     Ok(org)
 }
 
