@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod components;
+pub mod content_policy;
 pub mod errors;
 pub mod live;
 pub mod models;
@@ -25,6 +26,7 @@ use leptos_router::{
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    content_policy::apply();
     view! {
         <!DOCTYPE html>
         <html lang="en">

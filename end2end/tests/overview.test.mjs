@@ -1,5 +1,6 @@
-// The overview in a real browser: server-rendered first, then hydrated; a range change goes through
-// a server function; the chart is drawn by ECharts served from Tollgate itself.
+// The overview in a real browser: server-rendered first, then hydrated under the page's
+// Content-Security-Policy; a range change goes through a server function; the chart is drawn by
+// ECharts served from Tollgate itself.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -30,6 +31,11 @@ test("the demo overview renders, hydrates and switches range through a server fu
 
   await signIn(page, server.baseUrl, ADMIN);
   assert.equal(await page.locator("h1").textContent(), "Acme Robotics");
+  // The page runs under a Content-Security-Policy: inline script only with its nonce, no framing.
+  // A script it blocked would show as a console error below, and the page would not hydrate.
+  const policy = (await page.request.get(`${server.baseUrl}/`)).headers()["content-security-policy"];
+  assert.match(policy, /script-src 'self' 'nonce-[\w-]+' 'wasm-unsafe-eval'/);
+  assert.match(policy, /frame-ancestors 'none'/);
   assert.match(await page.locator("#daily-spend").textContent(), /last 30 days/);
 
   await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });

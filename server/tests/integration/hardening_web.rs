@@ -149,6 +149,15 @@ async fn pages_and_new_keys_carry_security_headers(backend: Backend) {
         assert_eq!(headers["referrer-policy"], "same-origin");
         assert_eq!(headers["cache-control"], "no-store");
     }
+    // A page allows inline script only with its render's own nonce; anything else allows nothing.
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("frame-ancestors 'none'") && policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_owned();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<script type="module" nonce="{nonce}">"#)), "the hydration script: {html}");
+    let next = admin.get("/budgets").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert_ne!(next, policy, "every render has a nonce of its own");
+    assert_eq!(created.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
 }
 on_both_databases!(security_headers, pages_and_new_keys_carry_security_headers);
 
