@@ -72,6 +72,13 @@ test("a member asks for more and an approver grants part of it", async () => {
   const mine = asker.locator("section[data-request]").first();
   assert.match(await mine.locator(".badge").textContent(), /approved/);
   assert.match(await mine.textContent(), /100 for a day/);
+  // The requester sees what was granted (100 for one day), not only what was asked (250 for three).
+  const granted = await mine.getByTestId("granted").textContent();
+  assert.match(granted, /^100\.00 in cost until \d{4}-\d\d-\d\d \d\d:\d\d UTC, by .+: “100 for a day”$/);
+  const untilGranted = Date.parse(granted.match(/until (\S+ \S+) UTC/)[1].replace(" ", "T") + ":00Z");
+  assert.ok(untilGranted - Date.now() < 26 * 3600_000, "the one day granted, not the three asked");
+  await asker.goto(`${server.baseUrl}/inbox`);
+  await asker.locator("li", { hasText: /is approved: granted USD 100 until/ }).first().waitFor();
   await adminContext.close();
   await askerContext.close();
 });

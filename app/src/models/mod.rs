@@ -115,6 +115,21 @@ pub struct RequestView {
     pub exhaustion: Option<DateTime<Utc>>,
     /// Every decision and note so far, oldest first: (who, what, comment).
     pub notes: Vec<(String, String, String)>,
+    /// What an approved request granted, which may be less or shorter than it asked for.
+    pub granted: Option<Granted>,
+}
+
+/// The decision on an approved request as granted: the amounts, until when, by whom and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Granted {
+    pub cost: Option<Decimal>,
+    pub tokens: Option<i64>,
+    pub operations: Option<i64>,
+    pub until: Option<DateTime<Utc>>,
+    /// The approvers, by name.
+    pub by: Vec<String>,
+    /// Their comments, where they wrote one.
+    pub comments: Vec<String>,
 }
 
 /// One limit of a budget in its current window: spent and reserved against the allowance (the hard

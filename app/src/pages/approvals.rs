@@ -148,6 +148,26 @@ pub fn ApprovalsPage() -> impl IntoView {
     }
 }
 
+/// "100.00 in cost until 2026-12-08 09:00 UTC, by Ada Approver: “100 for a day”".
+fn granted_text(granted: &crate::models::Granted) -> String {
+    let amounts = [
+        granted.cost.map(|c| format!("{} in cost", money(c))),
+        granted.tokens.map(|t| format!("{} tokens", crate::components::thousands(t))),
+        granted.operations.map(|o| format!("{} operations", crate::components::thousands(o))),
+    ];
+    let mut text = amounts.into_iter().flatten().collect::<Vec<_>>().join(", ");
+    if let Some(until) = granted.until {
+        text.push_str(&format!(" until {}", until.format("%Y-%m-%d %H:%M UTC")));
+    }
+    if !granted.by.is_empty() {
+        text.push_str(&format!(", by {}", granted.by.join(" and ")));
+    }
+    for comment in &granted.comments {
+        text.push_str(&format!(": “{comment}”"));
+    }
+    text
+}
+
 #[component]
 fn RequestCard(
     request: RequestView,
@@ -186,6 +206,7 @@ fn RequestCard(
             <dl class="facts">
                 <dt>"Asked by"</dt><dd>{request.requester.clone()}</dd>
                 <dt>"Asks for"</dt><dd>{asked}</dd>
+                {request.granted.as_ref().map(|granted| view! { <dt>"Granted"</dt><dd data-testid="granted">{granted_text(granted)}</dd> })}
                 {request.until.map(|u| view! { <dt>"Until"</dt><dd>{u.format("%Y-%m-%d %H:%M UTC").to_string()}</dd> })}
                 {request.from_next_window.then(|| view! {
                     <dt>"Takes effect"</dt>

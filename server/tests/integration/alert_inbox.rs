@@ -178,7 +178,12 @@ async fn requests_and_decisions_reach_the_other_side(backend: Backend) {
         approver.call("decide_request", &[("request_id", &request), ("decision", "approve"), ("comment", "go")]).await;
     assert!(decided.status().is_success());
     let inbox = json_of(s.lead.call("inbox", &[]).await).await;
-    assert_eq!(inbox["entries"][0]["title"], "Your request for more on project budget is approved");
+    let until = (s.app.clock_now() + chrono::Duration::days(2)).format("%Y-%m-%d %H:%M UTC");
+    assert_eq!(
+        inbox["entries"][0]["title"],
+        format!("Your request for more on project budget is approved: granted USD 50 until {until}"),
+        "the requester learns what was granted"
+    );
     assert_eq!(inbox["entries"][0]["body"], "april@example.com wrote: \"go\"");
 }
 on_both_databases!(request_notices, requests_and_decisions_reach_the_other_side);

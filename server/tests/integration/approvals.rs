@@ -119,6 +119,12 @@ async fn approvers_may_approve_less_or_reject(backend: Backend) {
     let mine: Value = s.requester.call("requests", &[]).await.json().await.unwrap();
     let rejected = mine.as_array().unwrap().iter().find(|r| r["id"] == second.to_string()).unwrap();
     assert_eq!(rejected["notes"][0][2], "use the cheaper model", "the requester sees why");
+    assert!(rejected["granted"].is_null(), "a rejection grants nothing");
+    let approved = mine.as_array().unwrap().iter().find(|r| r["id"] == id.to_string()).unwrap();
+    assert_eq!((approved["cost"].as_str(), approved["granted"]["cost"].as_str()), (Some("50"), Some("20")));
+    let until = (s.app.clock_now() + Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    assert_eq!(approved["granted"]["until"].as_str(), Some(until.as_str()), "the requester sees the day granted");
+    assert_eq!(approved["granted"]["by"], serde_json::json!(["april@example.com"]));
 }
 on_both_databases!(partial_and_reject, approvers_may_approve_less_or_reject);
 

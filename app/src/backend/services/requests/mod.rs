@@ -227,6 +227,7 @@ pub async fn decide(
         .ok_or(ServiceError::corrupt("a row this one refers to is missing"))?;
     let (target_name, requested_by) = (target.name.clone(), request.requested_by);
     let detail = json!({ "request": request.id, "decision": label, "comment": comment.trim() });
+    let mut granted_text = None;
     events::record_by(&txn, approver.org_id, Some(target.id), "request_decision", detail, &approver.email, now).await?;
     let status = if label == "ask_info" {
         set_status(&txn, request, "needs_info", now).await?;
@@ -240,6 +241,7 @@ pub async fn decide(
                 "rejected".to_owned()
             }
             Verdict::Approved(grant) => {
+                granted_text = Some(describe_grant(&target.currency, &grant));
                 apply::apply(&txn, approver, &request, kind, target, grant, now).await?;
                 set_status(&txn, request, "approved", now).await?;
                 "approved".to_owned()
@@ -261,7 +263,10 @@ pub async fn decide(
             window_start: None,
             dedup_key: format!("decision:{request_id}:{}", Uuid::now_v7()),
             severity,
-            title: format!("Your request for more on {} is {said}", target_name),
+            title: match &granted_text {
+                Some(granted) => format!("Your request for more on {target_name} is approved: {granted}"),
+                None => format!("Your request for more on {target_name} is {said}"),
+            },
             body: match comment.trim() {
                 "" => format!("{} decided it.", approver.email),
                 text => format!("{} wrote: \"{text}\"", approver.email),
@@ -292,6 +297,16 @@ pub(super) fn granted(all: &[request_decision::Model]) -> Option<Ask> {
     match approval::verdict(1, &approvals_of(all), false) {
         Verdict::Approved(grant) => Some(grant),
         _ => None,
+    }
+}
+
+/// "granted USD 100 until 2026-12-08 09:00 UTC" for what an approval granted.
+fn describe_grant(currency: &str, grant: &Ask) -> String {
+    let amount =
+        describe_ask(currency, Some(grant.amount.cost), to_i64(grant.amount.tokens), to_i64(grant.amount.operations));
+    match grant.until {
+        Some(until) => format!("granted {amount} until {}", until.format("%Y-%m-%d %H:%M UTC")),
+        None => format!("granted {amount}"),
     }
 }
 

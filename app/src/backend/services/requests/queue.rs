@@ -1,12 +1,12 @@
 //! Reading requests: the approval queue, one request as pages show it, and expiring overdue ones.
 
-use super::{decisions, stored_ask};
+use super::{decisions, granted, stored_ask, to_i64};
 use crate::auth::Account;
 use crate::backend::engine::alerts::forecast::cost_forecast;
 use crate::backend::engine::begin_write;
 use crate::backend::entities::{budget, budget_request, organization, user};
 use crate::backend::services::ServiceError;
-use crate::models::RequestView;
+use crate::models::{Granted, RequestView};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tollgate_domain::approval;
@@ -59,9 +59,23 @@ pub async fn view(
     let outlook = cost_forecast(db, &target, tz, now).await?.map(|(_, _, outlook, _)| outlook);
     let all = decisions(db, row.id).await?;
     let mut notes = Vec::with_capacity(all.len());
+    let (mut approvers, mut comments) = (Vec::new(), Vec::new());
     for d in &all {
-        notes.push((name_of(db, d.approver_id).await?, d.decision.clone(), d.comment.clone()));
+        let who = name_of(db, d.approver_id).await?;
+        if d.decision == "approve" {
+            approvers.push(who.clone());
+            comments.extend(Some(d.comment.clone()).filter(|c| !c.is_empty()));
+        }
+        notes.push((who, d.decision.clone(), d.comment.clone()));
     }
+    let granted = (row.status == "approved").then(|| granted(&all)).flatten().map(|grant| Granted {
+        cost: Some(grant.amount.cost).filter(|c| !c.is_zero()),
+        tokens: to_i64(grant.amount.tokens),
+        operations: to_i64(grant.amount.operations),
+        until: grant.until,
+        by: approvers,
+        comments,
+    });
     let status = if matches!(row.status.as_str(), "pending" | "needs_info") && now > row.decide_by {
         "expired".to_owned()
     } else {
@@ -91,6 +105,7 @@ pub async fn view(
         cost_projected: outlook.as_ref().map(|o| o.projected.round_dp(2)),
         exhaustion: outlook.and_then(|o| o.exhaustion),
         notes,
+        granted,
     })
 }
 
