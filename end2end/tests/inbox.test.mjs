@@ -1,5 +1,6 @@
 // Alerts in a real browser: an admin makes themself a recipient of a budget and lowers its threshold,
-// a service's usage crosses it, and the alert waits in the admin's inbox until acknowledged.
+// a service's usage crosses it, and the alert waits in the admin's inbox until acknowledged; spend
+// past the hard level alerts there too, once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -72,6 +73,23 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
   const handled = page.locator("li.inbox-entry", { hasText: title });
   await handled.locator(".badge", { hasText: "acknowledged" }).waitFor();
   assert.match(await handled.getAttribute("class"), /\bread\b/);
+
+  // Spend pushed past the hard level alerts at the hard level too, whatever the thresholds say,
+  // and once per window however much more arrives.
+  for (const [id, amount] of [["e2e-past-hard", allowed], ["e2e-further", 1]]) {
+    const past = await fetch(`${server.baseUrl}/api/v1/usage`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ event_id: id, occurred_at: new Date().toISOString(), user: "priya",
+        project: "evals", category: "ml", model: "gpt-4o", cost: amount.toFixed(2) }),
+    });
+    assert.equal(past.status, 200, await past.text());
+  }
+  await page.goto(`${server.baseUrl}/inbox`);
+  await hydrated(page);
+  const hard = page.locator("li.inbox-entry", { hasText: "Eval harness monthly: cost limit reached (100%)" });
+  await hard.first().waitFor();
+  assert.equal(await hard.count(), 1, "one alert at the hard level per window");
 
   // The budget page lists the alert with its acknowledgement.
   await handled.getByRole("link", { name: "Open the budget" }).click();
