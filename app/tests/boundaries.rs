@@ -80,7 +80,47 @@ fn module_of(file: &Path, src: &Path) -> Vec<String> {
     parts
 }
 
-/// The paths after each `crate::` and `super::` in `text`, as segments (`super` resolved from `module`).
+/// The paths a use tree at the start of `text` names, and how much of `text` it took:
+/// `a::{b, c::{d, e}}` names `a::b`, `a::c::d` and `a::c::e`.
+fn use_tree(text: &str) -> (Vec<Vec<String>>, usize) {
+    let skip_space = |at: usize| at + (text[at..].len() - text[at..].trim_start().len());
+    let mut prefix: Vec<String> = Vec::new();
+    let mut at = 0;
+    loop {
+        at = skip_space(at);
+        if text[at..].starts_with('{') {
+            at += 1;
+            let mut paths = Vec::new();
+            loop {
+                at = skip_space(at);
+                if text[at..].starts_with('}') {
+                    return (paths, at + 1);
+                }
+                let (inner, used) = use_tree(&text[at..]);
+                at = skip_space(at + used);
+                paths.extend(inner.into_iter().map(|path| prefix.iter().cloned().chain(path).collect()));
+                match text[at..].chars().next() {
+                    Some(',') => at += 1,
+                    Some('}') => return (paths, at + 1),
+                    _ => return (paths, at),
+                }
+            }
+        }
+        let name = text[at..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len() - at);
+        if name == 0 {
+            return (vec![prefix], at);
+        }
+        prefix.push(text[at..at + name].to_owned());
+        at += name;
+        if !text[at..].starts_with("::") {
+            return (vec![prefix], at);
+        }
+        at += 2;
+    }
+}
+
+/// The paths after each `crate::` and `super::` in `text` (grouped imports expanded), as segments
+/// from `crate` (`super` resolved from `module`).
 fn paths_used(text: &str, module: &[String]) -> Vec<Vec<String>> {
     let mut found = Vec::new();
     for (anchor, base) in [("crate::", &module[..1]), ("super::", &module[..module.len() - 1])] {
@@ -89,13 +129,27 @@ fn paths_used(text: &str, module: &[String]) -> Vec<Vec<String>> {
             if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                 continue;
             }
-            let rest = &text[at + anchor.len()..];
-            let end = rest.find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ':'));
-            let segments = rest[..end.unwrap_or(rest.len())].split("::").filter(|s| !s.is_empty());
-            found.push(base.iter().cloned().chain(segments.map(str::to_owned)).collect());
+            for path in use_tree(&text[at + anchor.len()..]).0 {
+                found.push(base.iter().cloned().chain(path.into_iter().filter(|s| s != "self")).collect());
+            }
         }
     }
     found
+}
+
+#[test]
+fn grouped_imports_are_read_whole() {
+    let module = ["crate".to_owned(), "backend".to_owned(), "services".to_owned(), "templates".to_owned()];
+    let paths = paths_used("use super::{access::Acting, budget_creation::{self, NewBudget}};", &module);
+    let joined: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert_eq!(
+        joined,
+        [
+            "crate::backend::services::access::Acting",
+            "crate::backend::services::budget_creation",
+            "crate::backend::services::budget_creation::NewBudget",
+        ]
+    );
 }
 
 #[test]

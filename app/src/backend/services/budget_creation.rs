@@ -176,3 +176,24 @@ pub async fn wizard_context(
         defaults: BudgetDefaults::from_resolved(&resolved),
     })
 }
+
+/// Creates the budgets a template's preview shows (`templates::preview`), with their default
+/// recipients: all of them or none; once per request key.
+pub async fn create_from_template(
+    state: &AppState,
+    me: &Account,
+    template: &str,
+    scopes: &[(tollgate_domain::ScopeKind, Uuid)],
+    category: Option<String>,
+    once: Option<&RequestKey>,
+) -> Result<Creation, ServiceError> {
+    let planned = super::templates::preview(&state.db, me, template, scopes, category).await?;
+    let new: Vec<NewBudget> = planned
+        .into_iter()
+        .map(|plan| NewBudget {
+            input: plan.input,
+            alerts: AlertTargets { notify: plan.recipients, ..AlertTargets::default() },
+        })
+        .collect();
+    create_budgets(state, Acting::Person(me), &new, once).await
+}

@@ -236,28 +236,3 @@ pub async fn preview(
     }
     Ok(plan(db, &org, &found, scopes, category).await?)
 }
-
-/// Creates the budgets `preview` shows, with their default recipients: all of them or none; once
-/// per request key.
-pub async fn apply(
-    state: &crate::state::AppState,
-    me: &crate::auth::Account,
-    template: &str,
-    scopes: &[(ScopeKind, Uuid)],
-    category: Option<String>,
-    once: Option<&super::budget_creation::RequestKey>,
-) -> Result<super::budget_creation::Creation, ServiceError> {
-    use super::{
-        access::Acting,
-        budget_creation::{create_budgets, NewBudget},
-    };
-    let planned = preview(&state.db, me, template, scopes, category).await?;
-    let new: Vec<NewBudget> = planned
-        .into_iter()
-        .map(|plan| NewBudget {
-            input: plan.input,
-            alerts: crate::models::AlertTargets { notify: plan.recipients, ..Default::default() },
-        })
-        .collect();
-    create_budgets(state, Acting::Person(me), &new, once).await
-}

@@ -66,15 +66,13 @@ pub async fn apply_template(
     request: Option<String>,
 ) -> Result<Applied, AppError> {
     crate::errors::respond(async move {
-        use crate::backend::services::budget_creation::RequestKey;
+        use crate::backend::services::budget_creation::{create_from_template, RequestKey};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let scopes = scopes(&me, &targets)?;
         let once = request.as_deref().filter(|r| !r.is_empty()).map(RequestKey::parse).transpose()?;
         let category = chosen_category(&category);
-        let created =
-            crate::backend::services::templates::apply(&state, &me, &template, &scopes, category, once.as_ref())
-                .await?;
+        let created = create_from_template(&state, &me, &template, &scopes, category, once.as_ref()).await?;
         Ok(Applied { count: created.budgets.len(), repeated: created.repeated })
     })
     .await
