@@ -42,6 +42,9 @@ test("an admin adds a viewer, who is refused the admin pages and signs out", asy
   assert.match(await tab.getByTestId("refused").textContent(), /needs the admin role/);
   assert.equal(await tab.getByRole("button", { name: "Add person" }).count(), 0, "no forms it cannot use");
   await tab.screenshot({ path: join(artifacts, "refused.png"), fullPage: true });
+  await tab.goto(`${server.baseUrl}/budgets`);
+  await tab.locator("h1", { hasText: "Budgets" }).waitFor();
+  assert.equal(await tab.getByRole("link", { name: "New budget" }).count(), 0, "a viewer is not offered New budget");
 
   await tab.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
   await tab.getByRole("button", { name: "Sign out" }).click();

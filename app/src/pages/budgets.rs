@@ -1,5 +1,6 @@
 //! Budgets the viewer may see, with their state; leads and admins change the ones they manage.
 
+use crate::auth::Role;
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::BudgetRow;
@@ -58,6 +59,11 @@ pub async fn delete_budget(budget_id: Uuid) -> Result<String, AppError> {
         let me = crate::auth::current_account()?;
         let app = crate::state::app_state().map_err(AppError::internal)?;
         let (name, removal) = remove_budget(&app, Acting::Person(&me), budget_id).await?;
+        // Back to the list, which confirms what happened (the budget page is gone or archived).
+        leptos_axum::redirect(match removal {
+            Removal::Deleted => "/budgets?removed=deleted",
+            Removal::Archived => "/budgets?removed=archived",
+        });
         Ok(match removal {
             Removal::Deleted => format!("{name} is deleted."),
             Removal::Archived => {
@@ -74,16 +80,29 @@ pub fn BudgetsPage() -> impl IntoView {
     let ask = ServerAction::<crate::pages::approvals::RequestBudget>::new();
     let query = leptos_router::hooks::use_query_map();
     let list = Resource::new(move || (set_state.version().get(), query.get()), |_| budgets());
+    let me = expect_context::<crate::components::AccountResource>();
+    let removed = move || match query.read().get("removed").as_deref() {
+        Some("deleted") => Some("The budget is deleted."),
+        Some("archived") => {
+            Some("The budget had history, so it is archived instead: it no longer applies, and its figures stay.")
+        }
+        _ => None,
+    };
     view! {
         <Title text="Budgets · Tollgate"/>
-        <div class="section-head">
-            <h1>"Budgets"</h1>
-            <a class="button primary" href="/budgets/new">"New budget"</a>
-        </div>
+        {move || removed().map(|said| view! { <p class="notice" role="status">{said}</p> })}
         {outcome(move || set_state.value().get(), |_| "Budget saved.".to_owned())}
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <h1>"Budgets"</h1> <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match list.await {
+                // Only people who can create a budget (leads and admins) are offered to.
+                let may_create = me.await.ok().flatten().is_some_and(|a| a.has(Role::Admin) || a.has(Role::Lead));
+                let head = view! {
+                    <div class="section-head">
+                        <h1>"Budgets"</h1>
+                        {may_create.then(|| view! { <a class="button primary" href="/budgets/new">"New budget"</a> })}
+                    </div>
+                };
+                let body = match list.await {
                     Err(e) => Either::Left(refused(e)),
                     Ok(rows) if rows.is_empty() => Either::Right(Either::Left(view! {
                         <section class="card"><p>"No budgets you can see yet."</p></section>
@@ -107,7 +126,8 @@ pub fn BudgetsPage() -> impl IntoView {
                         <AskForMore rows ask/>
                         }
                     })),
-                }
+                };
+                view! { {head} {body} }
             })}
         </Transition>
     }

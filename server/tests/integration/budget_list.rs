@@ -64,8 +64,14 @@ async fn delete_only_without_history_else_archive(backend: Backend) {
     let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
     assert_eq!(viewer.call("delete_budget", &[("budget_id", &unused.to_string())]).await.status(), 403);
 
-    let said: String = admin.call("delete_budget", &[("budget_id", &unused.to_string())]).await.json().await.unwrap();
+    let deleted = admin.call("delete_budget", &[("budget_id", &unused.to_string())]).await;
+    assert_eq!(deleted.headers()["location"], "/budgets?removed=deleted", "back to the list, which confirms it");
+    let said: String = deleted.json().await.unwrap();
     assert_eq!(said, "project budget is deleted.");
+    let list = admin.get("/budgets?removed=deleted").await.text().await.unwrap();
+    assert!(list.contains("The budget is deleted.") && list.contains(r#"href="/budgets/new""#), "{list}");
+    let seen_by_viewer = viewer.get("/budgets").await.text().await.unwrap();
+    assert!(!seen_by_viewer.contains(r#"href="/budgets/new""#), "a viewer is not offered New budget");
     assert!(budget::Entity::find_by_id(unused).one(&app.db).await.unwrap().is_none());
     let said: String = admin.call("delete_budget", &[("budget_id", &used.to_string())]).await.json().await.unwrap();
     assert!(said.contains("archived instead"), "{said}");
