@@ -50,6 +50,14 @@ test("after adding a person the form is empty, and the next person gets no roles
   }
   await page.screenshot({ path: join(artifacts, "people-after-add.png"), fullPage: true });
 
+  // A refused password says why, and nobody is added.
+  await form.getByLabel("Name").fill("Pat Plain");
+  await form.getByLabel("Email").fill("pat@example.com");
+  await form.getByLabel(/Initial password/).fill("Welcome to Acme 2026");
+  await form.getByRole("button", { name: "Add person" }).click();
+  await page.getByRole("alert").filter({ hasText: 'it contains "welcome", one of the first words tried' }).waitFor();
+  assert.equal(await page.locator('tr[data-person="pat@example.com"]').count(), 0);
+
   await form.getByLabel("Name").fill("Nora New");
   await form.getByLabel("Email").fill("nora@example.com");
   await form.getByLabel(/Initial password/).fill("another long passphrase");

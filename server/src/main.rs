@@ -11,7 +11,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line a person can act on ("tollgate: the password is too easy to guess"), with
+            // One line a person can act on ("tollgate: the password must be at least 12 characters long"), with
             // its causes after colons; never a backtrace, whatever RUST_BACKTRACE says.
             eprintln!("tollgate: {error:#}");
             ExitCode::FAILURE

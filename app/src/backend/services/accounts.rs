@@ -19,8 +19,10 @@ const WEAK_PASSWORDS: [&str; 8] =
 pub enum AccountError {
     #[error("the password must be at least {MIN_PASSWORD_LENGTH} characters long")]
     PasswordTooShort,
-    #[error("the password is too easy to guess")]
-    PasswordTooWeak,
+    #[error("the password is too easy to guess: it contains \"{0}\", one of the first words tried")]
+    PasswordCommonWord(&'static str),
+    #[error("the password is too easy to guess: it uses fewer than 4 different characters")]
+    PasswordFewCharacters,
     #[error("'{0}' is not a valid email address")]
     InvalidEmail(String),
     #[error("an account with the email '{0}' already exists")]
@@ -42,9 +44,11 @@ pub fn check_password_policy(password: &str) -> Result<(), AccountError> {
         return Err(AccountError::PasswordTooShort);
     }
     let lower = password.to_lowercase();
-    let distinct = lower.chars().collect::<std::collections::HashSet<_>>().len();
-    if distinct < 4 || WEAK_PASSWORDS.iter().any(|weak| lower.contains(weak)) {
-        return Err(AccountError::PasswordTooWeak);
+    if let Some(word) = WEAK_PASSWORDS.iter().find(|weak| lower.contains(*weak)) {
+        return Err(AccountError::PasswordCommonWord(word));
+    }
+    if lower.chars().collect::<std::collections::HashSet<_>>().len() < 4 {
+        return Err(AccountError::PasswordFewCharacters);
     }
     Ok(())
 }
@@ -251,8 +255,10 @@ mod tests {
     #[test]
     fn policy_rejects_short_and_guessable_passwords() {
         assert!(matches!(check_password_policy("short"), Err(AccountError::PasswordTooShort)));
-        assert!(matches!(check_password_policy("password1234"), Err(AccountError::PasswordTooWeak)));
-        assert!(matches!(check_password_policy("aaaaaaaaaaaaaa"), Err(AccountError::PasswordTooWeak)));
+        assert!(matches!(check_password_policy("password1234"), Err(AccountError::PasswordCommonWord("password"))));
+        assert!(matches!(check_password_policy("aaaaaaaaaaaaaa"), Err(AccountError::PasswordFewCharacters)));
+        let said = check_password_policy("Welcome-2026!").unwrap_err().to_string();
+        assert_eq!(said, "the password is too easy to guess: it contains \"welcome\", one of the first words tried");
         assert!(check_password_policy("correct horse battery").is_ok());
     }
 
