@@ -94,6 +94,9 @@ export function startDemo(days) {
   });
 }
 
+/** Waits until the page has hydrated (the app marks <main> once its effects run in the browser). */
+export const hydrated = (page) => page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
+
 /** Adds a person on the People page (the admin's page must be open and hydrated). */
 export async function addPerson(page, { name, email, password }) {
   const form = page.locator("form", { has: page.getByRole("button", { name: "Add person" }) });

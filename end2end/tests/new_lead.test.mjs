@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openBrowser, artifacts, signIn, startDemo, tollgate, ADMIN } from "../support.mjs";
+import { openBrowser, artifacts, signIn, startDemo, tollgate, ADMIN, hydrated } from "../support.mjs";
 
 let server;
 let browser;
@@ -21,7 +21,6 @@ after(async () => {
   await server?.stop();
 });
 
-const hydrated = (page) => page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
 
 async function recordUsage(key, id, cost) {
   const response = await fetch(`${server.baseUrl}/api/v1/usage`, {

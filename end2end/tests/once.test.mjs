@@ -2,7 +2,7 @@
 // click) or on a template's preview (after a reload) opens what the first press created.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { openBrowser, signIn, startDemo, ADMIN } from "../support.mjs";
+import { openBrowser, signIn, startDemo, ADMIN, hydrated } from "../support.mjs";
 
 let server;
 let browser;
@@ -17,7 +17,6 @@ after(async () => {
   await server?.stop();
 });
 
-const hydrated = (page) => page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
 
 async function budgetRows(page, name) {
   await page.goto(`${server.baseUrl}/budgets`);

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { openBrowser, artifacts, signIn, startDemo, ADMIN } from "../support.mjs";
+import { openBrowser, artifacts, signIn, startDemo, ADMIN, hydrated } from "../support.mjs";
 
 let server;
 let browser;
@@ -19,7 +19,6 @@ after(async () => {
   await server?.stop();
 });
 
-const hydrated = (page) => page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
 
 async function downloadCsv(page) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV" }).click()]);
