@@ -9,10 +9,11 @@ import { chromium } from "playwright-core";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const artifacts = join(root, "end2end", "artifacts");
-const binary = join(root, "target", "debug", "tollgate");
+// TOLLGATE_BINARY: another build (scripts/page-weight.mjs measures the release build).
+const binary = () => process.env.TOLLGATE_BINARY ?? join(root, "target", "debug", "tollgate");
 
 export function tollgate(dataDir, args) {
-  return execFileSync(binary, args, {
+  return execFileSync(binary(), args, {
     env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: "", NO_COLOR: "1" },
     encoding: "utf8",
   });
@@ -22,7 +23,7 @@ export function tollgate(dataDir, args) {
 export async function startServer(prepare = () => {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "tollgate-e2e-"));
   prepare(dataDir);
-  const child = spawn(binary, ["serve", "--addr", "127.0.0.1:0"], {
+  const child = spawn(binary(), ["serve", "--addr", "127.0.0.1:0"], {
     env: { ...process.env, TOLLGATE_DATA_DIR: dataDir, DATABASE_URL: "", NO_COLOR: "1", RUST_LOG: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });

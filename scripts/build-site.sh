@@ -36,13 +36,23 @@ if [ "$mode" = release ]; then
 fi
 cp style/main.css "$pkg.new/$name.css"
 
-step "Placing the site in $site"
+step "Bundling the charts (the part of ECharts Tollgate uses, loaded only by pages with charts)"
+esbuild scripts/echarts-charts.mjs --bundle --minify --format=iife --legal-comments=eof \
+  --log-level=warning --outfile="$pkg.new/echarts.js"
+cp public/charts.js "$pkg.new/charts.js"
+
+step "Placing the site in $site, with brotli and gzip forms of each file"
 mkdir -p "$site"
-cp -R public/. "$site/"
-rm -rf "$pkg" && mv "$pkg.new" "$pkg"
+rm -rf "$site.new" && mkdir -p "$site.new"
+cp -R public/. "$site.new/"
+rm "$site.new/charts.js"        # versioned with the bundle, in pkg/
+mv "$pkg.new" "$site.new/pkg"
+node scripts/compress-site.mjs "$site.new" "$([ "$mode" = debug ] && echo fast || echo best)"
+rm -rf "$site" && mv "$site.new" "$site"
 
 step "Building the server (profile $server_profile)"
 cargo build -p server --bin tollgate --profile "$server_profile"
 
-printf '\nBuilt: target/%s/tollgate serving %s (wasm %s bytes)\n' \
-  "$([ "$server_profile" = dev ] && echo debug || echo release)" "$site" "$(wc -c < "$pkg/$name.wasm")"
+printf '\nBuilt: target/%s/tollgate serving %s (wasm %s bytes, %s as brotli)\n' \
+  "$([ "$server_profile" = dev ] && echo debug || echo release)" "$site" "$(wc -c < "$pkg/$name.wasm")" \
+  "$(wc -c < "$pkg/$name.wasm.br")"

@@ -28,15 +28,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -f node_modules/echarts/dist/echarts.min.js ] \
-   || [ ! -d node_modules/playwright-core ]; then
-  step "Installing npm packages (ECharts, binaryen's wasm-opt, playwright-core)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] \
+   || [ ! -f node_modules/echarts/package.json ] || [ ! -d node_modules/playwright-core ]; then
+  step "Installing npm packages (ECharts and esbuild, binaryen's wasm-opt, playwright-core)"
   npm ci --no-audit --no-fund
 fi
 
-# ECharts is served by Tollgate itself from the site's vendor/ directory, never from a CDN.
-mkdir -p public/vendor
-cp node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.js
 
 if [ "${1:-}" = "test" ]; then
   if [ ! -x /usr/bin/chromium ]; then

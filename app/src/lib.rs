@@ -18,7 +18,7 @@ pub mod charts;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
@@ -27,6 +27,9 @@ use leptos_router::{
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     content_policy::apply();
+    // The site's files live under a directory named by their version (the server sets it), so
+    // browsers keep them until a new build; charts.js fetches ECharts only for pages with charts.
+    let pkg = format!("/{}", options.site_pkg_dir);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -34,8 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <script src="/vendor/echarts.min.js" defer></script>
-                <script src="/charts.js" defer></script>
+                <link rel="stylesheet" href=format!("{pkg}/tollgate.css")/>
+                <script src=format!("{pkg}/charts.js") defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -53,7 +56,6 @@ pub fn App() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
-        <Stylesheet id="leptos" href="/pkg/tollgate.css"/>
         <Title text="Tollgate"/>
         <Router>
             <SignedInAccount>

@@ -1,6 +1,7 @@
 //! Builds the application (state, routes, listener) and serves it until shutdown.
 
 use crate::channels::Channels;
+use crate::web::site_files::SiteFiles;
 use crate::{api, config::Settings, database, health, jobs, mail::Mailer, web};
 use app::backend::engine::{CheckCombiner, ConfigCache};
 use app::backend::services::outbound::OutboundPolicy;
@@ -10,7 +11,7 @@ use axum::{routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tollgate_domain::Clock;
@@ -36,10 +37,13 @@ impl Application {
         let config = Arc::new(ConfigCache::default());
         let writer = database::connect_check_writer(&settings.database_url()).await?;
         let checks = CheckCombiner::start(db.clone(), writer, config.clone());
-        let leptos_options = leptos_options(settings, listener.local_addr()?)?;
+        let site_root = site_root(settings);
+        let site = SiteFiles::load(&site_root)
+            .map_err(|error| anyhow::anyhow!("reading the built site in {}: {error}", site_root.display()))?;
+        let leptos_options = leptos_options(&site_root, &site, listener.local_addr()?)?;
         let outbound = OutboundPolicy::new(&settings.outbound_allow);
         let state = AppState::new(Shared { db, clock, leptos_options, checks, config, outbound: outbound.clone() });
-        let router = router(state.clone(), settings.web());
+        let router = router(state.clone(), settings.web(), site);
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         let public_url =
             settings.public_url.clone().unwrap_or_else(|| format!("http://{}", state.leptos_options.site_addr));
@@ -82,7 +86,7 @@ impl Application {
 
 /// The API and health check sit outside the session and same-origin layers: they carry no cookies
 /// (API keys authenticate the API), so they skip the work of looking for a session.
-fn router(state: AppState, web_settings: web::WebSettings) -> Router {
+fn router(state: AppState, web_settings: web::WebSettings, site: SiteFiles) -> Router {
     let routes = page_routes();
     let context_state = state.clone();
     let pages = Router::new()
@@ -92,7 +96,7 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(not_found_page(&state))
         .layer(axum::middleware::from_fn_with_state((state.clone(), web_settings), web::authenticate))
         .layer(web::session_layer(&state, web_settings))
         .layer(axum::middleware::from_fn(web::same_origin_only))
@@ -100,6 +104,7 @@ fn router(state: AppState, web_settings: web::WebSettings) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api::routes())
+        .merge(site.routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(TraceLayer::new_for_http())
@@ -115,10 +120,29 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn leptos_options(settings: &Settings, addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
+/// Any other path: the app renders its "Page not found" page, status 404 (the site's files have
+/// their own routes, so nothing here reads the disk).
+fn not_found_page(
+    state: &AppState,
+) -> impl Fn(
+    axum::extract::Request,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>
+       + Clone
+       + Send
+       + 'static {
+    let (context_state, options) = (state.clone(), state.leptos_options.clone());
+    leptos_axum::render_app_async_with_context(
+        move || provide_context(context_state.clone()),
+        move || shell(options.clone()),
+    )
+}
+
+/// Leptos's options, with the bundle addressed by the version of this build's files.
+fn leptos_options(site_root: &Path, site: &SiteFiles, addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     let mut options = get_configuration(None)?.leptos_options;
     options.site_addr = addr;
-    options.site_root = site_root(settings).display().to_string().into();
+    options.site_root = site_root.display().to_string().into();
+    options.site_pkg_dir = site.pkg_dir().into();
     Ok(options)
 }
 

@@ -1,6 +1,6 @@
 //! Security headers on every response: no MIME sniffing, no framing, no referrer to other sites,
-//! and nothing but built assets kept in caches (pages, server-function answers such as a new API
-//! key's secret, and API answers are private to whoever asked). Pages carry their own
+//! and nothing kept in caches unless the answer says otherwise (only the site's files do; pages,
+//! server-function answers such as a new API key's secret, and API answers are private). Pages carry their own
 //! Content-Security-Policy with the render's nonce (`app::content_policy`); every other answer
 //! allows nothing at all.
 
@@ -10,7 +10,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let cacheable = super::is_sessionless(request.uri().path()) && !request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let fixed = [
@@ -22,8 +21,6 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     for (name, value) in fixed {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     }
-    if !cacheable {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }

@@ -41,9 +41,6 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    if super::is_sessionless(&path) {
-        return next.run(request).await;
-    }
     let address = client_address(&request, settings.trust_forwarded_for);
     request.extensions_mut().insert(ClientAddress(address));
     let account = match signed_in(&state, &session).await {

@@ -32,6 +32,7 @@ mod reconcile;
 mod report_advice;
 mod reports;
 mod rollup_migration;
+mod site_files;
 mod skeleton;
 mod sqlite_wal;
 mod wizard_templates;
