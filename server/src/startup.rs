@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 use tollgate_domain::Clock;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 pub struct Application {
@@ -85,7 +86,9 @@ impl Application {
 }
 
 /// The API and health check sit outside the session and same-origin layers: they carry no cookies
-/// (API keys authenticate the API), so they skip the work of looking for a session.
+/// (API keys authenticate the API), so they skip the work of looking for a session. Pages and
+/// server-function answers are compressed when the browser accepts it (live updates, a stream, are
+/// not); API answers are small and their clients are services, so they skip that work too.
 fn router(state: AppState, web_settings: web::WebSettings, site: SiteFiles) -> Router {
     let routes = page_routes();
     let context_state = state.clone();
@@ -100,7 +103,8 @@ fn router(state: AppState, web_settings: web::WebSettings, site: SiteFiles) -> R
         .layer(axum::middleware::from_fn_with_state((state.clone(), web_settings), web::authenticate))
         .layer(web::session_layer(&state, web_settings))
         .layer(axum::middleware::from_fn(web::same_origin_only))
-        .layer(axum::middleware::from_fn(web::bad_arguments_are_400));
+        .layer(axum::middleware::from_fn(web::bad_arguments_are_400))
+        .layer(CompressionLayer::new());
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api::routes())
