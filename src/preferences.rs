@@ -108,12 +108,24 @@ impl Key {
             Key::Currency => "ISO 4217 code the organization accounts in, e.g. USD or EUR.",
             Key::TimeZone => "IANA name of the time zone budget windows (days, weeks, months) are aligned to.",
             Key::Thresholds => "Percentages of the hard level at which new budgets alert, e.g. 50, 75, 90.",
-            Key::Enforcement => "hard_stop denies beyond the hard level; soft_warning allows and warns.",
+            Key::Enforcement => "What happens to an operation beyond the hard level.",
             Key::GraceMinutes => "Minutes operations stay allowed, with a warning, after a hard level is crossed.",
             Key::AlertRecipients => "Any of me (inbox and email), leads, approvers, comma separated.",
             Key::UnpricedModels => {
                 "reject (an event for a model without a price is refused) or fallback:<price per million tokens>"
             }
+        }
+    }
+
+    /// The values this key takes, with their names for people, when it takes one of a few; empty
+    /// when it takes free input.
+    pub fn choices(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Key::Enforcement => &[
+                ("hard_stop", "Hard stop: deny beyond the hard level"),
+                ("soft_warning", "Soft warning: allow and warn"),
+            ],
+            _ => &[],
         }
     }
 

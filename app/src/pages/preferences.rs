@@ -21,6 +21,8 @@ pub struct PreferenceRow {
     pub source: String,
     /// Whether this level may set the key at all.
     pub settable: bool,
+    /// The values to choose from (value, name), when the key takes one of a few.
+    pub choices: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +40,8 @@ pub struct PreferencesView {
     pub levels: Vec<PreferenceLevel>,
     /// Projects whose preferences the viewer may change: (id, name).
     pub projects: Vec<(Uuid, String)>,
+    /// IANA time zone names, offered while typing a time zone (empty unless the viewer may set one).
+    pub time_zones: Vec<String>,
 }
 
 #[server(prefix = "/rpc", endpoint = "preferences")]
@@ -98,7 +102,12 @@ pub async fn preferences(project: Option<Uuid>) -> Result<PreferencesView, AppEr
                     .collect(),
             });
         }
-        Ok(PreferencesView { levels, projects })
+        let time_zones = if me.has(crate::auth::Role::Admin) {
+            chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_owned()).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(PreferencesView { levels, projects, time_zones })
     })
     .await
 }
@@ -121,6 +130,7 @@ fn preference_row(
         resolved: resolved.value,
         source: resolved.source.label().to_owned(),
         settable: key.allowed_at(level),
+        choices: key.choices().iter().map(|(value, name)| ((*value).to_owned(), (*name).to_owned())).collect(),
     }
 }
 
@@ -182,6 +192,9 @@ pub fn PreferencesPage() -> impl IntoView {
                     Ok(v) => Either::Right(view! {
                         {(!v.projects.is_empty()).then(|| view! { <ProjectChooser projects=v.projects.clone() current=v.levels.iter().find_map(|l| l.project)/> })}
                         {v.levels.into_iter().map(|level| view! { <LevelCard level save/> }).collect_view()}
+                        <datalist id="time-zone-names">
+                            {v.time_zones.into_iter().map(|name| view! { <option value=name></option> }).collect_view()}
+                        </datalist>
                     }),
                 }
             })}
@@ -208,17 +221,19 @@ fn ProjectChooser(projects: Vec<(Uuid, String)>, current: Option<Uuid>) -> impl 
 #[component]
 fn LevelCard(level: PreferenceLevel, save: ServerAction<SetPreference>) -> impl IntoView {
     let PreferenceLevel { level, title, project, may_edit, rows } = level;
+    let heading = title.clone();
     view! {
         <section class="card" data-level=level.clone()>
-            <h2>{title}</h2>
+            <h2>{heading}</h2>
             <table class="preferences">
                 <thead><tr><th>"Preference"</th><th>"Set here"</th><th>"Resolved"</th><th>"From"</th></tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| {
                         let editable = may_edit && row.settable;
                         let level = level.clone();
-                        let PreferenceRow { key, label, help, here, resolved, source, settable } = row;
-                        let key_attr = key.clone();
+                        let PreferenceRow { key, label, help, here, resolved, source, settable, choices } = row;
+                        let (key_attr, key_field) = (key.clone(), key.clone());
+                        let (field_name, save_name) = (format!("{label}, {title}"), format!("Save {label}, {title}"));
                         let shown = here.clone().unwrap_or_else(|| if settable {
                             "—".into()
                         } else if key == "currency" || key == "time_zone" {
@@ -236,9 +251,8 @@ fn LevelCard(level: PreferenceLevel, save: ServerAction<SetPreference>) -> impl 
                                                 <input type="hidden" name="level" value=level/>
                                                 {project.map(|p| view! { <input type="hidden" name="project" value=p.to_string()/> })}
                                                 <input type="hidden" name="key" value=key/>
-                                                <input name="value" value=here.unwrap_or_default()
-                                                    placeholder="inherit" aria-label=format!("{label} (set here)")/>
-                                                <button type="submit">"Save"</button>
+                                                <PreferenceField key=key_field here choices name=field_name/>
+                                                <button type="submit" aria-label=save_name>"Save"</button>
                                             </ActionForm>
                                         })
                                     } else {
@@ -253,5 +267,26 @@ fn LevelCard(level: PreferenceLevel, save: ServerAction<SetPreference>) -> impl 
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// The field that sets one preference: a list for a key with a few values, a text field otherwise
+/// (a time zone is typed with the IANA names offered as you type). Empty means inherit.
+#[component]
+fn PreferenceField(key: String, here: Option<String>, choices: Vec<(String, String)>, name: String) -> impl IntoView {
+    let here = here.unwrap_or_default();
+    if choices.is_empty() {
+        let list = (key == "time_zone").then_some("time-zone-names");
+        Either::Left(view! { <input name="value" value=here placeholder="inherit" list=list aria-label=name/> })
+    } else {
+        Either::Right(view! {
+            <select name="value" aria-label=name>
+                <option value="" selected=here.is_empty()>"inherit"</option>
+                {choices.into_iter().map(|(value, shown)| {
+                    let selected = value == here;
+                    view! { <option value=value selected=selected>{shown}</option> }
+                }).collect_view()}
+            </select>
+        })
     }
 }

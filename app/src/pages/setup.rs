@@ -35,9 +35,16 @@ pub async fn first_run(
     .await
 }
 
+/// IANA time zone names, offered while typing the organization's time zone.
+#[server(prefix = "/rpc", endpoint = "time_zones")]
+pub async fn time_zones() -> Result<Vec<String>, AppError> {
+    Ok(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_owned()).collect())
+}
+
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let setup = ServerAction::<FirstRun>::new();
+    let zones = Resource::new(|| (), |_| time_zones());
     view! {
         <Title text="Set up · Tollgate"/>
         <section class="card narrow">
@@ -48,8 +55,18 @@ pub fn SetupPage() -> impl IntoView {
                     <legend>"Organization"</legend>
                     <label>"Name" <input name="org_name" required maxlength="120"/></label>
                     <label>"Time zone (days, weeks and months follow it)"
-                        <input name="timezone" value="UTC" required/>
+                        <input name="timezone" value="UTC" required list="time-zone-names" autocomplete="off"/>
                     </label>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let names = zones.await.unwrap_or_default();
+                            view! {
+                                <datalist id="time-zone-names">
+                                    {names.into_iter().map(|name| view! { <option value=name></option> }).collect_view()}
+                                </datalist>
+                            }
+                        })}
+                    </Transition>
                     <label>"Currency (ISO 4217)" <input name="currency" value="USD" required maxlength="3" aria-describedby="currency-help"/></label>
                     <p class="muted small" id="currency-help">"Budgets, prices and recorded usage are all kept in this currency, and it cannot change later. Tollgate's starter price catalog is in USD: in another currency, the catalog starts empty and you add your prices on the Prices page."</p>
                 </fieldset>
