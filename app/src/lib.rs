@@ -59,8 +59,10 @@ pub fn App() -> impl IntoView {
         <Title text="Tollgate"/>
         <Router>
             <SignedInAccount>
+            // rel="external": the browser, not the router, follows it, so focus moves into <main>.
+            <a class="skip-link" href="#content" rel="external">"Skip to content"</a>
             <top_bar::TopBar/>
-            <main class="page" data-hydrated=move || hydrated.get().to_string()>
+            <main id="content" tabindex="-1" class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=StaticSegment("") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("setup") view=pages::setup::SetupPage ssr=SsrMode::Async/>

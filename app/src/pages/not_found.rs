@@ -1,6 +1,7 @@
 //! The page shown for unknown paths, with a 404 status during server rendering.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -9,6 +10,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
+        <Title text="Page not found · Tollgate"/>
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <a href="/">"Back to the overview"</a></p>

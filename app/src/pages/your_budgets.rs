@@ -78,7 +78,7 @@ fn BudgetTile(tile: Tile) -> impl IntoView {
                     <div class="limit" data-limit=u.limit_type.clone()>
                         <span>{format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), u.percent_used)}</span>
                         <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"
-                            aria-valuenow=pct.to_string() aria-label=format!("{} used", u.limit_type)>
+                            aria-valuenow=pct.to_string() aria-label=format!("{} limit used", u.limit_type)>
                             <span style=format!("width:{pct}%")></span>
                         </div>
                     </div>

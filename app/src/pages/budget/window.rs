@@ -87,7 +87,7 @@ fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
                                 figure(&u.limit_type, u.allowance), u.percent_used)}</span>
                         </div>
                         <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"
-                            aria-valuenow=pct.to_string()>
+                            aria-valuenow=pct.to_string() aria-label=format!("{} limit used", u.limit_type)>
                             <span style=format!("width:{pct}%")></span>
                         </div>
                     </div>

@@ -76,12 +76,11 @@ fn ReportOf(slug: Signal<String>) -> impl IntoView {
         |(slug, query)| load_report(slug, query),
     );
     view! {
-        <Title text="Reports · Tollgate"/>
         <p class="muted"><a href="/reports">"Reports"</a> " ›"</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match report.await {
-                    Err(e) => Either::Left(view! { <h1>"Report"</h1> {refused(e)} }),
+                    Err(e) => Either::Left(view! { <Title text="Report · Tollgate"/> <h1>"Report"</h1> {refused(e)} }),
                     Ok(view) => Either::Right(view! { <Report view record share/> }),
                 }
             })}
@@ -103,6 +102,7 @@ fn Report(
     let file = format!("tollgate-{}.csv", kind.slug());
     let chart_label = format!("{} chart", kind.title());
     view! {
+        <Title text=format!("{} · Tollgate", kind.title())/>
         <h1>{kind.title()}</h1>
         <Filters kind query=query.clone() choices inputs/>
         {projects.map(|projects| view! { <value_entry::ValueEntry projects record/> })}

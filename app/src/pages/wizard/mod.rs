@@ -94,7 +94,7 @@ fn StepForm(
     };
     view! {
         <section class="card wizard">
-            <h2>{STEPS[step - 1]}</h2>
+            <StepHeading title=STEPS[step - 1]/>
             {(!errors.is_empty()).then(|| view! {
                 <p class="notice error" role="alert">"Please correct the fields marked below."</p>
             })}
@@ -109,4 +109,20 @@ fn StepForm(
             </Form>
         </section>
     }
+}
+
+/// A step's heading. After moving to a step, focus lands here, so keyboard and screen-reader users
+/// continue at the new step instead of the top of the page.
+#[component]
+fn StepHeading(title: &'static str) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            if query.read_untracked().get("step").is_some() {
+                let _ = heading.focus();
+            }
+        }
+    });
+    view! { <h2 tabindex="-1" node_ref=heading>{title}</h2> }
 }

@@ -222,7 +222,7 @@ pub fn Review(draft: Draft, ctx: WizardContext, create: ServerAction<CreateFromW
     ];
     view! {
         <section class="card wizard">
-            <h2>{STEPS[5]}</h2>
+            <super::StepHeading title=STEPS[5]/>
             <p class="muted">"Nothing is saved until you create the budget."</p>
             <table class="review">
                 <tbody>
