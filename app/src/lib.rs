@@ -30,6 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The site's files live under a directory named by their version (the server sets it), so
     // browsers keep them until a new build; charts.js fetches ECharts only for pages with charts.
     let pkg = format!("/{}", options.site_pkg_dir);
+    let time_face = serde_json::to_string(&components::time::for_render()).unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <meta name="time-face" content=time_face/>
                 <link rel="stylesheet" href=format!("{pkg}/tollgate.css")/>
                 <script src=format!("{pkg}/charts.js") defer></script>
                 <HydrationScripts options/>
@@ -52,6 +54,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "hydrate")]
+    components::time::provide_from_page();
     // Effects run only in the browser: this marks the page once hydration has happened.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));

@@ -74,11 +74,15 @@ test("a member asks for more and an approver grants part of it", async () => {
   assert.match(await mine.textContent(), /100 for a day/);
   // The requester sees what was granted (100 for one day), not only what was asked (250 for three).
   const granted = await mine.getByTestId("granted").textContent();
-  assert.match(granted, /^100\.00 in cost until \d{4}-\d\d-\d\d \d\d:\d\d UTC, by .+: “100 for a day”$/);
-  const untilGranted = Date.parse(granted.match(/until (\S+ \S+) UTC/)[1].replace(" ", "T") + ":00Z");
+  // Times read in the organization's time zone (the demo's is Europe/Berlin), labelled.
+  assert.match(granted, /^100\.00 in cost until \d{4}-\d\d-\d\d \d\d:\d\d CES?T, by .+: “100 for a day”$/);
+  const [, until, zone] = granted.match(/until (\S+ \S+) (CES?T)/);
+  const untilGranted = Date.parse(`${until.replace(" ", "T")}:00${zone === "CET" ? "+01:00" : "+02:00"}`);
   assert.ok(untilGranted - Date.now() < 26 * 3600_000, "the one day granted, not the three asked");
+  assert.ok(untilGranted - Date.now() > 22 * 3600_000, "read in the organization's zone, not as UTC");
+  // The inbox says the same instant the same way.
   await asker.goto(`${server.baseUrl}/inbox`);
-  await asker.locator("li", { hasText: /is approved: granted USD 100 until/ }).first().waitFor();
+  await asker.locator("li", { hasText: `is approved: granted USD 100.00 until ${until} ${zone}` }).first().waitFor();
   await adminContext.close();
   await askerContext.close();
 });

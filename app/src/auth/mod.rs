@@ -21,6 +21,8 @@ pub struct Account {
     pub leads: Vec<Uuid>,
     /// Teams the account is a member of (leads included).
     pub teams: Vec<Uuid>,
+    /// The organization's time zone (IANA name): every time on its pages is shown in it.
+    pub time_zone: String,
 }
 
 impl Account {
@@ -56,7 +58,7 @@ pub use server_side::*;
 #[cfg(feature = "ssr")]
 mod server_side {
     use super::{Account, Role};
-    use crate::backend::entities::{team_member, user, user_role};
+    use crate::backend::entities::{organization, team_member, user, user_role};
     use crate::errors::AppError;
     use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
     use uuid::Uuid;
@@ -75,6 +77,7 @@ mod server_side {
             .collect();
         roles.sort_unstable();
         let memberships = team_member::Entity::find().filter(team_member::Column::UserId.eq(id)).all(db).await?;
+        let time_zone = organization::Entity::find_by_id(found.org_id).one(db).await?.map(|org| org.timezone);
         Ok(Some(Account {
             id,
             org_id: found.org_id,
@@ -83,6 +86,7 @@ mod server_side {
             roles,
             leads: memberships.iter().filter(|m| m.is_lead).map(|m| m.team_id).collect(),
             teams: memberships.iter().map(|m| m.team_id).collect(),
+            time_zone: time_zone.unwrap_or_else(|| "UTC".into()),
         }))
     }
 

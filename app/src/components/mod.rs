@@ -1,8 +1,8 @@
 //! Shared page components: form outcomes, charts, formatting.
 
-mod format;
+pub mod time;
 
-pub use format::{money, thousands};
+pub use tollgate_domain::figures::{money, thousands};
 
 use crate::auth::Account;
 use crate::errors::AppError;

@@ -1,6 +1,7 @@
 //! The approval queue: approvers decide open requests (never their own); everyone sees their own.
 
 use crate::components::money;
+use crate::components::time::instant;
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::RequestView;
@@ -157,7 +158,7 @@ fn granted_text(granted: &crate::models::Granted) -> String {
     ];
     let mut text = amounts.into_iter().flatten().collect::<Vec<_>>().join(", ");
     if let Some(until) = granted.until {
-        text.push_str(&format!(" until {}", until.format("%Y-%m-%d %H:%M UTC")));
+        text.push_str(&format!(" until {}", instant(until)));
     }
     if !granted.by.is_empty() {
         text.push_str(&format!(", by {}", granted.by.join(" and ")));
@@ -207,21 +208,21 @@ fn RequestCard(
                 <dt>"Asked by"</dt><dd>{request.requester.clone()}</dd>
                 <dt>"Asks for"</dt><dd>{asked}</dd>
                 {request.granted.as_ref().map(|granted| view! { <dt>"Granted"</dt><dd data-testid="granted">{granted_text(granted)}</dd> })}
-                {request.until.map(|u| view! { <dt>"Until"</dt><dd>{u.format("%Y-%m-%d %H:%M UTC").to_string()}</dd> })}
+                {request.until.map(|u| view! { <dt>"Until"</dt><dd>{instant(u)}</dd> })}
                 {request.from_next_window.then(|| view! {
                     <dt>"Takes effect"</dt>
-                    <dd>{request.applies_from.map(|at| format!("from {}", at.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_else(|| "from the budget's next window".into())}</dd>
+                    <dd>{request.applies_from.map(|at| format!("from {}", instant(at))).unwrap_or_else(|| "from the budget's next window".into())}</dd>
                 })}
                 <dt>"Spent this window"</dt>
                 <dd>{format!("{}{}", money(request.cost_spent), request.cost_hard.map(|h| format!(" of {}", money(h))).unwrap_or_default())}</dd>
                 {request.cost_projected.map(|projected| view! {
                     <dt>"Forecast"</dt>
                     <dd data-testid="request-forecast">{format!("{} at the window end{}", money(projected),
-                        request.exhaustion.map(|at| format!(", runs out around {}", at.format("%Y-%m-%d %H:%M UTC"))).unwrap_or_default())}</dd>
+                        request.exhaustion.map(|at| format!(", runs out around {}", instant(at))).unwrap_or_default())}</dd>
                 })}
                 {(!after.is_empty()).then(|| view! { <dt>"After approval"</dt><dd>{after.clone()}</dd> })}
                 <dt>"Approvals"</dt><dd>{format!("{} of {}", request.approvals, request.approvals_needed)}</dd>
-                <dt>"Decide by"</dt><dd>{request.decide_by.format("%Y-%m-%d %H:%M UTC").to_string()}</dd>
+                <dt>"Decide by"</dt><dd>{instant(request.decide_by)}</dd>
             </dl>
             <p class="reason">{request.reason.clone()}</p>
             <ul class="plain">

@@ -1,5 +1,6 @@
 //! The in-app inbox: alerts for the signed-in person, unread counts, read, acknowledge, email digest choice.
 
+use crate::components::time::instant;
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use chrono::{DateTime, Utc};
@@ -168,7 +169,7 @@ fn Entry(
             </div>
             <p>{entry.body.clone()}</p>
             <p class="muted">
-                {entry.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                <time datetime=entry.created_at.to_rfc3339()>{instant(entry.created_at)}</time>
                 {entry.budget_id.map(|id| view! { " · " <a href=format!("/budgets/{id}")>"Open the budget"</a> })}
             </p>
             <div class="actions">

@@ -1,5 +1,6 @@
 //! The price catalog: everyone reads which price is in force per model; admins add prices from a date on.
 
+use crate::components::time::day;
 use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use chrono::{DateTime, Utc};
@@ -143,7 +144,7 @@ pub fn PricesPage() -> impl IntoView {
                                             <td>{p.provider}</td><td>{p.model}</td>
                                             <td class="num">{format!("{} {}", p.input_per_mtok.normalize(), p.currency)}</td>
                                             <td class="num">{format!("{} {}", p.output_per_mtok.normalize(), p.currency)}</td>
-                                            <td>{if p.effective_from == DateTime::UNIX_EPOCH { "always".to_owned() } else { p.effective_from.format("%Y-%m-%d").to_string() }}</td>
+                                            <td>{if p.effective_from == DateTime::UNIX_EPOCH { "always".to_owned() } else { day(p.effective_from) }}</td>
                                             <td><span class=format!("badge {}", p.state)>{p.state.replace('_', " ")}</span></td>
                                         </tr>
                                     }}).collect_view()}

@@ -1,6 +1,7 @@
 //! The dashboard's "Your budgets": every budget the viewer can see, with a bar per limit, its status and
 //! its cost forecast, refreshed by itself as usage arrives.
 
+use crate::components::time::{day, last_day};
 use crate::components::{money, thousands};
 use crate::errors::AppError;
 use leptos::either::Either;
@@ -66,7 +67,7 @@ fn BudgetTile(tile: Tile) -> impl IntoView {
                 <a href=format!("/budgets/{}", b.id)><strong>{b.input.name.clone()}</strong></a>
                 <span class=format!("badge {}", row.status)>{row.status.replace('_', " ")}</span>
             </div>
-            <p class="muted">{format!("{} · {} · until {}", b.input.scope, b.input.period.as_str(), row.window_end.format("%Y-%m-%d"))}</p>
+            <p class="muted">{format!("{} · {} · until {}", b.input.scope, b.input.period.as_str(), last_day(row.window_end))}</p>
             {row.usage.into_iter().map(|u| {
                 let figure = |d: Decimal| if u.limit_type == "cost" {
                     money(d)
@@ -88,7 +89,7 @@ fn BudgetTile(tile: Tile) -> impl IntoView {
                 <p class="muted" data-testid="tile-forecast">
                     {format!("Forecast {} of {}", money(f.projected), money(f.hard))}
                     {match f.exhaustion {
-                        Some(at) if f.spent < f.hard => format!(", runs out around {}", at.format("%Y-%m-%d")),
+                        Some(at) if f.spent < f.hard => format!(", runs out around {}", day(at)),
                         Some(_) => ", limit reached".to_owned(),
                         None => String::new(),
                     }}

@@ -173,7 +173,7 @@ async fn requests_and_decisions_reach_the_other_side(backend: Backend) {
     ];
     let request: String = json_of(s.lead.call("request_budget", &form).await).await.as_str().unwrap().to_owned();
     let inbox = json_of(approver.call("inbox", &[]).await).await;
-    assert_eq!(inbox["entries"][0]["title"], "lena@example.com asks for USD 50 more on project budget");
+    assert_eq!(inbox["entries"][0]["title"], "lena@example.com asks for USD 50.00 more on project budget");
     let decided =
         approver.call("decide_request", &[("request_id", &request), ("decision", "approve"), ("comment", "go")]).await;
     assert!(decided.status().is_success());
@@ -181,7 +181,7 @@ async fn requests_and_decisions_reach_the_other_side(backend: Backend) {
     let until = (s.app.clock_now() + chrono::Duration::days(2)).format("%Y-%m-%d %H:%M UTC");
     assert_eq!(
         inbox["entries"][0]["title"],
-        format!("Your request for more on project budget is approved: granted USD 50 until {until}"),
+        format!("Your request for more on project budget is approved: granted USD 50.00 until {until}"),
         "the requester learns what was granted"
     );
     assert_eq!(inbox["entries"][0]["body"], "april@example.com wrote: \"go\"");

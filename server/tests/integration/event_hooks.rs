@@ -145,7 +145,7 @@ async fn ended_windows_close_once_with_their_final_figures(backend: Backend) {
     // Sessions from November have expired by now: a fresh one reads the budget's history.
     let (admin, _) = signed_in(&s.app, s.fixture.org_id, "alex@example.com", &["admin"]).await;
     let page = admin.get(&format!("/budgets/{}", s.budget)).await.text().await.unwrap();
-    assert!(page.contains("Window closed: USD 40 spent of 100 (within budget)"), "the budget's history shows it");
+    assert!(page.contains("Window closed: USD 40.00 spent of 100.00 (within budget)"), "the budget's history shows it");
 
     // Integrations following the feed see it.
     s.app.clock.advance(Duration::seconds(3));

@@ -79,7 +79,7 @@ async fn allowance_moves_within_what_is_unused_and_the_parent(backend: Backend) 
     assert!(said.contains("at most 20 can be moved"), "{said}");
     let (status, said) = reallocate(&s.lead, s.chatbot, s.search, "20").await;
     assert_eq!(status, 200, "{said}");
-    assert!(said.contains("Moved 20 until 2026-12-01 00:00 UTC"), "{said}");
+    assert!(said.contains("Moved 20.00 until 2026-12-01 00:00 UTC"), "{said}");
     assert_eq!(check(&s, "search", "50").await, "deny", "the team budget still holds at $120");
     roomy_team(&s).await;
     assert_eq!(check(&s, "search", "50").await, "allow", "search has $120: 65 + 50 fits");
@@ -92,7 +92,7 @@ async fn allowance_moves_within_what_is_unused_and_the_parent(backend: Backend) 
         .filter(budget_event::Column::Kind.is_in(["allowance_moved_out", "allowance_moved_in"]));
     assert_eq!(moves.clone().count(&s.app.db).await.unwrap(), 2, "both budgets show the transfer");
     let page = s.lead.get(&format!("/budgets/{}", s.search)).await.text().await.unwrap();
-    assert!(page.contains("USD 20 moved in from project budget"), "{page}");
+    assert!(page.contains("USD 20.00 moved in from project budget"), "{page}");
 
     // Only between siblings, only by those who manage both.
     let (status, _) = reallocate(&s.lead, s.chatbot, s.team_budget, "5").await;
@@ -128,6 +128,6 @@ async fn large_moves_wait_for_an_approver(backend: Backend) {
     assert_eq!(decided.status(), 200, "{}", decided.text().await.unwrap());
     assert_eq!(check(&s, "search", "40").await, "allow", "65 + 40 fits the $115 after the move");
     let (status, said) = reallocate(&s.lead, s.chatbot, s.search, "5").await;
-    assert!(status == 200 && said.contains("Moved 5"), "small moves stay free: {said}");
+    assert!(status == 200 && said.contains("Moved 5.00"), "small moves stay free: {said}");
 }
 on_both_databases!(approval_above_free_amount, large_moves_wait_for_an_approver);

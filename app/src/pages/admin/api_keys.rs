@@ -108,7 +108,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 #[component]
 fn KeyLine(key: KeyRow, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
-    let when = |at: Option<DateTime<Utc>>| at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let when = |at: Option<DateTime<Utc>>| at.map(crate::components::time::instant);
     view! {
         <tr>
             <td>{key.name}</td>

@@ -178,7 +178,7 @@ pub fn IntegrationsPage() -> impl IntoView {
 }
 
 fn when(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into())
+    at.map(crate::components::time::instant).unwrap_or_else(|| "never".into())
 }
 
 #[component]

@@ -87,7 +87,7 @@ fn schedule(every_ms: i64) -> String {
 }
 
 fn when(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|| "—".into())
+    at.map(crate::components::time::instant).unwrap_or_else(|| "—".into())
 }
 
 /// A due run that has not started is waiting for work (see `jobs::may_skip_when_idle`).

@@ -1,6 +1,7 @@
 //! A budget's alert settings on its page: thresholds, escalation, recipients, and its recent alerts.
 
 use crate::components::outcome;
+use crate::components::time::instant;
 use crate::errors::AppError;
 pub use crate::models::AlertSettings;
 use leptos::either::Either;
@@ -138,7 +139,7 @@ pub fn AlertsSection(
                         <tbody>
                             {settings.recent.into_iter().map(|a| view! {
                                 <tr>
-                                    <td>{a.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td>{instant(a.created_at)}</td>
                                     <td><span class=format!("badge {}", a.severity)>{a.severity.clone()}</span> " " {a.title}
                                         {a.acknowledged.then_some(" · acknowledged")}
                                         {(a.escalation_level > 0).then(|| format!(" · escalated ×{}", a.escalation_level))}</td>

@@ -1,5 +1,6 @@
 //! A budget's history on its page: changes, requests, decisions, denials and alerts, newest first.
 
+use crate::components::time::instant;
 pub use crate::models::HistoryEntry;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -18,7 +19,7 @@ pub fn HistorySection(entries: Vec<HistoryEntry>) -> impl IntoView {
                         <tbody>
                             {entries.into_iter().map(|e| view! {
                                 <tr data-kind=e.kind.clone()>
-                                    <td>{e.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td><time datetime=e.created_at.to_rfc3339()>{instant(e.created_at)}</time></td>
                                     <td>{e.summary}</td>
                                     <td>{e.actor.unwrap_or_else(|| "Tollgate".into())}</td>
                                 </tr>

@@ -1,6 +1,8 @@
 //! Moving unused allowance of this window to a sibling budget, and (admins) the amount that needs no approver.
 
+use crate::components::money;
 use crate::components::outcome;
+use crate::components::time::instant;
 use crate::errors::AppError;
 pub use crate::models::ReallocationOptions;
 use leptos::form::ActionForm;
@@ -22,8 +24,10 @@ pub async fn reallocate_allowance(
         let cost: rust_decimal::Decimal =
             cost.trim().parse().map_err(|_| AppError::Invalid(format!("'{cost}' is not an amount")))?;
         Ok(match reallocate(&state.db, &me, from_budget, to_budget, cost, &reason, state.clock.now()).await? {
-            Reallocated::Moved { until } => format!("Moved {cost} until {}.", until.format("%Y-%m-%d %H:%M UTC")),
-            Reallocated::Requested(_) => format!("{cost} is above what moves without approval: sent to the approvers."),
+            Reallocated::Moved { until } => format!("Moved {} until {}.", money(cost), instant(until)),
+            Reallocated::Requested(_) => {
+                format!("{} is above what moves without approval: sent to the approvers.", money(cost))
+            }
         })
     })
     .await

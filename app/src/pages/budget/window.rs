@@ -1,6 +1,7 @@
 //! A budget's live figures: this window per limit, the forecast, budget vs actual over past windows and
 //! the daily trend, refreshed by themselves as usage arrives.
 
+use crate::components::time::{instant, window};
 use crate::components::Chart;
 use crate::components::{money, thousands};
 use crate::errors::AppError;
@@ -64,7 +65,7 @@ fn figure(kind: &str, d: Decimal) -> String {
 #[component]
 fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
     let b = &row.budget.input;
-    let window = format!("{} – {}", row.window_start.format("%Y-%m-%d"), row.window_end.format("%Y-%m-%d"));
+    let window = window(row.window_start, row.window_end);
     view! {
         <section class="card" id="this-window">
             <div class="section-head">
@@ -97,7 +98,7 @@ fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
                 <p data-testid="forecast">
                     {format!("Forecast for the window end: {} of {}", money(f.projected), money(f.hard))}
                     {match f.exhaustion {
-                        Some(at) if f.spent < f.hard => format!(" — expected to run out around {}.", at.format("%Y-%m-%d %H:%M UTC")),
+                        Some(at) if f.spent < f.hard => format!(" — expected to run out around {}.", instant(at)),
                         Some(_) => " — the hard level is reached.".to_owned(),
                         None => " — not expected to run out in this window.".to_owned(),
                     }}

@@ -8,8 +8,10 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbErr};
 use tollgate_domain::alerting::severity;
+use tollgate_domain::figures::{money, whole};
 use tollgate_domain::forecast::Forecast;
 use tollgate_domain::thresholds::{alert_levels, crossed, parse_thresholds, DEFAULT_THRESHOLDS};
+use tollgate_domain::time_face::{instant_in, window_in};
 use tollgate_domain::{LimitKind, Usage, Window};
 
 /// Raises one alert per level that spend crossed going from `before` to `after` in `window`: the
@@ -88,7 +90,7 @@ fn foresee(outlook: &Forecast, hard: Decimal, currency: &str, tz: Tz) -> String 
     match outlook.exhaustion.filter(|_| outlook.projected > hard) {
         Some(at) => format!(
             " At the recent daily pattern the window ends around {projected}; the limit runs out around {}.",
-            at.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+            instant_in(tz, at)
         ),
         None => format!(" At the recent daily pattern the window ends around {projected}, within the limit."),
     }
@@ -97,9 +99,9 @@ fn foresee(outlook: &Forecast, hard: Decimal, currency: &str, tz: Tz) -> String 
 /// An amount of a limit in words: "USD 12.50", "120,000 tokens", "40 operations".
 pub fn amount(kind: LimitKind, value: Decimal, currency: &str) -> String {
     match kind {
-        LimitKind::Cost => format!("{currency} {}", value.round_dp(2)),
-        LimitKind::Tokens => format!("{} tokens", value.round_dp(0)),
-        LimitKind::Operations => format!("{} operations", value.round_dp(0)),
+        LimitKind::Cost => format!("{currency} {}", money(value)),
+        LimitKind::Tokens => format!("{} tokens", whole(value)),
+        LimitKind::Operations => format!("{} operations", whole(value)),
     }
 }
 
@@ -119,8 +121,7 @@ fn describe(
     } else {
         format!("{name}: {pct}% of the {} limit used", kind.as_str())
     };
-    let from = window.start.with_timezone(&tz).format("%Y-%m-%d");
-    let to = window.end.with_timezone(&tz).format("%Y-%m-%d");
+    let days = window_in(tz, window.start, window.end);
     let enforcement = if pct >= 100 && budget.model.enforcement == "hard_stop" {
         " Further calls are denied unless they are critical and a reserve is left, or an override is approved."
     } else {
@@ -135,7 +136,7 @@ fn describe(
         String::new()
     };
     let body = format!(
-        "{} of {} used in the {} window {from} to {to}.{enforcement}{more}",
+        "{} of {} used in the {} window {days}.{enforcement}{more}",
         amount(kind, used, currency),
         amount(kind, hard, currency),
         budget.model.period,

@@ -24,7 +24,7 @@ pub async fn raise_forecast_alerts(db: &DatabaseConnection, now: DateTime<Utc>) 
         let Some(runs_out) = outlook.exhaustion.filter(|_| spent < hard && outlook.projected > hard) else {
             continue;
         };
-        let when = runs_out.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
+        let when = tollgate_domain::time_face::instant_in(tz, runs_out);
         let new = NewAlert {
             org_id: model.org_id,
             budget: Some(&model),

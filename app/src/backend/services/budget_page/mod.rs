@@ -47,7 +47,7 @@ pub async fn detail(state: &AppState, me: &Account, budget_id: Uuid) -> Result<B
     let window = window_figures(db, me, &org, model.clone(), now).await?;
     let row = window.row.clone();
     let alerts = alert_settings::settings(db, &model, row.may_manage).await?;
-    let history = history::entries(db, &model).await?;
+    let history = history::entries(db, &model, org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC)).await?;
     let reallocation = reallocation_options(db, me, &org, &model).await?;
     Ok(BudgetDetailView { row, window, inherited, alerts, reallocation, history })
 }

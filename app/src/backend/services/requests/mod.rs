@@ -18,6 +18,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use tollgate_domain::approval::{self, Ask, RequestKind, Verdict};
+use tollgate_domain::figures::{money, thousands};
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::Usage;
 use uuid::Uuid;
@@ -241,7 +242,11 @@ pub async fn decide(
                 "rejected".to_owned()
             }
             Verdict::Approved(grant) => {
-                granted_text = Some(describe_grant(&target.currency, &grant));
+                granted_text = Some(describe_grant(
+                    &target.currency,
+                    &grant,
+                    approver.time_zone.parse().unwrap_or(chrono_tz::UTC),
+                ));
                 apply::apply(&txn, approver, &request, kind, target, grant, now).await?;
                 set_status(&txn, request, "approved", now).await?;
                 "approved".to_owned()
@@ -300,12 +305,13 @@ pub(super) fn granted(all: &[request_decision::Model]) -> Option<Ask> {
     }
 }
 
-/// "granted USD 100 until 2026-12-08 09:00 UTC" for what an approval granted.
-fn describe_grant(currency: &str, grant: &Ask) -> String {
+/// "granted USD 100.00 until 2026-12-08 10:00 CET" for what an approval granted, in the
+/// organization's time zone.
+fn describe_grant(currency: &str, grant: &Ask, tz: chrono_tz::Tz) -> String {
     let amount =
         describe_ask(currency, Some(grant.amount.cost), to_i64(grant.amount.tokens), to_i64(grant.amount.operations));
     match grant.until {
-        Some(until) => format!("granted {amount} until {}", until.format("%Y-%m-%d %H:%M UTC")),
+        Some(until) => format!("granted {amount} until {}", tollgate_domain::time_face::instant_in(tz, until)),
         None => format!("granted {amount}"),
     }
 }
@@ -314,13 +320,13 @@ fn describe_grant(currency: &str, grant: &Ask) -> String {
 fn describe_ask(currency: &str, cost: Option<Decimal>, tokens: Option<i64>, operations: Option<i64>) -> String {
     let mut parts = Vec::new();
     if let Some(c) = cost.filter(|c| !c.is_zero()) {
-        parts.push(format!("{currency} {c}"));
+        parts.push(format!("{currency} {}", money(c)));
     }
     if let Some(t) = tokens.filter(|t| *t != 0) {
-        parts.push(format!("{t} tokens"));
+        parts.push(format!("{} tokens", thousands(t)));
     }
     if let Some(o) = operations.filter(|o| *o != 0) {
-        parts.push(format!("{o} operations"));
+        parts.push(format!("{} operations", thousands(o)));
     }
     parts.join(" / ")
 }

@@ -1,4 +1,4 @@
-//! How numbers look on every page: money to two decimals and counts, both with thousands separators.
+//! How numbers read on every page, report and message: money to two decimals and counts, both with thousands separators.
 
 use rust_decimal::Decimal;
 
@@ -9,6 +9,14 @@ pub fn money(amount: Decimal) -> String {
     let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
     format!("{sign}{}.{frac}", group(digits))
+}
+
+/// A count kept as a decimal (tokens, operations), rounded to a whole number, with separators.
+pub fn whole(amount: Decimal) -> String {
+    let rounded = amount.round();
+    let text = rounded.trunc().to_string();
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    format!("{sign}{}", group(digits))
 }
 
 pub fn thousands(n: i64) -> String {
@@ -39,5 +47,7 @@ mod tests {
         assert_eq!(money(dec!(-999.5)), "-999.50");
         assert_eq!(thousands(12_345_678), "12,345,678");
         assert_eq!(thousands(999), "999");
+        assert_eq!(whole(dec!(1234567.5)), "1,234,568");
+        assert_eq!(whole(dec!(-1000)), "-1,000");
     }
 }
