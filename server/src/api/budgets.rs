@@ -46,7 +46,8 @@ pub async fn create(
     };
     let org = &client.0.org;
     let alerts = budget_creation::default_alerts(&state, org, &input).await?;
-    let by = Acting::AdminKey { org_id: org.id, key_id: client.0.key_id };
+    let actor = client.0.actor();
+    let by = Acting::AdminKey { org_id: org.id, actor: &actor };
     let created = create_budgets(&state, by, &[NewBudget { input, alerts }], once.as_ref()).await?;
     let status = if created.repeated { StatusCode::OK } else { StatusCode::CREATED };
     let budget = created.budgets.into_iter().next().ok_or_else(|| {
@@ -86,7 +87,8 @@ pub async fn patch(
             "expected an object of fields to change",
         ));
     };
-    let by = Acting::AdminKey { org_id: client.0.org.id, key_id: client.0.key_id };
+    let actor = client.0.actor();
+    let by = Acting::AdminKey { org_id: client.0.org.id, actor: &actor };
     Ok(Json(edit_budget(&state, by, id, BudgetEdit::Fields(changes), EditMode::Save).await?.after))
 }
 
@@ -103,6 +105,7 @@ pub async fn set_state(
         "archive" => "archived",
         _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "expected enable, disable or archive")),
     };
-    let by = Acting::AdminKey { org_id: client.0.org.id, key_id: client.0.key_id };
+    let actor = client.0.actor();
+    let by = Acting::AdminKey { org_id: client.0.org.id, actor: &actor };
     Ok(Json(budget_changes::set_budget_state(&state, by, id, target).await?))
 }

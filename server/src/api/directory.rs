@@ -20,7 +20,7 @@ fn change<'a>(actor: &'a str, state: &AppState) -> Change<'a> {
 }
 
 fn actor(client: &ApiClient) -> String {
-    format!("api-key:{}", client.0.key_id)
+    client.0.actor()
 }
 
 fn not_found(what: &str, id: Uuid) -> ApiError {

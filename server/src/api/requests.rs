@@ -77,7 +77,7 @@ pub async fn create(
         source_budget_id: None,
         reason: input.reason,
     };
-    let requester = Requester::ApiKeyFor { user: &person, key: format!("api-key:{}", client.key_id) };
+    let requester = Requester::ApiKeyFor { user: &person, key: client.actor() };
     let id = requests::create(&state.db, requester, budget_id, new, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(RequestFiled { id, status: "pending" })))
 }

@@ -48,7 +48,8 @@ pub async fn record(
         _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "amount must be a number")),
     };
     let value = values::NewValue { project: &project, month: &input.month, amount: &amount, note: &input.note };
-    let by = Acting::AdminKey { org_id: org.id, key_id: client.0.key_id };
+    let actor = client.0.actor();
+    let by = Acting::AdminKey { org_id: org.id, actor: &actor };
     let values::Recorded { project: found, month, amount } = values::record_value(&state, by, &value).await?;
     Ok(Json(ValueRecorded {
         project: found.slug,

@@ -80,7 +80,7 @@ async fn budgets_are_validated_changed_and_audited(backend: Backend) {
         (detail["before"]["cost_hard"].as_str(), detail["after"]["cost_hard"].as_str()),
         (Some("50"), Some("100"))
     );
-    assert!(change.actor.unwrap().starts_with("api-key:"));
+    assert!(change.actor.unwrap().starts_with("API key “"), "a key by its name, never its id");
 
     let (status, disabled) = app.post_json(&admin, &format!("/api/v1/budgets/{id}/disable"), json!({})).await;
     assert_eq!((status, disabled["state"].as_str()), (200, Some("disabled")));

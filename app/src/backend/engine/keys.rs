@@ -36,9 +36,18 @@ impl Permission {
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub key_id: Uuid,
+    /// The key's name, as its creator gave it.
+    pub name: String,
     pub org: organization::Model,
     pub permission: Permission,
     pub project_id: Option<Uuid>,
+}
+
+impl Authenticated {
+    /// Who acted, as history, audit log and inbox show it: the key by name, never its id.
+    pub fn actor(&self) -> String {
+        format!("API key “{}”", self.name)
+    }
 }
 
 /// Creates a key and returns it with the full secret, which is never stored and never shown again.
@@ -85,7 +94,7 @@ pub async fn authenticate(
     }
     touch(db, [&key], now).await?;
     let permission = if key.permission == "admin" { Permission::Admin } else { Permission::Ingest };
-    Ok(Some(Authenticated { key_id: key.id, org, permission, project_id: key.project_id }))
+    Ok(Some(Authenticated { key_id: key.id, name: key.name, org, permission, project_id: key.project_id }))
 }
 
 /// The live keys among `ids`, each with its organization as stored now: what a batch of checks

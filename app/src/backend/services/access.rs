@@ -131,7 +131,11 @@ pub async fn manageable_targets(db: &impl ConnectionTrait, me: &Account) -> Resu
 #[derive(Debug, Clone, Copy)]
 pub enum Acting<'a> {
     Person(&'a Account),
-    AdminKey { org_id: Uuid, key_id: Uuid },
+    /// An admin API key, with the name history and audit show for it.
+    AdminKey {
+        org_id: Uuid,
+        actor: &'a str,
+    },
 }
 
 impl Acting<'_> {
@@ -154,7 +158,7 @@ impl Acting<'_> {
     pub fn actor(&self) -> String {
         match self {
             Acting::Person(account) => account.email.clone(),
-            Acting::AdminKey { key_id, .. } => format!("api-key:{key_id}"),
+            Acting::AdminKey { actor, .. } => (*actor).to_owned(),
         }
     }
 

@@ -127,14 +127,7 @@ fn describe(
     } else {
         ""
     };
-    let more = if pct >= 90 {
-        format!(
-            " Need more? Ask for an override or an increase on the budget's page, or over the API with POST /api/v1/budgets/{}/requests.",
-            budget.model.id
-        )
-    } else {
-        String::new()
-    };
+    let more = if pct >= 90 { " Need more? Ask for an override or an increase on the budget's page." } else { "" };
     let body = format!(
         "{} of {} used in the {} window {days}.{enforcement}{more}",
         amount(kind, used, currency),
