@@ -29,8 +29,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] \
-   || [ ! -f node_modules/echarts/package.json ] || [ ! -d node_modules/playwright-core ]; then
-  step "Installing npm packages (ECharts and esbuild, binaryen's wasm-opt, playwright-core)"
+   || [ ! -f node_modules/echarts/package.json ] || [ ! -d node_modules/playwright-core ] \
+   || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  step "Installing npm packages (ECharts and esbuild, binaryen's wasm-opt, playwright-core, axe-core)"
   npm ci --no-audit --no-fund
 fi
 

@@ -110,5 +110,12 @@ fn SignedInAccount(children: Children) -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // A server function's redirect (after signing in or out, setting up, creating or deleting a
+    // budget) loads the new page whole instead of navigating inside the app: who is signed in may
+    // have changed, and with it the organization whose time face the page was rendered with.
+    // (Set before the router sets its own hook, which then stays unused.)
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = window().location().set_href(location);
+    });
     leptos::mount::hydrate_body(App);
 }

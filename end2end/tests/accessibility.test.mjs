@@ -87,6 +87,8 @@ test("each preference row's field and button say which preference they set", asy
 test("the skip link leads past the navigation to the page's content", async () => {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await signIn(page, server.baseUrl, ADMIN, "/budgets");
+  // A fresh load: after signing in, focus would start from where the sign-in button was.
+  await page.goto(`${server.baseUrl}/budgets`);
   await hydrated(page);
   await page.keyboard.press("Tab");
   const skip = page.getByRole("link", { name: "Skip to content" });

@@ -39,7 +39,7 @@ test("a monthly window reads as the organization's month, before and after hydra
       break;
     }
   }
-  assert.ok(monthly, "the demo has a monthly budget");
+  assert.ok(monthly, `the demo has a monthly budget among ${links.length}: ${links.slice(0, 2)}`);
   const [first, last] = berlinMonth();
   const label = `window ${first} – ${last}`;
   assert.ok(monthly.html.includes(label), `the server renders ${label}`);

@@ -1,8 +1,6 @@
 //! Moving unused allowance of this window to a sibling budget, and (admins) the amount that needs no approver.
 
-use crate::components::money;
 use crate::components::outcome;
-use crate::components::time::instant;
 use crate::errors::AppError;
 pub use crate::models::ReallocationOptions;
 use leptos::form::ActionForm;
@@ -19,6 +17,7 @@ pub async fn reallocate_allowance(
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
         use crate::backend::services::reallocation::{reallocate, Reallocated};
+        use crate::components::{money, time::instant};
         let me = crate::auth::current_account()?;
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let cost: rust_decimal::Decimal =
