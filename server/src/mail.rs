@@ -1,4 +1,4 @@
-//! Outgoing mail through lettre: SMTP in production, a recording stub in tests.
+//! Outgoing mail through lettre: SMTP in production, a recording stub in tests, off without a server.
 
 use lettre::transport::stub::AsyncStubTransport;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -6,9 +6,14 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// Records every message instead of sending it (tests, or no SMTP configured).
+    /// Records every message instead of sending it (tests).
     Recording(AsyncStubTransport),
+    /// No SMTP server is configured: nothing is sent, and deliveries say so.
+    Off,
 }
+
+/// Why an email was not sent when mail is off, as deliveries show it.
+pub const MAIL_OFF: &str = "mail is off: no SMTP server is configured (TOLLGATE_SMTP_URL)";
 
 impl Mailer {
     pub fn from_url(url: Option<&str>) -> anyhow::Result<Self> {
@@ -16,8 +21,12 @@ impl Mailer {
             Some(url) if !url.is_empty() => {
                 Ok(Mailer::Smtp(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()))
             }
-            _ => Ok(Mailer::recording()),
+            _ => Ok(Mailer::Off),
         }
+    }
+
+    pub fn is_off(&self) -> bool {
+        matches!(self, Mailer::Off)
     }
 
     pub fn recording() -> Self {
@@ -32,6 +41,7 @@ impl Mailer {
             Mailer::Recording(stub) => {
                 stub.send(message).await?;
             }
+            Mailer::Off => anyhow::bail!(MAIL_OFF),
         }
         Ok(())
     }
@@ -40,7 +50,7 @@ impl Mailer {
     pub async fn recorded(&self) -> Vec<(lettre::address::Envelope, String)> {
         match self {
             Mailer::Recording(stub) => stub.messages().await,
-            Mailer::Smtp(_) => Vec::new(),
+            Mailer::Smtp(_) | Mailer::Off => Vec::new(),
         }
     }
 }

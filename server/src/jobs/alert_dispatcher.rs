@@ -1,7 +1,8 @@
 //! Drains the alert outbox: claims due messages, sends them, records each attempt (retry, backoff, dead letter).
 
 use crate::channels::Channels;
-use app::backend::services::alerts::outbox::{any_due, claim_due, record_attempt};
+use crate::mail::MAIL_OFF;
+use app::backend::services::alerts::outbox::{any_due, claim_due, record_attempt, Attempt};
 use app::state::AppState;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -37,10 +38,14 @@ pub async fn drain(state: &AppState, channels: &Channels) -> Result<usize, sea_o
             let (state, channels) = (state.clone(), channels.clone());
             sending.spawn(async move {
                 let started = Instant::now();
-                let outcome = channels.send(&message.deliveries, &message.alerts, state.clock.now()).await;
+                let first = &message.deliveries[0];
+                let outcome = if first.channel.starts_with("email") && channels.mailer.is_off() {
+                    Attempt::NotSent(MAIL_OFF.into())
+                } else {
+                    Attempt::from(channels.send(&message.deliveries, &message.alerts, state.clock.now()).await)
+                };
                 let took = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-                if let Err(error) = &outcome {
-                    let first = &message.deliveries[0];
+                if let Attempt::Failed(error) = &outcome {
                     tracing::warn!(delivery = %first.id, channel = %first.channel, %error, "alert delivery failed");
                 }
                 record_attempt(&state.db, &message.deliveries, outcome, took, state.clock.now()).await

@@ -307,3 +307,41 @@ async fn the_soft_and_hard_levels_always_alert(backend: Backend) {
     assert!(levels[4].1.contains("limit reached"), "{levels:?}");
 }
 on_both_databases!(soft_and_hard_levels, the_soft_and_hard_levels_always_alert);
+
+async fn without_a_mail_server_email_deliveries_say_mail_is_off(backend: Backend) {
+    let app = spawn_app_with_mailer(backend, Mailer::from_url(None).unwrap()).await;
+    let fixture = organization(&app, "UTC").await;
+    let id = add_budget(&app, fixture.org_id, BudgetSpec::cost("project", fixture.project_id, dec!(100))).await;
+    let budget = budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    let hook = HttpReceiver::start().await;
+    let loopback = OutboundPolicy::new(["127.0.0.1"]);
+    for (kind, target) in [(RecipientKind::Email, "finance@example.com"), (RecipientKind::Webhook, hook.url.as_str())] {
+        let new = recipients::NewRecipient { kind, target, min_threshold: None };
+        recipients::add(&app.db, &budget, new, &loopback, app.clock_now()).await.unwrap();
+    }
+    let body = json!({ "event_id": "e-60", "occurred_at": app.clock_now(), "user": "rory", "project": "chatbot",
+                       "category": "llm", "model": "gpt-4o", "cost": "60" });
+    assert_eq!(app.post_json(&fixture.key, "/api/v1/usage", body).await.0, 200);
+
+    eventually("the webhook is delivered", || hook.received().len() == 1).await;
+    let email = || async {
+        alert_delivery::Entity::find().filter(alert_delivery::Column::Channel.eq("email")).one(&app.db).await.unwrap()
+    };
+    for _ in 0..200 {
+        if email().await.is_some_and(|d| d.state != "pending") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let email = email().await.expect("an email delivery was queued");
+    assert_eq!(email.state, "not_sent", "never 'delivered' when nothing was sent");
+    assert_eq!(email.last_error.as_deref(), Some(tollgate_server::mail::MAIL_OFF));
+    assert!(email.delivered_at.is_none());
+
+    let (lead, _) = common::browser::signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let page = lead.get(&format!("/budgets/{id}")).await.text().await.unwrap();
+    assert!(page.contains("email finance@example.com: not sent"), "{page}");
+    assert!(page.contains("mail is off"), "the page says why");
+    assert!(page.contains("webhook"), "the webhook's delivery is listed too");
+}
+on_both_databases!(mail_off, without_a_mail_server_email_deliveries_say_mail_is_off);

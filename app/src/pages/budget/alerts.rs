@@ -145,7 +145,7 @@ pub fn AlertsSection(
                                         {(a.escalation_level > 0).then(|| format!(" · escalated ×{}", a.escalation_level))}</td>
                                     <td>{a.deliveries.into_iter().map(|d| view! {
                                         <div class=format!("delivery {}", d.state)>
-                                            {format!("{} {}: {} after {} attempt(s)", d.channel, d.target, d.state, d.attempts)}
+                                            {delivery_line(&d.channel, &d.target, &d.state, d.attempts)}
                                             {d.last_error.map(|e| format!(" — {e}"))}
                                         </div>
                                     }).collect_view()}</td>
@@ -200,5 +200,17 @@ fn ManageAlerts(
                 {outcome(move || rules.value().get(), |_| "Alert rules saved.".to_owned())}
             </ActionForm>
         </div>
+    }
+}
+
+/// "email lena@acme.example: delivered after 1 attempt", in words for each state.
+fn delivery_line(channel: &str, target: &str, state: &str, attempts: i32) -> String {
+    let attempts = if attempts == 1 { "1 attempt".to_owned() } else { format!("{attempts} attempts") };
+    match state {
+        "delivered" => format!("{channel} {target}: delivered after {attempts}"),
+        "pending" => format!("{channel} {target}: waiting to be sent ({attempts} so far)"),
+        "dead" => format!("{channel} {target}: given up after {attempts}"),
+        "not_sent" => format!("{channel} {target}: not sent"),
+        other => format!("{channel} {target}: {other}"),
     }
 }

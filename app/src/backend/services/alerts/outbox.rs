@@ -88,12 +88,28 @@ pub async fn claim_due(db: &DatabaseConnection, now: DateTime<Utc>, limit: u64) 
     Ok(claimed)
 }
 
+/// What became of one attempt to send a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent,
+    /// It failed and may be tried again.
+    Failed(String),
+    /// It was not sent and will not be (mail is off): the delivery says why instead of retrying.
+    NotSent(String),
+}
+
+impl From<Result<(), String>> for Attempt {
+    fn from(outcome: Result<(), String>) -> Self {
+        outcome.map_or_else(Attempt::Failed, |()| Attempt::Sent)
+    }
+}
+
 /// Records an attempt of each delivery of a message and moves it on: delivered, retried later
-/// with exponential backoff, or dead-lettered after the last attempt. One transaction.
+/// with exponential backoff, dead-lettered after the last attempt, or not sent. One transaction.
 pub async fn record_attempt(
     db: &DatabaseConnection,
     deliveries: &[alert_delivery::Model],
-    outcome: Result<(), String>,
+    outcome: Attempt,
     duration_ms: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -103,8 +119,11 @@ pub async fn record_attempt(
             id: Set(Uuid::now_v7()),
             delivery_id: Set(delivery.id),
             attempted_at: Set(now),
-            ok: Set(outcome.is_ok()),
-            error: Set(outcome.as_ref().err().cloned()),
+            ok: Set(outcome == Attempt::Sent),
+            error: Set(match &outcome {
+                Attempt::Sent => None,
+                Attempt::Failed(error) | Attempt::NotSent(error) => Some(error.clone()),
+            }),
             duration_ms: Set(duration_ms),
         }
         .insert(&txn)
@@ -114,10 +133,13 @@ pub async fn record_attempt(
             .col_expr(alert_delivery::Column::Attempts, Expr::col(alert_delivery::Column::Attempts).add(1))
             .col_expr(alert_delivery::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None));
         update = match &outcome {
-            Ok(()) => update
+            Attempt::Sent => update
                 .col_expr(alert_delivery::Column::State, Expr::value("delivered"))
                 .col_expr(alert_delivery::Column::DeliveredAt, Expr::value(now)),
-            Err(error) => {
+            Attempt::NotSent(why) => update
+                .col_expr(alert_delivery::Column::State, Expr::value("not_sent"))
+                .col_expr(alert_delivery::Column::LastError, Expr::value(why.clone())),
+            Attempt::Failed(error) => {
                 let update = update.col_expr(alert_delivery::Column::LastError, Expr::value(error.clone()));
                 match after_failure(attempts as u32) {
                     AfterFailure::RetryIn(wait) => {
