@@ -209,8 +209,18 @@ async fn budget_page_charts_use_past_windows_and_the_trend(backend: Backend) {
     let (viewer, _) = signed_in(&app, fixture.org_id, "vic@example.com", &["admin"]).await;
     let view: Value = viewer.call("budget_window", &[("budget_id", &id.to_string())]).await.json().await.unwrap();
     let windows = view["windows"].as_array().unwrap();
-    assert_eq!(windows.len(), 6);
     let actual = |w: &Value| w[2].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+    assert_eq!(windows.len(), 1, "a budget made this month has one window, not months before it existed");
+    assert_eq!(actual(&windows[0]), dec!(20), "this window: 12.5 + 7.5");
+
+    // A budget that has existed for months shows its earlier windows too (six at most).
+    let mut older: app::backend::entities::budget::ActiveModel =
+        app::backend::entities::budget::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().into();
+    older.created_at = sea_orm::Set(now - chrono::Duration::days(400));
+    sea_orm::ActiveModelTrait::update(older, &app.db).await.unwrap();
+    let view: Value = viewer.call("budget_window", &[("budget_id", &id.to_string())]).await.json().await.unwrap();
+    let windows = view["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 6);
     assert_eq!(actual(&windows[5]), dec!(20), "this window: 12.5 + 7.5");
     assert_eq!(windows.iter().map(actual).sum::<rust_decimal::Decimal>(), dec!(50), "and 30 a month earlier");
     assert_eq!(windows[5][1], "100");

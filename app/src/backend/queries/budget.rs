@@ -68,8 +68,8 @@ pub async fn daily(
     Ok(days)
 }
 
-/// One past or current window: its label, hard level (as it was when a closed window was
-/// snapshotted) and actual usage.
+/// The current window and up to five before it, from the budget's first window on: each with its
+/// label, hard level (as it was when a closed window was snapshotted) and actual usage.
 pub async fn windows(
     db: &impl ConnectionTrait,
     model: &budget::Model,
@@ -81,6 +81,10 @@ pub async fn windows(
     let mut windows = vec![period.window_at(now, tz)];
     while windows.len() < WINDOWS_SHOWN {
         let earlier = period.previous(windows[windows.len() - 1], tz);
+        // Windows that ended before the budget existed had no budget to compare with.
+        if earlier.end <= model.created_at {
+            break;
+        }
         windows.push(earlier);
     }
     windows.reverse();
