@@ -143,6 +143,18 @@ impl Limit {
         }
     }
 
+    /// The status against what may be spent now: the hard level plus `overrides`. Beyond the hard
+    /// level but within an override is approaching the limit, not over it.
+    pub fn status_with_overrides(&self, used: Decimal, overrides: Decimal) -> Status {
+        if used >= self.hard + overrides {
+            Status::OverBudget
+        } else if used >= self.hard {
+            Status::ApproachingLimit
+        } else {
+            self.status(used)
+        }
+    }
+
     /// Percentage of the hard level used, rounded to two places.
     pub fn percent_used(&self, used: Decimal) -> Decimal {
         (used * Decimal::ONE_HUNDRED / self.hard).round_dp(2)
@@ -230,6 +242,9 @@ mod tests {
         assert_eq!(limit.status(dec!(100)), Status::OverBudget);
         assert_eq!(limit.percent_used(dec!(33.333)), dec!(33.33));
         assert!(Status::OverBudget > Status::ApproachingLimit);
+        assert_eq!(limit.status_with_overrides(dec!(100), dec!(5)), Status::ApproachingLimit, "within the override");
+        assert_eq!(limit.status_with_overrides(dec!(105), dec!(5)), Status::OverBudget);
+        assert_eq!(limit.status_with_overrides(dec!(10), dec!(5)), limit.status(dec!(10)));
     }
 
     #[test]

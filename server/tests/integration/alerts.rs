@@ -345,3 +345,52 @@ async fn without_a_mail_server_email_deliveries_say_mail_is_off(backend: Backend
     assert!(page.contains("webhook"), "the webhook's delivery is listed too");
 }
 on_both_databases!(mail_off, without_a_mail_server_email_deliveries_say_mail_is_off);
+
+/// Status counts what overrides allow, and so does the forecast; a budget forecast to run out
+/// before its window ends is at risk, not within budget.
+async fn status_and_forecast_count_overrides(backend: Backend) {
+    let s = scene(backend).await;
+    let now = s.app.clock_now();
+    // $20 a day for four weeks, $340 so far this window: a $500 budget runs out on the 26th.
+    let mut row = s.budget.clone().into_active_model();
+    row.cost_hard = Set(Some(500_000_000_000));
+    row.update(&s.app.db).await.unwrap();
+    for back in 1..=28 {
+        let body = json!({ "event_id": format!("d-{back}"), "occurred_at": now - Duration::days(back),
+                           "user": "rory", "project": "chatbot", "category": "llm", "model": "gpt-4o", "cost": "20" });
+        assert_eq!(s.app.post_json(&s.fixture.key, "/api/v1/usage", body).await.0, 200);
+    }
+    let (admin, _) = common::browser::signed_in(&s.app, s.fixture.org_id, "ada@example.com", &["admin"]).await;
+    let window = || async {
+        let id = s.budget.id.to_string();
+        admin.call("budget_window", &[("budget_id", &id)]).await.json::<serde_json::Value>().await.unwrap()
+    };
+    let view = window().await;
+    assert_eq!(view["row"]["status"], "at_risk", "forecast {} of 500", view["forecast"]["projected"]);
+
+    // An override of $200 until the window ends: the forecast now fits.
+    let grant = app::backend::entities::budget_override::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        budget_id: Set(s.budget.id),
+        cost: Set(200_000_000_000),
+        tokens: Set(0),
+        operations: Set(0),
+        starts_at: Set(now - Duration::hours(1)),
+        expires_at: Set(now + Duration::days(30)),
+        reason: Set("launch".into()),
+        approved_by: Set(None),
+        created_at: Set(now),
+    };
+    grant.insert(&s.app.db).await.unwrap();
+    let view = window().await;
+    assert_eq!(view["forecast"]["hard"], "700", "the forecast counts the override");
+    assert_eq!(view["row"]["status"], "within_budget");
+
+    // Spend past the hard level but within the override: approaching the limit, not over it.
+    spend(&s, "big", "170").await;
+    let (_, status) = s.app.get_json(&s.fixture.key, "/api/v1/status?project=chatbot").await;
+    let budget = status["budgets"].as_array().unwrap().iter().find(|b| b["budget_id"] == json!(s.budget.id)).unwrap();
+    assert_eq!(budget["status"], "approaching_limit", "{budget}");
+    assert_eq!(budget["limits"][0]["remaining"], "190", "{budget}");
+}
+on_both_databases!(overrides_in_status, status_and_forecast_count_overrides);

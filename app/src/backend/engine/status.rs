@@ -69,7 +69,7 @@ pub fn report(
                 reserved: reserved.get(kind),
                 remaining: (allowance - committed).max(Decimal::ZERO),
                 percent_used: (committed * Decimal::ONE_HUNDRED / allowance).round_dp(2),
-                status: limit.status(committed),
+                status: limit.status_with_overrides(committed, overrides.get(kind)),
             }
         })
         .collect();

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{HashMap, HashSet};
 use tollgate_domain::ScopeKind;
+use tollgate_domain::Status;
 use uuid::Uuid;
 
 pub struct ListedBudget {
@@ -130,9 +131,19 @@ pub async fn tiles(
             .await?
             .ok_or_else(|| ServiceError::not_found(format!("budget {}", row.budget.id)))?;
         let forecast = forecast(db, &model, tz, now).await?;
-        tiles.push(Tile { row, forecast });
+        tiles.push(Tile { row: at_risk(row, forecast.as_ref()), forecast });
     }
     Ok(tiles)
+}
+
+/// A budget within its limits whose forecast runs out before its window ends is at risk, not
+/// within budget (where the forecast is shown beside it: dashboard tiles, the budget's page).
+pub fn at_risk(mut row: BudgetRow, forecast: Option<&ForecastView>) -> BudgetRow {
+    let runs_out_early = forecast.and_then(|f| f.exhaustion).is_some_and(|at| at < row.window_end);
+    if row.status == Status::WithinBudget.as_str() && runs_out_early {
+        row.status = "at_risk".into();
+    }
+    row
 }
 
 /// A budget's cost forecast to its window's end, as pages show it.

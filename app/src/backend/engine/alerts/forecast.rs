@@ -29,5 +29,8 @@ pub async fn cost_forecast(
         crate::backend::queries::budget::daily(db, model, LimitKind::Cost, today - Duration::days(HISTORY_DAYS), today)
             .await?;
     let pattern = daily_pattern(&history, today);
-    Ok(Some((spent, limit.hard, forecast(spent, Some(limit.hard), now, window.end, tz, &pattern), window)))
+    // What may be spent this window: the hard level plus the overrides active now.
+    let overrides = crate::backend::engine::counters::active_overrides(db, &[model.id], now).await?;
+    let allowance = limit.hard + overrides.get(&model.id).map_or(Decimal::ZERO, |o| o.get(LimitKind::Cost));
+    Ok(Some((spent, allowance, forecast(spent, Some(allowance), now, window.end, tz, &pattern), window)))
 }

@@ -225,7 +225,7 @@ pub async fn active_overrides(
     db: &impl ConnectionTrait,
     budget_ids: &[Uuid],
     now: DateTime<Utc>,
-) -> Result<HashMap<Uuid, Usage>, EngineError> {
+) -> Result<HashMap<Uuid, Usage>, DbErr> {
     let rows = budget_override::Entity::find()
         .filter(budget_override::Column::BudgetId.is_in(budget_ids.iter().copied()))
         .filter(budget_override::Column::StartsAt.lte(now))

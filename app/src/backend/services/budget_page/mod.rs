@@ -74,7 +74,7 @@ async fn window_figures(
     let past = windows(db, &model, tz, now).await?;
     let (actual, projected) = trend(db, &model, tz, now).await?;
     Ok(WindowView {
-        row: budget_list::budget_row(db, me, org, model, now).await?,
+        row: budget_list::at_risk(budget_list::budget_row(db, me, org, model, now).await?, forecast.as_ref()),
         forecast,
         windows_chart: crate::charts::budget_vs_actual(&past, &unit),
         trend_chart: crate::charts::window_trend(&actual, &projected, soft, hard, &unit),
