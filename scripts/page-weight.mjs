@@ -22,7 +22,7 @@ async function visit(page, cdp, url, hasChart) {
   await page.waitForLoadState("networkidle");
   cdp.off("Network.loadingFinished", onFinished);
   const total = [...bytes.values()].reduce((a, b) => a + b, 0);
-  return { kib: Math.round(total / 1024), hydrated_ms: hydratedAfter, drawn_ms: drawnAfter };
+  return { kb: Math.round(total / 1000), kib: Math.round(total / 1024), hydrated_ms: hydratedAfter, drawn_ms: drawnAfter };
 }
 
 const server = await startDemo(90);
