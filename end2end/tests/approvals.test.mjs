@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openBrowser, artifacts, signIn, startDemo, addPerson, ADMIN } from "../support.mjs";
+import { openBrowser, artifacts, signIn, startDemo, addPerson, hydrated, ADMIN } from "../support.mjs";
 
 let server;
 let browser;
@@ -85,4 +85,26 @@ test("a member asks for more and an approver grants part of it", async () => {
   await asker.locator("li", { hasText: `is approved: granted USD 100.00 until ${until} ${zone}` }).first().waitFor();
   await adminContext.close();
   await askerContext.close();
+});
+
+test("every budget's page has its own Ask for more, and the request names that budget", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, server.baseUrl, ADMIN, "/budgets");
+  const link = page.locator('a[href^="/budgets/"]:not([href="/budgets/new"])').first();
+  const name = (await link.textContent()).trim();
+  await page.goto(await link.evaluate((a) => a.href));
+  await hydrated(page);
+  await page.getByRole("link", { name: "Ask for more" }).click();
+  const ask = page.locator("section#ask");
+  assert.equal(await ask.locator("h2").textContent(), "Ask for more on this budget");
+  assert.equal(await ask.getByLabel("Budget").count(), 0, "no budget to choose: it is this one");
+  await ask.getByLabel("Cost").fill("40");
+  await ask.getByLabel("Reason").fill("Load test next week");
+  await ask.getByRole("button", { name: "Send request" }).click();
+  await page.getByRole("status").filter({ hasText: "Request sent" }).waitFor();
+  await page.goto(`${server.baseUrl}/requests`);
+  const card = page.locator("section[data-request]", { hasText: "Load test next week" });
+  assert.match(await card.textContent(), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await context.close();
 });

@@ -5,6 +5,7 @@ use crate::components::{outcome, refused};
 use crate::errors::AppError;
 use crate::models::BudgetRow;
 use crate::models::{BudgetInput, BudgetView};
+use crate::pages::ask_more::AskForMore;
 use crate::pages::budget_filters::{BudgetFilters, FilterBar};
 use leptos::either::Either;
 use leptos::form::ActionForm;
@@ -123,7 +124,7 @@ pub fn BudgetsPage() -> impl IntoView {
                                 <tbody>{shown.into_iter().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
                             </table>
                         </section>
-                        <AskForMore rows ask/>
+                        <AskForMore budgets=rows.iter().map(|r| (r.budget.id, r.budget.input.name.clone())).collect() ask/>
                         }
                     })),
                 };
@@ -169,39 +170,5 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
                 })}
             </td>
         </tr>
-    }
-}
-
-/// Asks an approver for a temporary override or a permanent increase of one of these budgets.
-#[component]
-fn AskForMore(rows: Vec<BudgetRow>, ask: ServerAction<crate::pages::approvals::RequestBudget>) -> impl IntoView {
-    view! {
-        <section class="card narrow">
-            <h2>"Ask for more"</h2>
-            <p class="muted">"An approver decides; you see the answer under " <a href="/requests">"Requests"</a> "."</p>
-            <ActionForm action=ask>
-                <label>"Budget"
-                    <select name="budget_id">
-                        {rows.into_iter().map(|r| view! { <option value=r.budget.id.to_string()>{r.budget.input.name}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>"What"
-                    <select name="kind">
-                        <option value="override">"a temporary override"</option>
-                        <option value="increase">"a permanent increase of the hard level"</option>
-                        <option value="increase_next">"a permanent increase from the next window"</option>
-                    </select>
-                </label>
-                <div class="inline-fields">
-                    <label>"Cost" <input name="cost" inputmode="decimal"/></label>
-                    <label>"Tokens" <input name="tokens" inputmode="numeric"/></label>
-                    <label>"Operations" <input name="operations" inputmode="numeric"/></label>
-                    <label>"For how many days (override)" <input name="days" inputmode="numeric" value="7"/></label>
-                </div>
-                <label>"Reason" <input name="reason" required/></label>
-                <button type="submit" class="primary">"Send request"</button>
-            </ActionForm>
-            {outcome(move || ask.value().get(), |_| "Request sent to the approvers.".to_owned())}
-        </section>
     }
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod approvals;
+pub mod ask_more;
 pub mod budget;
 pub mod budget_filters;
 pub mod budgets;

@@ -232,6 +232,7 @@ async fn a_denied_check_leads_to_a_request_filed_by_the_service(backend: Backend
     assert_eq!(denied["decision"], "deny");
     let link = denied["request_more"].as_str().expect("a denial says where to ask for more").to_owned();
     assert_eq!(link, format!("/api/v1/budgets/{}/requests", s.budget));
+    assert_eq!(denied["request_more_page"], format!("/budgets/{}#ask", s.budget), "and where a person asks");
 
     let until = s.app.clock_now() + Duration::days(1);
     let before = budget_request::Entity::find().count(&s.app.db).await.unwrap();

@@ -43,6 +43,7 @@ pub fn BudgetPage() -> impl IntoView {
     let removed = ServerAction::<crate::pages::budgets::DeleteBudget>::new();
     let edit = ServerAction::<EditBudget>::new();
     let as_template = ServerAction::<crate::pages::templates::SaveBudgetAsTemplate>::new();
+    let ask = ServerAction::<crate::pages::approvals::RequestBudget>::new();
     let live_window = window::follow_live(id);
     // A reload after a change brings newer figures than the last live ones.
     Effect::new(move |_| {
@@ -78,9 +79,11 @@ pub fn BudgetPage() -> impl IntoView {
                         <p class="muted"><a href="/budgets">"Budgets"</a> " ›"</p>
                         <h1>{d.row.budget.input.name.clone()}</h1>
                         <p class="actions">
+                            <a class="button" href="#ask" rel="external">"Ask for more"</a>
                             <a class="button" href=format!("/reports/what-if?budget={}", d.row.budget.id)>"What if… (replay the last window)"</a>
                         </p>
                         <window::WindowSection initial=d.window.clone() live=live_window/>
+                        <crate::pages::ask_more::AskForMore budgets=vec![(d.row.budget.id, d.row.budget.input.name.clone())] ask/>
                         <alerts::AlertsSection budget_id=d.row.budget.id settings=d.alerts.clone() add remove rules/>
                         <reallocate::ReallocateSection budget_id=d.row.budget.id options=d.reallocation.clone() moved rule/>
                         <history::HistorySection entries=d.history.clone()/>

@@ -193,6 +193,7 @@ pub fn decide_locked(
             request_more: decided_by
                 .filter(|_| decision == Decision::Deny)
                 .map(|id| format!("/api/v1/budgets/{id}/requests")),
+            request_more_page: decided_by.filter(|_| decision == Decision::Deny).map(|id| format!("/budgets/{id}#ask")),
         };
         outcomes.push(Decided { outcome, budgets: check.budgets.clone(), figures });
     }

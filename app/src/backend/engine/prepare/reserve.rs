@@ -65,6 +65,9 @@ pub struct CheckOutcome {
     /// On a denial: where the caller's user can ask an approver for an override of the deciding
     /// budget (`POST` with `user`, `kind`, amounts, `until` and `reason`).
     pub request_more: Option<String>,
+    /// On a denial: the deciding budget's page, where a person asks for more in the browser (a
+    /// path on this Tollgate, to show to the user).
+    pub request_more_page: Option<String>,
 }
 
 /// A check validated, resolved and priced outside any transaction: what `decide_checks` needs.
