@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "hydrate")]
     components::time::provide_from_page();
+    live::provide_live_updates();
     // Effects run only in the browser: this marks the page once hydration has happened.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));

@@ -10,7 +10,10 @@ pub fn TopBar() -> impl IntoView {
     let account = expect_context::<AccountResource>();
     let logout = ServerAction::<crate::pages::login::Logout>::new();
     let location = leptos_router::hooks::use_location();
-    let unread = Resource::new(move || location.pathname.get(), |_| crate::pages::inbox::unread_alerts());
+    // Counted again on every navigation and whenever /live reports a change (a new alert is one).
+    let changes = crate::live::live_updates();
+    let unread =
+        Resource::new(move || (location.pathname.get(), changes.get()), |_| crate::pages::inbox::unread_alerts());
     view! {
         <header class="topbar">
             <a class="brand" href="/">

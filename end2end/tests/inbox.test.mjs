@@ -50,6 +50,9 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
   await page.getByRole("status").filter({ hasText: "Alert rules saved" }).waitFor();
   await page.locator("#alerts").filter({ hasText: `Thresholds: ${threshold} % of each hard level` }).waitFor();
 
+  const unread = () => page.getByTestId("inbox-link").textContent().then((t) => Number(t.match(/(\d+)/)?.[1] ?? 0));
+  const unreadBefore = await unread();
+
   // A service records a call large enough to cross the new threshold.
   const response = await fetch(`${server.baseUrl}/api/v1/usage`, {
     method: "POST",
@@ -58,6 +61,13 @@ test("a threshold crossing lands in the inbox and is acknowledged there", async 
       project: "evals", category: "ml", model: "gpt-4o", cost: (allowed * 0.02 + 1).toFixed(2) }),
   });
   assert.equal(response.status, 200, await response.text());
+  // The inbox count in the top bar moves by itself, as the budget's figures do.
+  await page.waitForFunction(
+    (before) => Number(document.querySelector('[data-testid="inbox-link"]')?.textContent.match(/(\d+)/)?.[1] ?? 0) > before,
+    unreadBefore,
+    { timeout: 20_000 },
+  );
+  assert.ok((await unread()) > unreadBefore);
 
   await page.goto(`${server.baseUrl}/inbox`);
   await hydrated(page);
