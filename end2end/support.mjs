@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const artifacts = join(root, "end2end", "artifacts");
@@ -106,4 +107,21 @@ export async function addPerson(page, { name, email, password }) {
   await form.getByLabel(/Initial password/).fill(password);
   await form.getByRole("button", { name: "Add person" }).click();
   await page.getByRole("status").filter({ hasText: `Added ${email}` }).waitFor();
+}
+
+/**
+ * For a test file: the demo organization (`days` of usage) served and Chromium opened before its
+ * tests, both closed after them. Returns `{ server, browser }`, filled in before the first test.
+ */
+export function demoAndBrowser(days) {
+  const demo = { server: null, browser: null };
+  before(async () => {
+    demo.server = await startDemo(days);
+    demo.browser = await openBrowser();
+  });
+  after(async () => {
+    await demo.browser?.close();
+    await demo.server?.stop();
+  });
+  return demo;
 }

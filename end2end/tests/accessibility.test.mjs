@@ -1,26 +1,15 @@
 // Accessibility of the main pages in Chromium: axe-core (npm) finds no serious or critical
 // violation, each page has a title of its own, a skip link leads past the navigation, and the
 // wizard moves focus to each new step's heading.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, startDemo, openBrowser, signIn, hydrated, ADMIN } from "../support.mjs";
+import { root, signIn, hydrated, ADMIN, demoAndBrowser } from "../support.mjs";
 
 const AXE = readFileSync(join(root, "node_modules", "axe-core", "axe.min.js"), "utf8");
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDemo(30);
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoAndBrowser(30);
 
 /** axe-core's serious and critical findings on the open page, one line each. */
 async function violations(page) {
@@ -39,24 +28,24 @@ async function violations(page) {
 }
 
 async function budgetPath(page) {
-  await page.goto(`${server.baseUrl}/budgets`);
+  await page.goto(`${demo.server.baseUrl}/budgets`);
   return new URL(await page.locator('a[href^="/budgets/"]:not([href="/budgets/new"])').first().evaluate((a) => a.href))
     .pathname;
 }
 
 test("the main pages have no serious accessibility violations and a title each", async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(`${server.baseUrl}/login`);
+  const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await page.goto(`${demo.server.baseUrl}/login`);
   await hydrated(page);
   const report = { "/login": await violations(page) };
   const titles = { "/login": await page.title() };
 
-  await signIn(page, server.baseUrl, ADMIN);
+  await signIn(page, demo.server.baseUrl, ADMIN);
   const paths = ["/", "/budgets", await budgetPath(page), "/budgets/new", "/templates", "/inbox", "/requests",
     "/reports", "/reports/forecasts", "/preferences", "/prices", "/teams", "/admin/users", "/admin/api-keys",
     "/admin/integrations", "/admin/audit", "/admin/jobs", "/account", "/no/such/page"];
   for (const path of paths) {
-    await page.goto(`${server.baseUrl}${path}`);
+    await page.goto(`${demo.server.baseUrl}${path}`);
     await hydrated(page);
     report[path] = await violations(page);
     titles[path] = await page.title();
@@ -73,8 +62,8 @@ test("the main pages have no serious accessibility violations and a title each",
 });
 
 test("each preference row's field and button say which preference they set", async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await signIn(page, server.baseUrl, ADMIN, "/preferences");
+  const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, demo.server.baseUrl, ADMIN, "/preferences");
   await hydrated(page);
   const names = await page.locator("tr[data-key]").evaluateAll((rows) =>
     rows.flatMap((row) => [...row.querySelectorAll("[name=value], button")].map((el) => el.getAttribute("aria-label"))),
@@ -85,10 +74,10 @@ test("each preference row's field and button say which preference they set", asy
 });
 
 test("the skip link leads past the navigation to the page's content", async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await signIn(page, server.baseUrl, ADMIN, "/budgets");
+  const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, demo.server.baseUrl, ADMIN, "/budgets");
   // A fresh load: after signing in, focus would start from where the sign-in button was.
-  await page.goto(`${server.baseUrl}/budgets`);
+  await page.goto(`${demo.server.baseUrl}/budgets`);
   await hydrated(page);
   await page.keyboard.press("Tab");
   const skip = page.getByRole("link", { name: "Skip to content" });
@@ -104,8 +93,8 @@ test("the skip link leads past the navigation to the page's content", async () =
 });
 
 test("each wizard step takes the focus to its heading", async () => {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await signIn(page, server.baseUrl, ADMIN, "/budgets/new");
+  const page = await demo.browser.newPage({ viewport: { width: 1366, height: 900 } });
+  await signIn(page, demo.server.baseUrl, ADMIN, "/budgets/new");
   await hydrated(page);
   const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`);
   await page.getByRole("combobox", { name: /^Scope/ }).selectOption({ label: "Project: LLM Gateway" });

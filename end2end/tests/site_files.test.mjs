@@ -1,21 +1,10 @@
 // What a browser downloads: the bundle under versioned addresses it may keep for a year, in a
 // compressed form, from cache on the next visit; ECharts only on pages that draw a chart.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, openBrowser, signIn, hydrated, ADMIN } from "../support.mjs";
+import { signIn, hydrated, ADMIN, demoAndBrowser } from "../support.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDemo(30);
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoAndBrowser(30);
 
 /** Every response the page receives, over the network or from a cache, as Chromium reports it. */
 async function recordResponses(page) {
@@ -41,10 +30,10 @@ async function recordResponses(page) {
 }
 
 test("the bundle comes compressed from versioned addresses and from cache on the next visit", async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.baseUrl, ADMIN, "/account");
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.server.baseUrl, ADMIN, "/account");
   const seen = await recordResponses(page);
-  await page.goto(`${server.baseUrl}/account`);
+  await page.goto(`${demo.server.baseUrl}/account`);
   await hydrated(page);
 
   const assets = seen.filter((r) => r.url.startsWith("/pkg/"));
@@ -58,7 +47,7 @@ test("the bundle comes compressed from versioned addresses and from cache on the
   assert.ok(!seen.some((r) => r.url.includes("echarts")), "a page without charts never loads ECharts");
 
   seen.length = 0;
-  await page.goto(`${server.baseUrl}/account`);
+  await page.goto(`${demo.server.baseUrl}/account`);
   await hydrated(page);
   const again = seen.filter((r) => r.url.startsWith("/pkg/"));
   assert.ok(again.length >= 3, "the bundle is used again");
@@ -66,11 +55,11 @@ test("the bundle comes compressed from versioned addresses and from cache on the
 });
 
 test("a page with a chart loads ECharts beside the bundle and draws", async () => {
-  const page = await browser.newPage();
+  const page = await demo.browser.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
   page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-  await signIn(page, server.baseUrl, ADMIN);
+  await signIn(page, demo.server.baseUrl, ADMIN);
   const seen = await recordResponses(page);
   await page.reload();
   await page.locator('.chart[data-rendered="true"] canvas').first().waitFor({ timeout: 20_000 });

@@ -1,22 +1,11 @@
 // One time policy: every date and time in the organization's time zone (the demo's is
 // Europe/Berlin), budget windows as the local days they cover, the same on the server-rendered
 // page and after hydration.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startDemo, openBrowser, signIn, hydrated, ADMIN } from "../support.mjs";
+import { signIn, hydrated, ADMIN, demoAndBrowser } from "../support.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDemo(30);
-  browser = await openBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const demo = demoAndBrowser(30);
 
 /** This month in Berlin as its first and last day, e.g. ["2026-12-01", "2026-12-31"]. */
 function berlinMonth(now = new Date()) {
@@ -28,8 +17,8 @@ function berlinMonth(now = new Date()) {
 }
 
 test("a monthly window reads as the organization's month, before and after hydration", async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.baseUrl, ADMIN, "/budgets");
+  const page = await demo.browser.newPage();
+  await signIn(page, demo.server.baseUrl, ADMIN, "/budgets");
   const links = await page.locator('a[href^="/budgets/"]:not([href="/budgets/new"])').evaluateAll((as) => as.map((a) => a.href));
   let monthly;
   for (const link of links) {
@@ -54,10 +43,10 @@ test("a monthly window reads as the organization's month, before and after hydra
 });
 
 test("signed out, times are UTC; the inbox speaks the organization's zone", async () => {
-  const page = await browser.newPage();
-  const login = await (await page.request.get(`${server.baseUrl}/login`)).text();
+  const page = await demo.browser.newPage();
+  const login = await (await page.request.get(`${demo.server.baseUrl}/login`)).text();
   assert.match(login, /<meta name="time-face" content="[^"]*UTC/);
-  await signIn(page, server.baseUrl, ADMIN, "/inbox");
+  await signIn(page, demo.server.baseUrl, ADMIN, "/inbox");
   await hydrated(page);
   const stamps = await page.locator("main li time").allTextContents();
   assert.ok(stamps.length > 0, "the demo admin has alerts");
