@@ -56,7 +56,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "hydrate")]
     components::time::provide_from_page();
-    live::provide_live_updates();
     // Effects run only in the browser: this marks the page once hydration has happened.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -104,6 +103,7 @@ fn SignedInAccount(children: Children) -> impl IntoView {
     let account: components::AccountResource =
         Resource::new(move || location.pathname.get(), |_| pages::account::whoami());
     provide_context(account);
+    live::provide_live_updates(account);
     children()
 }
 

@@ -184,4 +184,5 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+    web::live::end_streams();
 }

@@ -12,12 +12,24 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use futures_util::StreamExt;
 use std::convert::Infallible;
+use std::sync::LazyLock;
 use std::time::Duration;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 /// How often the feed is read for each open page.
 const POLL: Duration = Duration::from_secs(1);
+
+/// Set once the process begins to shut down: every open stream then ends, so a graceful shutdown
+/// does not wait for pages left open (a stream otherwise never ends).
+static STOPPING: LazyLock<watch::Sender<bool>> = LazyLock::new(|| watch::channel(false).0);
+
+/// Ends every open live stream of this process.
+pub fn end_streams() {
+    STOPPING.send_replace(true);
+}
 
 pub async fn live(State(state): State<AppState>, account: Option<Extension<Account>>) -> Response {
     let Some(Extension(account)) = account else { return StatusCode::UNAUTHORIZED.into_response() };
@@ -25,7 +37,11 @@ pub async fn live(State(state): State<AppState>, account: Option<Extension<Accou
     let counters = feed::counters_fingerprint(&state.db, account.org_id, state.clock.now()).await.ok();
     let changes =
         futures_util::stream::unfold(Watch { state, org_id: account.org_id, cursor: start, counters }, next_change);
-    Sse::new(changes).keep_alive(KeepAlive::default()).into_response()
+    let mut stopping = STOPPING.subscribe();
+    let until_stopping = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+    };
+    Sse::new(changes.take_until(until_stopping)).keep_alive(KeepAlive::default()).into_response()
 }
 
 /// What one open page has been told about: the feed position and the counters' fingerprint.
