@@ -9,7 +9,7 @@ use app::backend::entities::{
 use app::backend::services::alerts::{forecasts::raise_forecast_alerts, recipients};
 use app::backend::services::outbound::OutboundPolicy;
 use chrono::Duration;
-use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
+use common::fixtures::{add_budget, grant_override, organization, BudgetSpec, Fixture};
 use common::receivers::{eventually, HttpReceiver, SmtpReceiver};
 use common::{spawn_app_with_mailer, spawn_instance, Backend, TestApp};
 use rust_decimal_macros::dec;
@@ -369,19 +369,7 @@ async fn status_and_forecast_count_overrides(backend: Backend) {
     assert_eq!(view["row"]["status"], "at_risk", "forecast {} of 500", view["forecast"]["projected"]);
 
     // An override of $200 until the window ends: the forecast now fits.
-    let grant = app::backend::entities::budget_override::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        budget_id: Set(s.budget.id),
-        cost: Set(200_000_000_000),
-        tokens: Set(0),
-        operations: Set(0),
-        starts_at: Set(now - Duration::hours(1)),
-        expires_at: Set(now + Duration::days(30)),
-        reason: Set("launch".into()),
-        approved_by: Set(None),
-        created_at: Set(now),
-    };
-    grant.insert(&s.app.db).await.unwrap();
+    grant_override(&s.app, s.budget.id, dec!(200), now - Duration::hours(1), now + Duration::days(30)).await;
     let view = window().await;
     assert_eq!(view["forecast"]["hard"], "700", "the forecast counts the override");
     assert_eq!(view["row"]["status"], "within_budget");

@@ -4,16 +4,15 @@
 
 use crate::common;
 
-use app::backend::entities::{budget_counter, budget_override, reservation};
+use app::backend::entities::{budget_counter, reservation};
 use chrono::{Duration, TimeZone, Utc};
-use common::fixtures::{add_budget, organization, BudgetSpec};
+use common::fixtures::{add_budget, grant_override, organization, BudgetSpec};
 use common::{spawn_app, Backend, TestApp};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::task::JoinSet;
-use uuid::Uuid;
 
 /// Reservations live a day here, so moving the test clock never lets the sweeper free them mid-test.
 fn check_body(cost: &str) -> Value {
@@ -126,21 +125,7 @@ async fn overrides_and_the_emergency_reserve_extend_the_limit(backend: Backend) 
     let (_, reserve) = app.post_json(&fx.key, "/api/v1/check", critical).await;
     assert_eq!(reserve["decision"], "warn", "{reserve}");
     let now = app.clock_now();
-    budget_override::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        budget_id: Set(budget),
-        cost: Set(10_000_000_000),
-        tokens: Set(0),
-        operations: Set(0),
-        starts_at: Set(now),
-        expires_at: Set(now + Duration::hours(1)),
-        reason: Set("launch day".into()),
-        approved_by: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    grant_override(&app, budget, Decimal::TEN, now, now + Duration::hours(1)).await;
     assert_ne!(app.post_json(&fx.key, "/api/v1/check", check_body("9")).await.1["decision"], "deny");
     app.clock.advance(Duration::hours(2));
     assert_eq!(

@@ -6,13 +6,13 @@
 use crate::common;
 
 use app::backend::engine::OptimisticCounts;
-use app::backend::entities::{api_key, budget_counter, budget_event, budget_override, reservation};
+use app::backend::entities::{api_key, budget_counter, budget_event, reservation};
 use chrono::Duration;
-use common::fixtures::{add_budget, organization, BudgetSpec, Fixture};
+use common::fixtures::{add_budget, grant_override, organization, BudgetSpec, Fixture};
 use common::{spawn_app, Backend, TestApp};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use tollgate_domain::money::to_storage;
 use uuid::Uuid;
@@ -112,21 +112,7 @@ async fn an_override_granted_behind_the_writers_backs_counts_at_once() {
     assert_eq!(app.checks.optimistic().committed, 3);
 
     let now = app.clock_now();
-    budget_override::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        budget_id: Set(budget_id),
-        cost: Set(dollars(1)),
-        tokens: Set(0),
-        operations: Set(0),
-        starts_at: Set(now - Duration::minutes(1)),
-        expires_at: Set(now + Duration::hours(1)),
-        reason: Set("granted by another instance".into()),
-        approved_by: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    grant_override(&app, budget_id, Decimal::ONE, now - Duration::minutes(1), now + Duration::hours(1)).await;
     assert_eq!(decisions(&app, &fx, 2).await, ["allow", "deny"], "$5 plus the $1 override");
     let after = app.checks.optimistic();
     assert_eq!((after.found_changed, after.failed), (1, 0), "the first check's Optimistic route found the override");

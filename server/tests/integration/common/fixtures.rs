@@ -3,7 +3,7 @@
 use super::TestApp;
 use app::backend::engine::counters::counting_start::begin_counting;
 use app::backend::engine::keys;
-use app::backend::entities::{budget, organization, project, team};
+use app::backend::entities::{budget, budget_override, organization, project, team};
 use app::backend::services::organizations;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -137,6 +137,26 @@ pub async fn add_budget(app: &TestApp, org_id: Uuid, spec: BudgetSpec) -> Uuid {
 pub async fn counting_since(app: &TestApp, budget_id: Uuid, at: DateTime<Utc>) {
     let row = budget::ActiveModel { id: Set(budget_id), counting_since: Set(Some(at)), ..Default::default() };
     row.update(&app.db).await.unwrap();
+}
+
+/// A cost override of `cost` on a budget from `from` until `until`, written as an approval (or another
+/// instance) would write it, behind the writers' backs.
+pub async fn grant_override(app: &TestApp, budget_id: Uuid, cost: Decimal, from: DateTime<Utc>, until: DateTime<Utc>) {
+    budget_override::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        budget_id: Set(budget_id),
+        cost: Set(to_storage(cost).unwrap()),
+        tokens: Set(0),
+        operations: Set(0),
+        starts_at: Set(from),
+        expires_at: Set(until),
+        reason: Set("granted in a test".into()),
+        approved_by: Set(None),
+        created_at: Set(from),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
 }
 
 /// `organization` with a $10 budget on its project and a $100 one on its team: a check holds both.
