@@ -19,6 +19,8 @@ pub struct Shared {
     pub config: Arc<crate::backend::engine::ConfigCache>,
     /// Where webhooks, Slack messages and event hooks may be sent.
     pub outbound: crate::backend::services::outbound::OutboundPolicy,
+    /// No mail server is configured: pages that offer email say it will not be sent.
+    pub mail_off: bool,
 }
 
 impl AppState {

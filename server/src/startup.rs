@@ -43,7 +43,9 @@ impl Application {
             .map_err(|error| anyhow::anyhow!("reading the built site in {}: {error}", site_root.display()))?;
         let leptos_options = leptos_options(&site_root, &site, listener.local_addr()?)?;
         let outbound = OutboundPolicy::new(&settings.outbound_allow);
-        let state = AppState::new(Shared { db, clock, leptos_options, checks, config, outbound: outbound.clone() });
+        let mail_off = mailer.is_off();
+        let state =
+            AppState::new(Shared { db, clock, leptos_options, checks, config, outbound: outbound.clone(), mail_off });
         let router = router(state.clone(), settings.web(), site);
         let sweep_every = std::time::Duration::from_millis(settings.sweep_interval_ms.max(10));
         let public_url =

@@ -1,9 +1,11 @@
 //! Email digests: composes each subscriber's weekly or monthly digest once its period has ended
 //! (once, whichever instance gets there: a unique row per subscription and period), then delivers
-//! what is due, with retries.
+//! what is due, with retries; with mail off a digest is marked not sent instead of retried.
 
 use super::runner::{every, Outcome, Progress};
 use crate::channels::Channels;
+use crate::mail::MAIL_OFF;
+use app::backend::services::alerts::outbox::Attempt;
 use app::backend::services::digests::{
     compose::{compose_due, due_digests},
     outbox,
@@ -35,11 +37,15 @@ pub async fn run_once(state: &AppState, channels: &Channels, progress: &Progress
     let (total, mut sent) = (due.len(), 0);
     for (i, digest) in due.into_iter().enumerate() {
         progress.report(&format!("delivering digest {} of {total}", i + 1)).await;
-        let outcome = deliver(channels, &digest).await;
-        if let Err(error) = &outcome {
+        let outcome = if channels.mailer.is_off() {
+            Attempt::NotSent(MAIL_OFF.into())
+        } else {
+            Attempt::from(deliver(channels, &digest).await)
+        };
+        if let Attempt::Failed(error) = &outcome {
             tracing::warn!(digest = %digest.id, %error, "digest delivery failed");
         }
-        sent += usize::from(outcome.is_ok());
+        sent += usize::from(outcome == Attempt::Sent);
         outbox::record_attempt(&state.db, digest, outcome, state.clock.now()).await.map_err(|e| e.to_string())?;
     }
     Ok(if composed == 0 && total == 0 {

@@ -4,7 +4,7 @@
 use crate::common;
 
 use app::backend::entities::{
-    alert, alert_delivery, alert_recipient, budget, delivery_attempt, notification, team_member,
+    alert, alert_delivery, alert_recipient, budget, delivery_attempt, digest_send, notification, team_member,
 };
 use app::backend::services::alerts::{forecasts::raise_forecast_alerts, recipients};
 use app::backend::services::outbound::OutboundPolicy;
@@ -343,6 +343,23 @@ async fn without_a_mail_server_email_deliveries_say_mail_is_off(backend: Backend
     assert!(page.contains("email finance@example.com: not sent"), "{page}");
     assert!(page.contains("mail is off"), "the page says why");
     assert!(page.contains("webhook"), "the webhook's delivery is listed too");
+
+    // Digests are not retried for nothing either, and the page offering them says why.
+    let subscribed = lead.call("subscribe_digest", &[("frequency", "weekly"), ("scope", "organization")]).await;
+    assert_eq!(subscribed.status(), 200);
+    let digests: serde_json::Value = lead.call("my_digests", &[]).await.json().await.unwrap();
+    assert_eq!(digests["mail_off"], true, "{digests}");
+    app.clock.set(app.clock_now() + Duration::days(7));
+    let digest = || async { digest_send::Entity::find().one(&app.db).await.unwrap() };
+    for _ in 0..200 {
+        if digest().await.is_some_and(|d| d.status != "pending") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let digest = digest().await.expect("the week's digest was composed");
+    assert_eq!((digest.status.as_str(), digest.attempts), ("not_sent", 1), "tried once, not retried");
+    assert_eq!(digest.last_error.as_deref(), Some(tollgate_server::mail::MAIL_OFF));
 }
 on_both_databases!(mail_off, without_a_mail_server_email_deliveries_say_mail_is_off);
 

@@ -13,6 +13,8 @@ use uuid::Uuid;
 pub struct Digests {
     pub subscriptions: Vec<(Uuid, String, String)>,
     pub scopes: Vec<(String, String)>,
+    /// No mail server is configured, so no digest is sent.
+    pub mail_off: bool,
 }
 
 #[server(prefix = "/rpc", endpoint = "my_digests")]
@@ -23,7 +25,7 @@ pub async fn my_digests() -> Result<Digests, AppError> {
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let subscriptions =
             list(&state.db, &account).await?.into_iter().map(|d| (d.id, d.frequency, d.scope_name)).collect();
-        Ok(Digests { subscriptions, scopes: scopes_for(&state.db, &account).await? })
+        Ok(Digests { subscriptions, scopes: scopes_for(&state.db, &account).await?, mail_off: state.mail_off })
     })
     .await
 }
@@ -68,7 +70,12 @@ pub fn DigestsSection() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match digests.await {
                         Err(e) => Either::Left(refused(e)),
-                        Ok(Digests { subscriptions, scopes }) => Either::Right(view! {
+                        Ok(Digests { subscriptions, scopes, mail_off }) => Either::Right(view! {
+                            {mail_off.then(|| view! {
+                                <p class="notice error" data-testid="mail-off">
+                                    "Mail is off on this server (no SMTP server is configured), so digests are not sent. An administrator can set TOLLGATE_SMTP_URL."
+                                </p>
+                            })}
                             <ul class="digests">
                                 {subscriptions.into_iter().map(|(id, frequency, scope)| view! {
                                     <li>
