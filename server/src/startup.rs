@@ -18,6 +18,9 @@ use tollgate_domain::Clock;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+/// Old rows are removed hourly: nothing depends on their going sooner.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -78,9 +81,10 @@ impl Application {
         let hooks = tokio::spawn(jobs::event_push::run(self.state.clone(), self.channels.clone(), self.dispatch_every));
         let windows = tokio::spawn(jobs::window_close::run(self.state.clone(), self.sweep_every));
         let digests = tokio::spawn(jobs::digests::run(self.state.clone(), self.channels.clone(), self.sweep_every));
+        let housekeeping = tokio::spawn(jobs::housekeeping::run(self.state.clone(), HOUSEKEEPING_EVERY));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
-        for job in [sweeper, expiry, dispatcher, escalation, forecasts, hooks, windows, digests] {
+        for job in [sweeper, expiry, dispatcher, escalation, forecasts, hooks, windows, digests, housekeeping] {
             job.abort();
         }
         served

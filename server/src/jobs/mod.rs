@@ -5,6 +5,7 @@ pub mod alert_escalation;
 pub mod digests;
 pub mod event_push;
 pub mod forecast_alerts;
+pub mod housekeeping;
 pub mod request_expiry;
 pub mod reservation_sweeper;
 pub mod runner;

@@ -150,3 +150,54 @@ async fn idle_jobs_take_no_lease_until_there_is_work(backend: Backend) {
     assert_eq!(job(&app, "window_close").await.unwrap().last_outcome.as_deref(), Some("nothing to do"));
 }
 on_both_databases!(idle_jobs, idle_jobs_take_no_lease_until_there_is_work);
+
+/// Housekeeping removes create-once keys after 30 days, expired sessions and sign-in attempts after
+/// 90 days, and nothing younger.
+async fn housekeeping_removes_only_what_has_served_its_purpose(backend: Backend) {
+    use app::backend::entities::{creation_request, login_attempt, session};
+    use app::backend::services::housekeeping::{any_due, remove_old, Removed};
+    use sea_orm::PaginatorTrait;
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    // The job's first run happens at start-up; the next is an hour away, so it cannot race this test.
+    until("housekeeping recorded its first run", || async { runs(&app, "housekeeping").await >= 1 }).await;
+    let (now, wall) = (app.clock_now(), Utc::now());
+    assert!(!any_due(&app.db, now, wall).await.unwrap(), "a new organization has nothing old");
+    for (key, age) in [("old", 31), ("recent", 29)] {
+        let row = creation_request::ActiveModel {
+            org_id: Set(fx.org_id),
+            request_key: Set(key.into()),
+            budget_ids: Set("[]".into()),
+            created_at: Set(now - Duration::days(age)),
+        };
+        row.insert(&app.db).await.unwrap();
+    }
+    for (id, expires) in [("expired", wall - Duration::minutes(1)), ("valid", wall + Duration::hours(1))] {
+        let row = session::ActiveModel {
+            id: Set(id.into()),
+            account_id: Set(None),
+            data: Set("{}".into()),
+            expires_at: Set(expires),
+        };
+        row.insert(&app.db).await.unwrap();
+    }
+    for age in [91, 89] {
+        let row = login_attempt::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set("kim@example.com".into()),
+            address: Set("192.0.2.1".into()),
+            succeeded: Set(false),
+            attempted_at: Set(now - Duration::days(age)),
+        };
+        row.insert(&app.db).await.unwrap();
+    }
+    assert!(any_due(&app.db, now, wall).await.unwrap());
+    let removed = remove_old(&app.db, now, wall).await.unwrap();
+    assert_eq!(removed, Removed { creation_keys: 1, sessions: 1, sign_in_attempts: 1 });
+    assert!(!any_due(&app.db, now, wall).await.unwrap(), "nothing left to remove");
+    let key = creation_request::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(key.request_key, "recent");
+    assert_eq!(session::Entity::find().one(&app.db).await.unwrap().unwrap().id, "valid");
+    assert_eq!(login_attempt::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+on_both_databases!(housekeeping, housekeeping_removes_only_what_has_served_its_purpose);

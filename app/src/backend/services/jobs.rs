@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// Every scheduled job: its name, title and what it does, for the jobs page.
-pub const JOBS: [(&str, &str, &str); 8] = [
+pub const JOBS: [(&str, &str, &str); 9] = [
     (
         "alert_dispatcher",
         "Alert dispatcher",
@@ -29,6 +29,11 @@ pub const JOBS: [(&str, &str, &str); 8] = [
         "forecast_refresh",
         "Forecast refresh",
         "Forecasts every budget's window and warns when one is on course to run out.",
+    ),
+    (
+        "housekeeping",
+        "Housekeeping",
+        "Removes create-once keys after 30 days, expired sessions, and sign-in attempts after 90 days.",
     ),
     (
         "request_expiry",

@@ -14,6 +14,7 @@ pub mod directory;
 mod error;
 pub mod event_hooks;
 pub mod feed;
+pub mod housekeeping;
 pub mod integrations;
 pub mod jobs;
 pub mod members;
