@@ -72,7 +72,7 @@ pub fn FilterBar(filters: BudgetFilters, categories: Vec<String>) -> impl IntoVi
         <form method="get" class="filters" aria-label="Filter budgets">
             {choice("scope", "Scope", filters.scope.clone(), pairs(&["organization", "team", "project", "user"]))}
             {choice("category", "Category", filters.category.clone(), categories.iter().map(|c| (c.clone(), c.clone())).collect())}
-            {choice("status", "Status", filters.status.clone(), pairs(&["within_budget", "approaching_limit", "over_budget"]))}
+            {choice("status", "Status", filters.status.clone(), pairs(&["within_budget", "at_risk", "approaching_limit", "over_budget"]))}
             {choice("period", "Period", filters.period.clone(), pairs(&["daily", "weekly", "monthly", "quarterly"]))}
             <label>"Sort"
                 <select name="sort">

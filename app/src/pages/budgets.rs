@@ -22,7 +22,7 @@ pub async fn budgets() -> Result<Vec<BudgetRow>, AppError> {
         let org = crate::backend::services::organizations::organization(&state.db, me.org_id)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        Ok(crate::backend::services::budget_list::budget_rows(&state.db, &me, &org, state.clock.now()).await?)
+        Ok(crate::backend::services::budget_list::listed_rows(&state.db, &me, &org, state.clock.now()).await?)
     })
     .await
 }

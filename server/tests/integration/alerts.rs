@@ -384,6 +384,11 @@ async fn status_and_forecast_count_overrides(backend: Backend) {
     };
     let view = window().await;
     assert_eq!(view["row"]["status"], "at_risk", "forecast {} of 500", view["forecast"]["projected"]);
+    // The budget list says so too, and its status filter finds it.
+    let list = admin.get("/budgets?status=at_risk").await.text().await.unwrap();
+    assert!(list.contains(&s.budget.name) && list.contains("badge at_risk"), "{list}");
+    let within = admin.get("/budgets?status=within_budget").await.text().await.unwrap();
+    assert!(!within.contains(&format!("/budgets/{}", s.budget.id)), "not listed as within budget");
 
     // An override of $200 until the window ends: the forecast now fits.
     grant_override(&s.app, s.budget.id, dec!(200), now - Duration::hours(1), now + Duration::days(30)).await;

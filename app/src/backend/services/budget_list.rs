@@ -16,6 +16,7 @@ use tollgate_domain::Status;
 use uuid::Uuid;
 
 pub struct ListedBudget {
+    pub model: budget::Model,
     pub view: BudgetView,
     pub report: BudgetReport,
     pub may_manage: bool,
@@ -102,12 +103,34 @@ pub async fn visible_budgets(
         .zip(manageable)
         .map(|((model, report), may_manage)| {
             let category = model.category_id.and_then(|id| categories.get(&id).cloned());
-            Ok(ListedBudget { view: view_with_category(model, category)?, report, may_manage })
+            Ok(ListedBudget { view: view_with_category(model.clone(), category)?, model, report, may_manage })
         })
         .collect()
 }
 
-/// The budgets `account` may see, as the budget list shows them.
+/// The budgets `account` may see, as the budget list shows them: an enabled budget within its
+/// limits whose forecast runs out before its window ends is at risk, as on its tile and page.
+pub async fn listed_rows(
+    db: &impl ConnectionTrait,
+    account: &Account,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<Vec<BudgetRow>, ServiceError> {
+    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let mut rows = Vec::new();
+    for listed in visible_budgets(db, account, org, now).await? {
+        let may_be_at_risk = listed.view.state == "enabled" && listed.report.status == Status::WithinBudget;
+        let model = may_be_at_risk.then(|| listed.model.clone());
+        let row = row_of(listed);
+        rows.push(match model {
+            Some(model) => at_risk(row, forecast(db, &model, tz, now).await?.as_ref()),
+            None => row,
+        });
+    }
+    Ok(rows)
+}
+
+/// The budgets `account` may see, each with its current figures.
 pub async fn budget_rows(
     db: &impl ConnectionTrait,
     account: &Account,
@@ -126,12 +149,9 @@ pub async fn tiles(
 ) -> Result<Vec<Tile>, ServiceError> {
     let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let mut tiles = Vec::new();
-    for row in budget_rows(db, account, org, now).await?.into_iter().filter(|r| r.budget.state == "enabled") {
-        let model = super::budgets::find(db, org.id, row.budget.id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found(format!("budget {}", row.budget.id)))?;
-        let forecast = forecast(db, &model, tz, now).await?;
-        tiles.push(Tile { row: at_risk(row, forecast.as_ref()), forecast });
+    for listed in visible_budgets(db, account, org, now).await?.into_iter().filter(|b| b.view.state == "enabled") {
+        let forecast = forecast(db, &listed.model, tz, now).await?;
+        tiles.push(Tile { row: at_risk(row_of(listed), forecast.as_ref()), forecast });
     }
     Ok(tiles)
 }
@@ -172,12 +192,12 @@ pub async fn budget_row(
 ) -> Result<BudgetRow, ServiceError> {
     let may_manage = super::access::may_manage(db, me, &model).await?;
     let report = crate::backend::engine::current_report(db, model.clone(), &org.timezone, now).await?;
-    let view = super::budgets::view(db, model).await?;
-    Ok(row_of(ListedBudget { view, report, may_manage }))
+    let view = super::budgets::view(db, model.clone()).await?;
+    Ok(row_of(ListedBudget { model, view, report, may_manage }))
 }
 
 fn row_of(listed: ListedBudget) -> BudgetRow {
-    let ListedBudget { view, report, may_manage } = listed;
+    let ListedBudget { view, report, may_manage, .. } = listed;
     let usage = report
         .limits
         .iter()
