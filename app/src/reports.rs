@@ -151,6 +151,16 @@ impl TableRow {
 pub struct Table {
     pub columns: Vec<String>,
     pub rows: Vec<TableRow>,
+    /// The columns (by position) that carry each row's verdict, coloured by its `tone` on pages.
+    #[serde(default)]
+    pub verdict: Vec<usize>,
+}
+
+/// A report's chart: the heading of its card and the ECharts option it draws.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportChart {
+    pub title: String,
+    pub option: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -160,8 +170,8 @@ pub struct ReportView {
     pub query: ReportQuery,
     /// Headline figures: label and value.
     pub headline: Vec<(String, String)>,
-    /// An ECharts option drawn above the table, when the report has a chart.
-    pub chart: Option<String>,
+    /// A chart drawn above the table, when the report has one.
+    pub chart: Option<ReportChart>,
     pub table: Table,
     /// How the figures were computed, shown under the table.
     pub notes: Vec<String>,

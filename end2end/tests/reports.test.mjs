@@ -55,11 +55,11 @@ test("every report opens, filters and exports its table as CSV", async () => {
   await page.screenshot({ path: join(artifacts, "report-allocation.png"), fullPage: true });
 
   for (const [slug, header] of [
-    ["budget-vs-actual", /^Budget,Scope,Window,State,Unit,Limit/],
+    ["budget-vs-actual", /^Budget,Window,Limit,Actual,Variance,Variance \(%\)/],
     ["trends", /^Day,Cost \(/],
     ["suggestions", /^Suggestion,Subject,Now,Suggested,Saving/],
     ["roi", /^Project,Month,Cost \(USD\),Value/],
-    ["forecasts", /^Budget,Window ends,Unit,Used so far,Hard level/],
+    ["forecasts", /^Budget,Outlook,Expected to reach the hard level,Projected,Hard level/],
   ]) {
     await page.goto(`${server.baseUrl}/reports/${slug}`);
     await hydrated(page);

@@ -119,8 +119,11 @@ pub fn BudgetsPage() -> impl IntoView {
                         <section class="card">
                             <FilterBar filters categories/>
                             <p class="muted" data-testid="budget-count">{format!("{} of {} budgets", shown.len(), rows.len())}</p>
-                            <table>
-                                <thead><tr><th>"Budget"</th><th>"Scope"</th><th>"Period"</th><th>"This window"</th><th>"State"</th><th></th></tr></thead>
+                            <table class="cards">
+                                <thead><tr>
+                                    <th scope="col">"Budget"</th><th scope="col">"This window"</th><th scope="col">"Scope"</th>
+                                    <th scope="col">"Period"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Action"</span></th>
+                                </tr></thead>
                                 <tbody>{shown.into_iter().map(|row| view! { <BudgetLine row set_state/> }).collect_view()}</tbody>
                             </table>
                         </section>
@@ -141,10 +144,8 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
     let label = if b.state == "enabled" { "Disable" } else { "Enable" };
     view! {
         <tr data-budget=b.input.name.clone()>
-            <td><a href=format!("/budgets/{}", b.id)>{b.input.name.clone()}</a></td>
-            <td>{b.input.scope.to_string()} {b.input.category.clone().map(|c| format!(" · {c}"))}</td>
-            <td>{b.input.period.as_str()}</td>
-            <td class="usage">
+            <th scope="row"><a href=format!("/budgets/{}", b.id)>{b.input.name.clone()}</a></th>
+            <td class="usage" data-label="This window">
                 <span class=format!("badge {}", row.status)>{row.status.replace('_', " ")}</span>
                 {row.usage.iter().map(|u| {
                     let figure = |d: rust_decimal::Decimal| if u.limit_type == "cost" {
@@ -159,8 +160,10 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
                     }
                 }).collect_view()}
             </td>
-            <td><span class=format!("badge {}", b.state)>{b.state.clone()}</span></td>
-            <td>
+            <td data-label="Scope">{b.input.scope.to_string()} {b.input.category.clone().map(|c| format!(" · {c}"))}</td>
+            <td data-label="Period">{b.input.period.as_str()}</td>
+            <td data-label="State"><span class=format!("badge {}", b.state)>{b.state.clone()}</span></td>
+            <td class="action">
                 {row.may_manage.then(|| view! {
                     <ActionForm action=set_state attr:class="inline">
                         <input type="hidden" name="budget_id" value=b.id.to_string()/>

@@ -120,34 +120,34 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
         bva[0],
         [
             "Budget",
-            "Scope",
             "Window",
-            "State",
-            "Unit",
             "Limit",
-            "Overrides",
             "Actual",
-            "Late adjustments",
             "Variance",
             "Variance (%)",
-            "Shared cost attributed"
+            "Overrides",
+            "Late adjustments",
+            "Shared cost attributed",
+            "State",
+            "Scope",
+            "Unit"
         ]
     );
     let find = |name: &str, state: &str| {
         bva.iter()
-            .find(|r| r[0] == name && r[3] == state)
+            .find(|r| r[0] == name && r[9] == state)
             .cloned()
             .unwrap_or_else(|| panic!("{name} {state} in {bva:?}"))
     };
     // The Core team's November: 30 + 10 + 5 = 45 against 35; October predates the budget.
-    assert_eq!(find("Core monthly", "current")[5..], ["35.00", "0.00", "45.00", "0.00", "10.00", "28.6", ""]);
+    assert_eq!(find("Core monthly", "current")[2..9], ["35.00", "45.00", "10.00", "28.6", "0.00", "0.00", ""]);
     assert_eq!(bva.iter().filter(|r| r[0] == "Core monthly").count(), 1);
     // Closed Nov 18: 30 at close, 5 late, variance 30 + 5 − 25 = 10 (40 %). Nov 19 has nothing yet.
     assert_eq!(
-        find("Chatbot daily", "closed")[2..],
-        ["2026-11-18 – 2026-11-18", "closed", "USD", "25.00", "0.00", "30.00", "5.00", "10.00", "40.0", ""]
+        find("Chatbot daily", "closed")[1..],
+        ["2026-11-18 – 2026-11-18", "25.00", "30.00", "10.00", "40.0", "0.00", "5.00", "", "closed", "project", "USD"]
     );
-    assert_eq!(find("Chatbot daily", "current")[7..], ["0.00", "0.00", "-25.00", "-100.0", ""]);
+    assert_eq!(find("Chatbot daily", "current")[3..8], ["0.00", "-25.00", "-100.0", "0.00", "0.00"]);
     let page = admin.get("/reports/budget-vs-actual?windows=2").await.text().await.unwrap();
     assert!(
         page.contains(r#"class="tone-over""#) && page.contains(r#"class="tone-under""#),
@@ -164,7 +164,7 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
             .await
             .unwrap(),
     );
-    assert!(projects[1..].iter().all(|r| r[1] == "project") && projects.len() > 1, "{projects:?}");
+    assert!(projects[1..].iter().all(|r| r[10] == "project") && projects.len() > 1, "{projects:?}");
 
     // The audit log shows the late adjustment on its budget, and filters by budget and scope level.
     let late = rows(
@@ -206,10 +206,14 @@ async fn forecasts_show_a_band_and_people_see_only_their_budgets(backend: Backen
     let table = rows(&admin.get("/reports/forecasts/csv").await.text().await.unwrap());
     let row = table.iter().find(|r| r[0] == "Chatbot monthly").expect("the budget is forecast");
     // Nov 1–17 spent 170 + 20 (the Friday); today is 14/24 gone; 12 more days after today.
-    assert_eq!(row[1..5], ["2026-11-30", "USD", "190.00", "400.00"]);
-    let (low, mid, high): (f64, f64, f64) = (row[5].parse().unwrap(), row[6].parse().unwrap(), row[7].parse().unwrap());
+    assert_eq!(table[0][..3], ["Budget", "Outlook", "Expected to reach the hard level"], "deciding columns first");
+    assert_eq!(
+        (&row[4], &row[5], &row[8], &row[9]),
+        (&"400.00".into(), &"190.00".into(), &"2026-11-30".into(), &"USD".into())
+    );
+    let (low, mid, high): (f64, f64, f64) = (row[6].parse().unwrap(), row[3].parse().unwrap(), row[7].parse().unwrap());
     assert!(low < mid && mid < high, "a band around the projection: {row:?}");
-    assert_eq!(row[5], format!("{:.2}", 190.0 + 10.0 * (12.0 + 14.0 / 24.0)), "the low end repeats the quietest days");
+    assert_eq!(row[6], format!("{:.2}", 190.0 + 10.0 * (12.0 + 14.0 / 24.0)), "the low end repeats the quietest days");
     let page = admin.get("/reports/forecasts").await.text().await.unwrap();
     assert!(page.contains("weekday-aware average") && page.contains("Uncertainty band"), "the method is documented");
 

@@ -114,10 +114,11 @@ pub fn JobsPage() -> impl IntoView {
                     Err(e) => Either::Left(refused(e)),
                     Ok(jobs) => Either::Right(view! {
                         <section class="card table-scroll">
-                            <table class="report jobs">
+                            <table class="report jobs cards">
                                 <thead><tr>
-                                    <th scope="col">"Job"</th><th scope="col">"Schedule"</th><th scope="col">"Last run"</th>
-                                    <th scope="col">"Duration"</th><th scope="col">"Outcome"</th><th scope="col">"Next run"</th><th scope="col">"Runs"</th><th scope="col"></th>
+                                    <th scope="col">"Job"</th><th scope="col">"Outcome"</th><th scope="col">"Last run"</th>
+                                    <th scope="col">"Next run"</th><th scope="col">"Duration"</th><th scope="col">"Schedule"</th><th scope="col">"Runs"</th>
+                                    <th scope="col"><span class="visually-hidden">"Action"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {jobs.into_iter().map(|job| {
@@ -133,13 +134,13 @@ pub fn JobsPage() -> impl IntoView {
                                         view! {
                                             <tr class=tone data-job=name>
                                                 <th scope="row">{job.title}<br/><span class="muted small">{job.description}</span></th>
-                                                <td>{schedule(job.every_ms)}</td>
-                                                <td>{when(job.last_started_at)}</td>
-                                                <td>{job.last_duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
-                                                <td class="outcome">{state}</td>
-                                                <td>{next}</td>
-                                                <td>{job.runs}</td>
-                                                <td>
+                                                <td class="outcome verdict" data-label="Outcome">{state}</td>
+                                                <td data-label="Last run">{when(job.last_started_at)}</td>
+                                                <td data-label="Next run">{next}</td>
+                                                <td data-label="Duration">{job.last_duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
+                                                <td data-label="Schedule">{schedule(job.every_ms)}</td>
+                                                <td data-label="Runs">{job.runs}</td>
+                                                <td class="action">
                                                     <ActionForm action=run attr:class="inline">
                                                         <input type="hidden" name="name" value=job.name/>
                                                         <button type="submit">"Run now"</button>

@@ -8,7 +8,7 @@ pub mod value_entry;
 
 use crate::components::{refused, Chart};
 use crate::errors::AppError;
-use crate::reports::{ReportKind, ReportQuery, ReportView};
+use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -100,7 +100,6 @@ fn Report(
     let shared_now = choices.remove("entry_shared_now").unwrap_or_default();
     let csv = format!("/reports/{}/csv?{}", kind.slug(), query.to_query_string());
     let file = format!("tollgate-{}.csv", kind.slug());
-    let chart_label = format!("{} chart", kind.title());
     view! {
         <Title text=format!("{} · Tollgate", kind.title())/>
         <h1>{kind.title()}</h1>
@@ -112,7 +111,12 @@ fn Report(
                 <div class="figure"><span class="muted">{label}</span><strong>{value}</strong></div>
             }).collect_view()}
         </section>
-        {chart.map(|option| view! { <section class="card"><Chart option=Signal::derive(move || option.clone()) label=chart_label.clone()/></section> })}
+        {chart.map(|ReportChart { title, option }| view! {
+            <section class="card" aria-labelledby="chart-title">
+                <h2 id="chart-title">{title.clone()}</h2>
+                <Chart option=Signal::derive(move || option.clone()) label=title/>
+            </section>
+        })}
         <section class="card">
             <p><a class="button" href=csv download=file>"Download CSV"</a></p>
             <DataTable table caption=kind.title()/>

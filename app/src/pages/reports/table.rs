@@ -1,4 +1,5 @@
-//! A report's table: the same rows the CSV export holds, with over/under rows highlighted.
+//! A report's table: the same rows the CSV export holds, with over/under rows highlighted; on a
+//! phone each row reads as a card of labelled figures.
 
 use crate::reports::Table;
 use leptos::prelude::*;
@@ -8,13 +9,15 @@ pub fn DataTable(table: Table, caption: &'static str) -> impl IntoView {
     if table.rows.is_empty() {
         return view! { <p class="muted">"Nothing to report for these filters."</p> }.into_any();
     }
+    let Table { columns, rows, verdict } = table;
+    let head = columns.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view();
     view! {
         <div class="table-scroll">
-            <table class="report">
+            <table class="report cards">
                 <caption class="visually-hidden">{caption}</caption>
-                <thead><tr>{table.columns.into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}</tr></thead>
+                <thead><tr>{head}</tr></thead>
                 <tbody>
-                    {table.rows.into_iter().map(|row| {
+                    {rows.into_iter().map(|row| {
                         let class = row.tone.map(|t| format!("tone-{t}")).unwrap_or_default();
                         let mut cells = row.cells.into_iter();
                         let first = cells.next().unwrap_or_default();
@@ -22,10 +25,15 @@ pub fn DataTable(table: Table, caption: &'static str) -> impl IntoView {
                             Some(href) => view! { <a href=href>{first}</a> }.into_any(),
                             None => first.into_any(),
                         };
+                        let rest = cells.enumerate().map(|(i, cell)| {
+                            let label = columns.get(i + 1).cloned().unwrap_or_default();
+                            let class = verdict.contains(&(i + 1)).then_some("verdict");
+                            view! { <td data-label=label class=class>{cell}</td> }
+                        });
                         view! {
                             <tr class=class>
                                 <th scope="row">{first}</th>
-                                {cells.map(|c| view! { <td>{c}</td> }).collect_view()}
+                                {rest.collect_view()}
                             </tr>
                         }
                     }).collect_view()}

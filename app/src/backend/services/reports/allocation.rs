@@ -5,7 +5,7 @@ use super::{day_range, options, Context, Viewer};
 use crate::backend::entities::{category, daily_usage, project, team, team_member, user};
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -153,14 +153,15 @@ pub(super) async fn run(
             ("Operations".into(), totals.1.to_string()),
             (format!("{by_label}s"), groups.len().to_string()),
         ],
-        chart: (!bars.is_empty())
-            .then(|| crate::charts::ranked_bars(&format!("Spend by {} ({currency})", by_label.to_lowercase()), &bars, &currency)),
+        chart: (!bars.is_empty()).then(|| ReportChart {
+            title: format!("Spend by {}", by_label.to_lowercase()),
+            option: crate::charts::ranked_bars(&bars, &currency),
+        }),
         table: Table {
             columns: [by_label, &format!("Cost ({currency})"), "Share of cost (%)", "Input tokens", "Output tokens", "Operations", "Events", &format!("Shared cost attributed ({currency})")]
                 .map(String::from)
                 .to_vec(),
-            rows,
-        },
+            rows, verdict: Vec::new() },
         notes: vec![
             format!(
                 "Usage recorded from {from} to {to} (days in {}), highest spend first. Reservations not yet settled are not spend.",

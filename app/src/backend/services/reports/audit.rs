@@ -93,7 +93,7 @@ pub(super) async fn run(
         kind: ReportKind::Audit,
         headline: vec![("Events".into(), if rows.len() as u64 == MAX_ROWS { format!("{MAX_ROWS}+") } else { rows.len().to_string() })],
         chart: None,
-        table: Table { columns: ["When", "Event", "Budget", "Scope", "Actor", "Details"].map(String::from).to_vec(), rows },
+        table: Table { columns: ["When", "Event", "Budget", "Scope", "Actor", "Details"].map(String::from).to_vec(), rows, verdict: Vec::new() },
         notes: vec![
             format!("Times in {}. Newest first, at most {MAX_ROWS} events per view: narrow the dates or filters for more.", ctx.tz.name()),
             "The actor is the person (email) or API key that made a change; \"Tollgate\" marks what the engine and its jobs recorded.".into(),

@@ -5,7 +5,7 @@ use super::{options, Context, Viewer};
 use crate::backend::entities::{budget, budget_counter, budget_override, project, project_member, window_close};
 use crate::backend::queries::budget::charted_limit;
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -126,25 +126,27 @@ pub(super) async fn run(
             };
             let local = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).date_naive();
             let figure = |d: Decimal| if kind == LimitKind::Cost { format!("{d:.2}") } else { d.round().to_string() };
+            let state = if close.is_some() {
+                "closed"
+            } else if age == 0 {
+                "current"
+            } else {
+                "not closed yet"
+            };
+            // The deciding columns first: which window, its limit, what was spent, by how much over.
             let mut row = TableRow::new(vec![
                 model.name.clone(),
-                model.scope_kind.clone(),
                 format!("{} – {}", local(window.start), local(window.end - chrono::Duration::seconds(1))),
-                if close.is_some() {
-                    "closed".into()
-                } else if age == 0 {
-                    "current".into()
-                } else {
-                    "not closed yet".into()
-                },
-                unit,
                 limit.map(figure).unwrap_or_default(),
-                figure(extra),
                 figure(actual),
-                figure(adjustment),
                 variance.map(|v| figure(v.amount)).unwrap_or_default(),
                 variance.and_then(|v| v.percent).map(|p| format!("{p:.1}")).unwrap_or_default(),
+                figure(extra),
+                figure(adjustment),
                 shared.map(figure).unwrap_or_default(),
+                state.into(),
+                model.scope_kind.clone(),
+                unit,
             ]);
             row.tone = variance.map(|v| if v.is_over() { "over".into() } else { "under".into() });
             row.link = Some(drill_down(&query, model).unwrap_or_else(|| format!("/budgets/{}", model.id)));
@@ -153,7 +155,7 @@ pub(super) async fn run(
         }
     }
     rows.sort_by(|a, b| {
-        a.cells[0].to_lowercase().cmp(&b.cells[0].to_lowercase()).then_with(|| b.cells[2].cmp(&a.cells[2]))
+        a.cells[0].to_lowercase().cmp(&b.cells[0].to_lowercase()).then_with(|| b.cells[1].cmp(&a.cells[1]))
     });
     Ok(ReportView {
         kind: ReportKind::BudgetVsActual,
@@ -161,15 +163,16 @@ pub(super) async fn run(
             ("Budgets".into(), budgets.len().to_string()),
             ("Windows over their limit".into(), over.to_string()),
         ],
-        chart: (!latest.is_empty()).then(|| {
-            let currency = &ctx.org.currency;
-            crate::charts::ranked_bars(&format!("Current window: spend vs limit ({currency})"), &latest, currency)
+        chart: (!latest.is_empty()).then(|| ReportChart {
+            title: "Current window: spend against each budget's limit".into(),
+            option: crate::charts::ranked_bars(&latest, &ctx.org.currency),
         }),
         table: Table {
-            columns: ["Budget", "Scope", "Window", "State", "Unit", "Limit", "Overrides", "Actual", "Late adjustments", "Variance", "Variance (%)", "Shared cost attributed"]
+            columns: ["Budget", "Window", "Limit", "Actual", "Variance", "Variance (%)", "Overrides", "Late adjustments", "Shared cost attributed", "State", "Scope", "Unit"]
                 .map(String::from)
                 .to_vec(),
             rows,
+            verdict: vec![4, 5],
         },
         notes: vec![
             "Each budget is reported on its cost limit, else its token limit, else its operation limit.".into(),

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tollgate_domain::forecast::{daily_bounds, daily_pattern, forecast, HISTORY_DAYS};
 use tollgate_domain::money::from_storage;
+use tollgate_domain::time_face::instant_in;
 use tollgate_domain::{LimitKind, Period};
 
 pub(super) async fn run(
@@ -47,20 +48,18 @@ pub(super) async fn run(
         expected_over += usize::from(outlook == "expected over");
         at_risk += usize::from(outlook == "at risk");
         let figure = |d: Decimal| if kind == LimitKind::Cost { format!("{d:.2}") } else { d.round().to_string() };
+        // The deciding columns first: the outlook, when the hard level is reached, the projection.
         let mut row = TableRow::new(vec![
             model.name.clone(),
+            outlook.into(),
+            central.exhaustion.map(|t| instant_in(ctx.tz, t)).unwrap_or_default(),
+            figure(central.projected),
+            hard.map(figure).unwrap_or_default(),
+            figure(spent),
+            figure(lower),
+            figure(upper),
             (window.end - Duration::seconds(1)).with_timezone(&ctx.tz).date_naive().to_string(),
             if kind == LimitKind::Cost { model.currency.clone() } else { kind.as_str().to_owned() },
-            figure(spent),
-            hard.map(figure).unwrap_or_default(),
-            figure(lower),
-            figure(central.projected),
-            figure(upper),
-            central
-                .exhaustion
-                .map(|t| t.with_timezone(&ctx.tz).format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-            outlook.into(),
         ]);
         row.tone = match outlook {
             "expected over" => Some("over".into()),
@@ -81,10 +80,11 @@ pub(super) async fn run(
         ],
         chart: None,
         table: Table {
-            columns: ["Budget", "Window ends", "Unit", "Used so far", "Hard level", "Projected (low)", "Projected", "Projected (high)", "Expected to reach the hard level", "Outlook"]
+            columns: ["Budget", "Outlook", "Expected to reach the hard level", "Projected", "Hard level", "Used so far", "Projected (low)", "Projected (high)", "Window ends", "Unit"]
                 .map(String::from)
                 .to_vec(),
             rows,
+            verdict: vec![1],
         },
         notes: vec![
             format!("Method: a weekday-aware average. For each weekday, the mean usage of that weekday over the last {HISTORY_DAYS} days (days without usage count as zero); the projection adds that expected usage for every day left in the window, pro rata for today, to what is used so far."),

@@ -115,6 +115,7 @@ pub(super) async fn run(
                 "ROI (%)".into(),
             ],
             rows: table_rows,
+            verdict: vec![5],
         },
         notes: vec![
             "ROI = (value − cost) / cost. Value is what a project's lead (or a service over POST /api/v1/projects/{id}/value) reports the project produced in a month; cost is the spend recorded for the project in that month.".into(),

@@ -150,7 +150,7 @@ pub(super) async fn run(
             ("Budgets always over".into(), decide.to_string()),
         ],
         chart: None,
-        table: Table { columns: ["Suggestion", "Subject", "Now", "Suggested", &format!("Saving ({currency})"), "Why"].map(String::from).to_vec(), rows },
+        table: Table { columns: ["Suggestion", "Subject", "Now", "Suggested", &format!("Saving ({currency})"), "Why"].map(String::from).to_vec(), rows, verdict: Vec::new() },
         notes: vec![
             format!("Model suggestions use the usage from {from} to {to} and the price catalog as it stood then; a model is compared only with models of the same provider and family (embedding models with embedding models)."),
         ],

@@ -5,7 +5,7 @@ use super::{day_range, options, Context};
 use crate::backend::entities::daily_model_usage;
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -117,11 +117,13 @@ pub(super) async fn run(
             ("Operations".into(), format!("{} ({})", now.operations, change(Decimal::from(then.operations), Decimal::from(now.operations)))),
             ("Previous period spend".into(), format!("{:.2} {currency}", then.cost)),
         ],
-        chart: Some(crate::charts::spend_trend(&buckets.iter().map(|(d, p)| (*d, p.cost)).collect::<Vec<_>>(), &averages, average_label, &currency)),
+        chart: Some(ReportChart {
+            title: format!("Spend per {}", if step == "week" { "week" } else { "day" }),
+            option: crate::charts::spend_trend(&buckets.iter().map(|(d, p)| (*d, p.cost)).collect::<Vec<_>>(), &averages, average_label, &currency),
+        }),
         table: Table {
             columns: vec![unit.into(), format!("Cost ({currency})"), format!("{average_label} ({currency})"), "Tokens".into(), "Operations".into()],
-            rows,
-        },
+            rows, verdict: Vec::new() },
         notes: vec![
             format!("The {average_label} is trailing: each point averages it and the points before it; it starts once enough points exist."),
             format!("The comparison is with the {length} days before {from}. Weeks start on Monday; partial weeks at the edges count only the days in range."),

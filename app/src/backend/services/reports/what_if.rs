@@ -84,7 +84,7 @@ pub(super) async fn run(
             ("Refused".into(), unit(LimitKind::Cost, outcome.refused.cost)),
         ],
         chart: None,
-        table: Table { columns: ["When", "What", "Detail"].map(String::from).to_vec(), rows },
+        table: Table { columns: ["When", "What", "Detail"].map(String::from).to_vec(), rows, verdict: Vec::new() },
         notes: vec![
             format!("Every operation recorded for the scope of \"{}\" in its last complete {} window, in time order, as if its actual usage had been its estimate; a denied operation is not counted, so later ones may fit.", model.name, model.period),
             "The same rules as the engine decide: soft levels warn, hard_stop denies beyond the hard level after any grace period, soft_warning only warns. Overrides and the emergency reserve are left out. Nothing is saved.".into(),
