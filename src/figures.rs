@@ -1,4 +1,5 @@
-//! How numbers read on every page, report and message: money to two decimals and counts, both with thousands separators.
+//! How numbers read on every page, report and message: money to two decimals and counts, both with
+//! thousands separators, percentages to one decimal; exports keep money exact.
 
 use rust_decimal::Decimal;
 
@@ -17,6 +18,27 @@ pub fn whole(amount: Decimal) -> String {
     let text = rounded.trunc().to_string();
     let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
     format!("{sign}{}", group(digits))
+}
+
+/// Money as text runs it: the currency, then the amount as `money` shows it ("USD 1,234.50").
+pub fn priced(currency: &str, amount: Decimal) -> String {
+    format!("{currency} {}", money(amount))
+}
+
+/// Money in exports (CSV, the API's report tables): every digit the ledger holds, at least two
+/// decimals, no separators, so a spreadsheet's sum equals the ledger's.
+pub fn exact(amount: Decimal) -> String {
+    let normal = amount.normalize();
+    if normal.scale() < 2 {
+        format!("{normal:.2}")
+    } else {
+        normal.to_string()
+    }
+}
+
+/// A percentage to one decimal, without the sign ("25.2").
+pub fn percent(value: Decimal) -> String {
+    format!("{:.1}", value.round_dp(1))
 }
 
 pub fn thousands(n: i64) -> String {
@@ -49,5 +71,17 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(whole(dec!(1234567.5)), "1,234,568");
         assert_eq!(whole(dec!(-1000)), "-1,000");
+        assert_eq!(priced("EUR", dec!(1234.5)), "EUR 1,234.50");
+        assert_eq!(percent(dec!(25.19)), "25.2");
+        assert_eq!(percent(dec!(100)), "100.0");
+    }
+
+    #[test]
+    fn exports_keep_every_digit() {
+        assert_eq!(exact(dec!(23.2293958)), "23.2293958");
+        assert_eq!(exact(dec!(35.000000000)), "35.00");
+        assert_eq!(exact(dec!(0.5)), "0.50");
+        assert_eq!(exact(dec!(-12)), "-12.00");
+        assert_eq!(money(dec!(23.2293958)), "23.23", "pages round what exports keep");
     }
 }

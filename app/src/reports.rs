@@ -147,6 +147,37 @@ impl TableRow {
     }
 }
 
+/// What a column holds, so pages can show it by the figures policy while exports keep it exact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    #[default]
+    Text,
+    /// Cells are exact amounts (`figures::exact`); pages round them to cents.
+    Money,
+    /// Cells are whole numbers; pages group their thousands.
+    Count,
+    /// Money or a whole count, by the row's unit: exact amounts carry decimals, counts none.
+    Amount,
+    /// Cells are percentages to one decimal (`figures::percent`).
+    Percent,
+}
+
+impl ColumnKind {
+    /// A cell as a page shows it.
+    pub fn shown(self, cell: &str) -> String {
+        use tollgate_domain::figures::{money, whole};
+        let number = || cell.parse::<rust_decimal::Decimal>().ok();
+        match self {
+            ColumnKind::Money => number().map_or_else(|| cell.to_owned(), money),
+            ColumnKind::Count => number().map_or_else(|| cell.to_owned(), whole),
+            ColumnKind::Amount if cell.contains('.') => number().map_or_else(|| cell.to_owned(), money),
+            ColumnKind::Amount => number().map_or_else(|| cell.to_owned(), whole),
+            ColumnKind::Text | ColumnKind::Percent => cell.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub columns: Vec<String>,
@@ -154,6 +185,27 @@ pub struct Table {
     /// The columns (by position) that carry each row's verdict, coloured by its `tone` on pages.
     #[serde(default)]
     pub verdict: Vec<usize>,
+    /// What each column holds, by position (missing: text).
+    #[serde(default)]
+    pub kinds: Vec<ColumnKind>,
+}
+
+impl Table {
+    /// A table of `columns`, each named with what it holds.
+    pub fn new<S: Into<String>>(columns: impl IntoIterator<Item = (S, ColumnKind)>, rows: Vec<TableRow>) -> Self {
+        let (columns, kinds) = columns.into_iter().map(|(name, kind)| (name.into(), kind)).unzip();
+        Table { columns, rows, verdict: Vec::new(), kinds }
+    }
+
+    /// Marks the columns that carry each row's verdict.
+    pub fn with_verdict(mut self, columns: impl IntoIterator<Item = usize>) -> Self {
+        self.verdict = columns.into_iter().collect();
+        self
+    }
+
+    pub fn kind(&self, column: usize) -> ColumnKind {
+        self.kinds.get(column).copied().unwrap_or_default()
+    }
 }
 
 /// A report's chart: the heading of its card and the ECharts option it draws.
@@ -200,6 +252,18 @@ mod tests {
             Err("'windows' must be a whole number from 1 to 12, not '40'".into())
         );
         assert!(bad.date("from").unwrap_err().contains("2026-11-01"));
+    }
+
+    #[test]
+    fn pages_show_exact_cells_by_the_figures_policy() {
+        assert_eq!(ColumnKind::Money.shown("1234.5678"), "1,234.57");
+        assert_eq!(ColumnKind::Count.shown("4893052"), "4,893,052");
+        assert_eq!(ColumnKind::Money.shown(""), "", "an empty cell stays empty");
+        assert_eq!(ColumnKind::Text.shown("1234"), "1234");
+        assert_eq!(
+            (ColumnKind::Amount.shown("12.5"), ColumnKind::Amount.shown("12500")),
+            ("12.50".into(), "12,500".into())
+        );
     }
 
     #[test]

@@ -54,15 +54,12 @@ pub fn csv_response(kind: ReportKind, table: &Table) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::reports::TableRow;
+    use app::reports::{ColumnKind, TableRow};
 
     #[test]
     fn cells_with_commas_quotes_and_newlines_are_quoted() {
-        let table = Table {
-            columns: vec!["Name".into(), "Cost (USD)".into()],
-            rows: vec![TableRow::new(vec!["Search, \"beta\"\nteam".into(), "12.50".into()])],
-            verdict: Vec::new(),
-        };
+        let rows = vec![TableRow::new(vec!["Search, \"beta\"\nteam".into(), "12.50".into()])];
+        let table = Table::new([("Name", ColumnKind::Text), ("Cost (USD)", ColumnKind::Money)], rows);
         let text = String::from_utf8(to_csv(&table).unwrap()).unwrap();
         assert_eq!(text, "\u{feff}Name,Cost (USD)\n\"Search, \"\"beta\"\"\nteam\",12.50\n");
     }
@@ -71,7 +68,8 @@ mod tests {
     fn formula_like_cells_are_text_and_numbers_stay_numbers() {
         let cells = ["=HYPERLINK(\"http://evil.example\")", "+1+cmd", "-2+3", "@SUM(A1)", "\tx", "\ry", "-12.50", "7"];
         let columns = vec!["=col".to_owned(); cells.len()];
-        let table = Table { columns, rows: vec![TableRow::new(cells.map(String::from).to_vec())], verdict: Vec::new() };
+        let rows = vec![TableRow::new(cells.map(String::from).to_vec())];
+        let table = Table::new(columns.into_iter().map(|c| (c, ColumnKind::Text)), rows);
         let text = String::from_utf8(to_csv(&table).unwrap()).unwrap();
         let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
         assert!(reader.headers().unwrap().iter().all(|header| header == "'=col"));

@@ -2,7 +2,7 @@
 
 pub mod time;
 
-pub use tollgate_domain::figures::{money, thousands};
+pub use tollgate_domain::figures::{money, percent, thousands};
 
 use crate::auth::Account;
 use crate::errors::AppError;

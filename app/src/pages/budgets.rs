@@ -155,7 +155,7 @@ fn BudgetLine(row: BudgetRow, set_state: ServerAction<SetBudgetState>) -> impl I
                     };
                     view! {
                         <div data-limit=u.limit_type.clone()>
-                            {format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), u.percent_used)}
+                            {format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), crate::components::percent(u.percent_used))}
                         </div>
                     }
                 }).collect_view()}

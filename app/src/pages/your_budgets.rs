@@ -77,7 +77,7 @@ fn BudgetTile(tile: Tile) -> impl IntoView {
                 let pct = u.percent_used.min(Decimal::ONE_HUNDRED);
                 view! {
                     <div class="limit" data-limit=u.limit_type.clone()>
-                        <span>{format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), u.percent_used)}</span>
+                        <span>{format!("{}: {} of {} ({}%)", u.limit_type, figure(u.spent + u.reserved), figure(u.allowance), crate::components::percent(u.percent_used))}</span>
                         <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"
                             aria-valuenow=pct.to_string() aria-label=format!("{} limit used", u.limit_type)>
                             <span style=format!("width:{pct}%")></span>

@@ -70,17 +70,17 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
 
     let advice = rows(&admin.get("/reports/suggestions/csv").await.text().await.unwrap());
     assert_eq!(advice[0], ["Suggestion", "Subject", "Now", "Suggested", "Saving (USD)", "Why"]);
-    assert_eq!(advice[1][..5], ["Cheaper model", "gpt-4o (openai)", "10.00 USD", "gpt-4o-mini at 0.60 USD", "9.40"]);
+    assert_eq!(advice[1][..5], ["Cheaper model", "gpt-4o (openai)", "USD 10.00", "gpt-4o-mini at USD 0.60", "9.40"]);
     assert_eq!(
         advice.iter().filter(|r| r[0] == "Cheaper model").count(),
         1,
         "nothing cheaper for the in-house model or gpt-4o-mini"
     );
     let lower = advice.iter().find(|r| r[0] == "Lower the budget").expect("the roomy budget could be lowered");
-    assert_eq!(lower[2..4], ["100.00 USD", "37.50 USD"], "the highest day (30) plus a quarter");
-    assert!(advice.iter().any(|r| r[0] == "Always over" && r[2] == "10.00 USD"));
+    assert_eq!(lower[2..4], ["USD 100.00", "USD 37.50"], "the highest day (30) plus a quarter");
+    assert!(advice.iter().any(|r| r[0] == "Always over" && r[2] == "USD 10.00"));
     let page = admin.get("/reports/suggestions").await.text().await.unwrap();
-    assert!(page.contains("9.40 USD") && page.contains(&format!("/budgets/{roomy}")), "{page}");
+    assert!(page.contains("USD 9.40") && page.contains(&format!("/budgets/{roomy}")), "{page}");
 
     // What-if on search's October: at a hard level of 100 with a soft level of 80, six operations
     // fit (the sixth warns at 90), the seventh would have been denied at 10:00, and so on.
@@ -88,23 +88,27 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
     let replayed = rows(&admin.get(&base).await.text().await.unwrap());
     assert_eq!(
         replayed[1..].iter().map(|r| (r[0].as_str(), r[1].as_str())).collect::<Vec<_>>(),
-        vec![("2026-10-05 09:30", "alert"), ("2026-10-05 09:50", "alert"), ("2026-10-05 10:00", "first denial")]
+        vec![
+            ("2026-10-05 09:30 UTC", "alert"),
+            ("2026-10-05 09:50 UTC", "alert"),
+            ("2026-10-05 10:00 UTC", "first denial")
+        ]
     );
-    assert_eq!(replayed[1][2], "cost reached 50% of 100.00 USD");
+    assert_eq!(replayed[1][2], "cost reached 50% of USD 100.00");
     let page = admin
         .get(&format!("/reports/what-if?budget={search_budget}&cost_hard=100&cost_soft=80&thresholds=50,90"))
         .await
         .text()
         .await
         .unwrap();
-    assert!(page.contains("5 / 1 / 4") && page.contains("90.00 USD of 150.00 USD actual"), "{page}");
+    assert!(page.contains("5 / 1 / 4") && page.contains("USD 90.00 of USD 150.00 actual"), "{page}");
     let soft = admin
         .get(&format!("/reports/what-if?budget={search_budget}&cost_hard=100&cost_soft=80&enforcement=soft_warning"))
         .await
         .text()
         .await
         .unwrap();
-    assert!(soft.contains("5 / 5 / 0") && soft.contains("150.00 USD of 150.00 USD actual"), "{soft}");
+    assert!(soft.contains("5 / 5 / 0") && soft.contains("USD 150.00 of USD 150.00 actual"), "{soft}");
     // The budget's own settings are replayed when nothing is proposed; nothing was saved.
     let own = admin.get(&format!("/reports/what-if?budget={search_budget}")).await.text().await.unwrap();
     assert!(own.contains("10 / 0 / 0"), "{own}");
@@ -195,7 +199,7 @@ async fn roi_relates_reported_value_to_cost(backend: Backend) {
     );
     let page = lead.get("/reports/roi").await.text().await.unwrap();
     // Overall: (560 − 280) / 280 = 100 %, counting only months with a value.
-    assert!(page.contains("560.00 USD") && page.contains("280.00 USD") && page.contains("100.0%"), "{page}");
+    assert!(page.contains("USD 560.00") && page.contains("USD 280.00") && page.contains("100.0%"), "{page}");
     assert!(page.contains("Record a project") && page.contains(r#"class="tone-over""#), "{page}");
 }
 on_both_databases!(roi, roi_relates_reported_value_to_cost);

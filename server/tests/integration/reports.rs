@@ -76,7 +76,7 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
         "tokens, operations, events and no shared cost for etl"
     );
     let page = admin.get("/reports/allocation?by=provider").await.text().await.unwrap();
-    assert!(page.contains("100.00 USD") && page.contains("anthropic") && page.contains("Download CSV"), "{page}");
+    assert!(page.contains("USD 100.00") && page.contains("anthropic") && page.contains("Download CSV"), "{page}");
     let by_model =
         rows(&admin.get("/reports/allocation/csv?by=model&from=2026-11-17&to=2026-11-18").await.text().await.unwrap());
     assert_eq!(
@@ -87,7 +87,7 @@ async fn reports_match_hand_computed_figures(backend: Backend) {
     // Trends: 100 in the 30 days against 20 in the 30 before (+400 %); the 7-day average on
     // Nov 18 is (10 + 30) / 7.
     let trends = admin.get("/reports/trends").await.text().await.unwrap();
-    assert!(trends.contains("100.00 USD (+400.0% vs the previous 30 days)"), "{trends}");
+    assert!(trends.contains("USD 100.00 (+400.0% vs the previous 30 days)"), "{trends}");
     let daily = rows(&admin.get("/reports/trends/csv").await.text().await.unwrap());
     assert_eq!(daily.len(), 31, "a header and one row per day");
     assert_eq!(daily[30], ["2026-11-18", "30.00", "5.71", "1500", "1"]);
@@ -228,3 +228,19 @@ async fn forecasts_show_a_band_and_people_see_only_their_budgets(backend: Backen
     assert_eq!(member.get("/reports/allocation/csv?by=colour").await.status(), 422);
 }
 on_both_databases!(forecasts_and_access, forecasts_show_a_band_and_people_see_only_their_budgets);
+
+/// Exports keep every digit the ledger holds; pages round to cents and group thousands.
+async fn exports_are_exact_and_pages_round(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let now = app.clock_now();
+    usage(&app, &fixture, "odd", now - Duration::hours(1), "chatbot", "gpt-4o", "1023.2293958").await;
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let csv = rows(&admin.get("/reports/allocation/csv?by=project").await.text().await.unwrap());
+    assert_eq!(csv[1][..4], ["chatbot", "1023.2293958", "100.0", "1000"], "{csv:?}");
+    let page = admin.get("/reports/allocation?by=project").await.text().await.unwrap();
+    assert!(page.contains(">1,023.23<") && page.contains(">1,000<"), "{page}");
+    // (The exact figure travels in the page's hydration data, not in what it shows.)
+    assert!(!page.contains(">1023.2293958<") && page.contains("USD 1,023.23"), "the headline rounds too");
+}
+on_both_databases!(exact_exports, exports_are_exact_and_pages_round);

@@ -85,7 +85,7 @@ fn ThisWindow(row: BudgetRow, forecast: Option<ForecastView>) -> impl IntoView {
                             <span>{format!("{} spent · {} reserved · {} remaining of {} allowed · {}%",
                                 figure(&u.limit_type, u.spent), figure(&u.limit_type, u.reserved),
                                 figure(&u.limit_type, (u.allowance - u.spent - u.reserved).max(Decimal::ZERO)),
-                                figure(&u.limit_type, u.allowance), u.percent_used)}</span>
+                                figure(&u.limit_type, u.allowance), crate::components::percent(u.percent_used))}</span>
                         </div>
                         <div class=format!("bar {}", u.status) role="progressbar" aria-valuemin="0" aria-valuemax="100"
                             aria-valuenow=pct.to_string() aria-label=format!("{} limit used", u.limit_type)>

@@ -1,7 +1,7 @@
-//! A report's table: the same rows the CSV export holds, with over/under rows highlighted; on a
-//! phone each row reads as a card of labelled figures.
+//! A report's table: the same rows the CSV export holds, its figures shown by the figures policy
+//! (the CSV keeps them exact), over/under rows highlighted; on a phone each row is a card.
 
-use crate::reports::Table;
+use crate::reports::{ColumnKind, Table};
 use leptos::prelude::*;
 
 #[component]
@@ -9,7 +9,8 @@ pub fn DataTable(table: Table, caption: &'static str) -> impl IntoView {
     if table.rows.is_empty() {
         return view! { <p class="muted">"Nothing to report for these filters."</p> }.into_any();
     }
-    let Table { columns, rows, verdict } = table;
+    let kinds: Vec<_> = (0..table.columns.len()).map(|i| table.kind(i)).collect();
+    let Table { columns, rows, verdict, .. } = table;
     let head = columns.iter().map(|c| view! { <th scope="col">{c.clone()}</th> }).collect_view();
     view! {
         <div class="table-scroll">
@@ -27,8 +28,13 @@ pub fn DataTable(table: Table, caption: &'static str) -> impl IntoView {
                         };
                         let rest = cells.enumerate().map(|(i, cell)| {
                             let label = columns.get(i + 1).cloned().unwrap_or_default();
-                            let class = verdict.contains(&(i + 1)).then_some("verdict");
-                            view! { <td data-label=label class=class>{cell}</td> }
+                            let kind = kinds.get(i + 1).copied().unwrap_or_default();
+                            let class = match (verdict.contains(&(i + 1)), kind) {
+                                (true, _) => Some("verdict"),
+                                (false, ColumnKind::Text) => None,
+                                (false, _) => Some("num"),
+                            };
+                            view! { <td data-label=label class=class>{kind.shown(&cell)}</td> }
                         });
                         view! {
                             <tr class=class>

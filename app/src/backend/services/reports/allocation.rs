@@ -5,10 +5,11 @@ use super::{day_range, options, Context, Viewer};
 use crate::backend::entities::{category, daily_usage, project, team, team_member, user};
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ColumnKind::*, ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use tollgate_domain::figures::{exact, percent, priced, thousands};
 use tollgate_domain::money::from_storage;
 use uuid::Uuid;
 
@@ -101,7 +102,7 @@ pub(super) async fn run(
         if total_cost == 0 {
             "0.0".to_owned()
         } else {
-            format!("{:.1}", Decimal::from(cost) * Decimal::ONE_HUNDRED / Decimal::from(total_cost))
+            percent(Decimal::from(cost) * Decimal::ONE_HUNDRED / Decimal::from(total_cost))
         }
     };
     let rows = groups
@@ -109,13 +110,13 @@ pub(super) async fn run(
         .map(|(name, (cost, input, output, ops, events, moved))| {
             TableRow::new(vec![
                 name.clone(),
-                format!("{:.2}", from_storage(*cost)),
+                exact(from_storage(*cost)),
                 share(*cost),
                 input.to_string(),
                 output.to_string(),
                 ops.to_string(),
                 events.to_string(),
-                format!("{:.2}", signed(*moved)),
+                exact(signed(*moved)),
             ])
         })
         .collect();
@@ -148,20 +149,28 @@ pub(super) async fn run(
     Ok(ReportView {
         kind: ReportKind::Allocation,
         headline: vec![
-            ("Spend".into(), format!("{:.2} {currency}", from_storage(total_cost))),
-            ("Tokens".into(), totals.0.to_string()),
-            ("Operations".into(), totals.1.to_string()),
+            ("Spend".into(), priced(&currency, from_storage(total_cost))),
+            ("Tokens".into(), thousands(totals.0)),
+            ("Operations".into(), thousands(totals.1)),
             (format!("{by_label}s"), groups.len().to_string()),
         ],
         chart: (!bars.is_empty()).then(|| ReportChart {
             title: format!("Spend by {}", by_label.to_lowercase()),
             option: crate::charts::ranked_bars(&bars, &currency),
         }),
-        table: Table {
-            columns: [by_label, &format!("Cost ({currency})"), "Share of cost (%)", "Input tokens", "Output tokens", "Operations", "Events", &format!("Shared cost attributed ({currency})")]
-                .map(String::from)
-                .to_vec(),
-            rows, verdict: Vec::new() },
+        table: Table::new(
+            [
+                (by_label.to_owned(), Text),
+                (format!("Cost ({currency})"), Money),
+                ("Share of cost (%)".into(), Percent),
+                ("Input tokens".into(), Count),
+                ("Output tokens".into(), Count),
+                ("Operations".into(), Count),
+                ("Events".into(), Count),
+                (format!("Shared cost attributed ({currency})"), Money),
+            ],
+            rows,
+        ),
         notes: vec![
             format!(
                 "Usage recorded from {from} to {to} (days in {}), highest spend first. Reservations not yet settled are not spend.",

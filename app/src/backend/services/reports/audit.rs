@@ -4,6 +4,7 @@
 use super::{day_range, options, Context, Viewer};
 use crate::backend::entities::{budget, budget_event};
 use crate::backend::services::ServiceError;
+use crate::reports::ColumnKind::*;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Duration, NaiveTime};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -93,7 +94,10 @@ pub(super) async fn run(
         kind: ReportKind::Audit,
         headline: vec![("Events".into(), if rows.len() as u64 == MAX_ROWS { format!("{MAX_ROWS}+") } else { rows.len().to_string() })],
         chart: None,
-        table: Table { columns: ["When", "Event", "Budget", "Scope", "Actor", "Details"].map(String::from).to_vec(), rows, verdict: Vec::new() },
+        table: Table::new(
+            [("When", Text), ("Event", Text), ("Budget", Text), ("Scope", Text), ("Actor", Text), ("Details", Text)],
+            rows,
+        ),
         notes: vec![
             format!("Times in {}. Newest first, at most {MAX_ROWS} events per view: narrow the dates or filters for more.", ctx.tz.name()),
             "The actor is the person (email) or API key that made a change; \"Tollgate\" marks what the engine and its jobs recorded.".into(),

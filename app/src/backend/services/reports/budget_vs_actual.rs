@@ -5,11 +5,12 @@ use super::{options, Context, Viewer};
 use crate::backend::entities::{budget, budget_counter, budget_override, project, project_member, window_close};
 use crate::backend::queries::budget::charted_limit;
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ColumnKind::*, ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
+use tollgate_domain::figures::{exact, percent};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::period::Window;
 use tollgate_domain::reports::Variance;
@@ -125,7 +126,7 @@ pub(super) async fn run(
                 LimitKind::Operations => "operations".into(),
             };
             let local = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).date_naive();
-            let figure = |d: Decimal| if kind == LimitKind::Cost { format!("{d:.2}") } else { d.round().to_string() };
+            let figure = |d: Decimal| if kind == LimitKind::Cost { exact(d) } else { d.round().to_string() };
             let state = if close.is_some() {
                 "closed"
             } else if age == 0 {
@@ -140,7 +141,7 @@ pub(super) async fn run(
                 limit.map(figure).unwrap_or_default(),
                 figure(actual),
                 variance.map(|v| figure(v.amount)).unwrap_or_default(),
-                variance.and_then(|v| v.percent).map(|p| format!("{p:.1}")).unwrap_or_default(),
+                variance.and_then(|v| v.percent).map(percent).unwrap_or_default(),
                 figure(extra),
                 figure(adjustment),
                 shared.map(figure).unwrap_or_default(),
@@ -167,13 +168,24 @@ pub(super) async fn run(
             title: "Current window: spend against each budget's limit".into(),
             option: crate::charts::ranked_bars(&latest, &ctx.org.currency),
         }),
-        table: Table {
-            columns: ["Budget", "Window", "Limit", "Actual", "Variance", "Variance (%)", "Overrides", "Late adjustments", "Shared cost attributed", "State", "Scope", "Unit"]
-                .map(String::from)
-                .to_vec(),
+        table: Table::new(
+            [
+                ("Budget", Text),
+                ("Window", Text),
+                ("Limit", Amount),
+                ("Actual", Amount),
+                ("Variance", Amount),
+                ("Variance (%)", Percent),
+                ("Overrides", Amount),
+                ("Late adjustments", Amount),
+                ("Shared cost attributed", Amount),
+                ("State", Text),
+                ("Scope", Text),
+                ("Unit", Text),
+            ],
             rows,
-            verdict: vec![4, 5],
-        },
+        )
+        .with_verdict([4, 5]),
         notes: vec![
             "Each budget is reported on its cost limit, else its token limit, else its operation limit.".into(),
             "Closed windows show the figures snapshotted at close (limit, overrides, actual); usage recorded for a window after it closed is shown as a late adjustment and counted in the variance.".into(),

@@ -5,10 +5,11 @@ use super::{Context, Viewer};
 use crate::backend::entities::budget_counter;
 use crate::backend::queries::budget::{charted_limit, daily};
 use crate::backend::services::ServiceError;
-use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
+use crate::reports::{ColumnKind::*, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, EntityTrait};
+use tollgate_domain::figures::exact;
 use tollgate_domain::forecast::{daily_bounds, daily_pattern, forecast, HISTORY_DAYS};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::time_face::instant_in;
@@ -47,7 +48,7 @@ pub(super) async fn run(
         };
         expected_over += usize::from(outlook == "expected over");
         at_risk += usize::from(outlook == "at risk");
-        let figure = |d: Decimal| if kind == LimitKind::Cost { format!("{d:.2}") } else { d.round().to_string() };
+        let figure = |d: Decimal| if kind == LimitKind::Cost { exact(d.round_dp(2)) } else { d.round().to_string() };
         // The deciding columns first: the outlook, when the hard level is reached, the projection.
         let mut row = TableRow::new(vec![
             model.name.clone(),
@@ -79,13 +80,22 @@ pub(super) async fn run(
             ("At risk (the busy end of the band passes it)".into(), at_risk.to_string()),
         ],
         chart: None,
-        table: Table {
-            columns: ["Budget", "Outlook", "Expected to reach the hard level", "Projected", "Hard level", "Used so far", "Projected (low)", "Projected (high)", "Window ends", "Unit"]
-                .map(String::from)
-                .to_vec(),
+        table: Table::new(
+            [
+                ("Budget", Text),
+                ("Outlook", Text),
+                ("Expected to reach the hard level", Text),
+                ("Projected", Amount),
+                ("Hard level", Amount),
+                ("Used so far", Amount),
+                ("Projected (low)", Amount),
+                ("Projected (high)", Amount),
+                ("Window ends", Text),
+                ("Unit", Text),
+            ],
             rows,
-            verdict: vec![1],
-        },
+        )
+        .with_verdict([1]),
         notes: vec![
             format!("Method: a weekday-aware average. For each weekday, the mean usage of that weekday over the last {HISTORY_DAYS} days (days without usage count as zero); the projection adds that expected usage for every day left in the window, pro rata for today, to what is used so far."),
             "Uncertainty band: the same projection with each remaining day at the lowest (low) and the highest (high) usage seen on that weekday in those four weeks.".into(),

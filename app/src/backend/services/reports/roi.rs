@@ -5,11 +5,13 @@ use super::{day_range, Context};
 use crate::backend::entities::{daily_project_usage, project, project_value};
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
+use crate::reports::ColumnKind::*;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
+use tollgate_domain::figures::{exact, percent, priced};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::reports::roi_percent;
 use uuid::Uuid;
@@ -85,10 +87,10 @@ pub(super) async fn run(
             let mut row = TableRow::new(vec![
                 name.clone(),
                 month.format("%Y-%m").to_string(),
-                format!("{cost:.2}"),
-                value.map(|v| format!("{v:.2}")).unwrap_or_else(|| "not reported".into()),
-                value.map(|v| format!("{:.2}", v - cost)).unwrap_or_default(),
-                roi.map(|r| format!("{r:.1}")).unwrap_or_default(),
+                exact(*cost),
+                value.map(exact).unwrap_or_else(|| "not reported".into()),
+                value.map(|v| exact(v - cost)).unwrap_or_default(),
+                roi.map(percent).unwrap_or_default(),
             ]);
             row.tone = roi.map(|r| if r < Decimal::ZERO { "over".into() } else { "under".into() });
             row
@@ -97,26 +99,26 @@ pub(super) async fn run(
     Ok(ReportView {
         kind: ReportKind::Roi,
         headline: vec![
-            ("Value reported".into(), format!("{total_value:.2} {currency}")),
-            ("Cost of those project-months".into(), format!("{total_cost:.2} {currency}")),
+            ("Value reported".into(), priced(&currency, total_value)),
+            ("Cost of those project-months".into(), priced(&currency, total_cost)),
             (
                 "Overall ROI".into(),
-                roi_percent(total_cost, total_value).map_or_else(|| "—".into(), |r| format!("{r:.1}%")),
+                roi_percent(total_cost, total_value).map_or_else(|| "—".into(), |r| format!("{}%", percent(r))),
             ),
         ],
         chart: None,
-        table: Table {
-            columns: vec![
-                "Project".into(),
-                "Month".into(),
-                format!("Cost ({currency})"),
-                format!("Value ({currency})"),
-                format!("Net ({currency})"),
-                "ROI (%)".into(),
+        table: Table::new(
+            [
+                ("Project".to_owned(), Text),
+                ("Month".into(), Text),
+                (format!("Cost ({currency})"), Money),
+                (format!("Value ({currency})"), Money),
+                (format!("Net ({currency})"), Money),
+                ("ROI (%)".into(), Percent),
             ],
-            rows: table_rows,
-            verdict: vec![5],
-        },
+            table_rows,
+        )
+        .with_verdict([5]),
         notes: vec![
             "ROI = (value − cost) / cost. Value is what a project's lead (or a service over POST /api/v1/projects/{id}/value) reports the project produced in a month; cost is the spend recorded for the project in that month.".into(),
             format!("Months from {first_month} to {last_month}; the overall ROI counts only months with a reported value."),

@@ -6,11 +6,13 @@ use crate::backend::entities::{daily_usage, price, window_close};
 use crate::backend::queries::budget::charted_limit;
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
+use crate::reports::ColumnKind::*;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, Duration, NaiveTime};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::BTreeMap;
+use tollgate_domain::figures::{exact, priced, whole};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::suggestions::{
     cheaper_models, sizing, CatalogPrice, ModelUsage, Sizing, FAR_UNDER_PERCENT, WINDOWS_JUDGED,
@@ -87,9 +89,9 @@ pub(super) async fn run(
             TableRow::new(vec![
                 "Cheaper model".into(),
                 format!("{} ({})", s.from, s.provider),
-                format!("{:.2} {currency}", s.cost),
-                format!("{} at {:.2} {currency}", s.to, s.cost_after),
-                format!("{:.2}", s.saving),
+                priced(&currency, s.cost),
+                format!("{} at {}", s.to, priced(&currency, s.cost_after)),
+                exact(s.saving),
                 "Same tokens at the cheaper model's catalog prices; check the quality fits the task first.".into(),
             ])
         })
@@ -111,15 +113,18 @@ pub(super) async fn run(
                 LimitKind::Operations => Decimal::from(c.operations_spent),
             })
             .collect();
-        let unit = if kind == LimitKind::Cost { currency.clone() } else { kind.as_str().to_owned() };
+        let amount = |d: Decimal| match kind {
+            LimitKind::Cost => priced(&currency, d),
+            other => format!("{} {other}", whole(d)),
+        };
         let mut row = match sizing(hard, &actuals) {
             Some(Sizing::Lower { to }) => {
                 lower += 1;
                 TableRow::new(vec![
                     "Lower the budget".into(),
                     model.name.clone(),
-                    format!("{hard:.2} {unit}"),
-                    format!("{to:.2} {unit}"),
+                    amount(hard),
+                    amount(to),
                     String::new(),
                     format!("Under {FAR_UNDER_PERCENT}% of the hard level in each of the last {WINDOWS_JUDGED} closed windows; the suggestion is the highest of them plus 25%."),
                 ])
@@ -129,7 +134,7 @@ pub(super) async fn run(
                 let mut row = TableRow::new(vec![
                     "Always over".into(),
                     model.name.clone(),
-                    format!("{hard:.2} {unit}"),
+                    amount(hard),
                     "raise it or cut usage".into(),
                     String::new(),
                     format!("At or over the hard level in each of the last {WINDOWS_JUDGED} closed windows: someone should decide."),
@@ -145,12 +150,22 @@ pub(super) async fn run(
     Ok(ReportView {
         kind: ReportKind::Suggestions,
         headline: vec![
-            ("Possible saving from cheaper models".into(), format!("{saving:.2} {currency}")),
+            ("Possible saving from cheaper models".into(), priced(&currency, saving)),
             ("Budgets that could be lowered".into(), lower.to_string()),
             ("Budgets always over".into(), decide.to_string()),
         ],
         chart: None,
-        table: Table { columns: ["Suggestion", "Subject", "Now", "Suggested", &format!("Saving ({currency})"), "Why"].map(String::from).to_vec(), rows, verdict: Vec::new() },
+        table: Table::new(
+            [
+                ("Suggestion".to_owned(), Text),
+                ("Subject".into(), Text),
+                ("Now".into(), Text),
+                ("Suggested".into(), Text),
+                (format!("Saving ({currency})"), Money),
+                ("Why".into(), Text),
+            ],
+            rows,
+        ),
         notes: vec![
             format!("Model suggestions use the usage from {from} to {to} and the price catalog as it stood then; a model is compared only with models of the same provider and family (embedding models with embedding models)."),
         ],

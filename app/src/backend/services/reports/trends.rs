@@ -5,11 +5,13 @@ use super::{day_range, options, Context};
 use crate::backend::entities::daily_model_usage;
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
+use crate::reports::ColumnKind::*;
 use crate::reports::{ReportChart, ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::BTreeMap;
+use tollgate_domain::figures::{exact, priced, thousands};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::reports::{moving_average, Change};
 
@@ -100,8 +102,8 @@ pub(super) async fn run(
         .map(|((day, p), average)| {
             TableRow::new(vec![
                 day.to_string(),
-                format!("{:.2}", p.cost),
-                average.map(|a| format!("{a:.2}")).unwrap_or_default(),
+                exact(p.cost),
+                average.map(|a| exact(a.round_dp(2))).unwrap_or_default(),
                 p.tokens.to_string(),
                 p.operations.to_string(),
             ])
@@ -112,18 +114,25 @@ pub(super) async fn run(
     Ok(ReportView {
         kind: ReportKind::Trends,
         headline: vec![
-            ("Spend".into(), format!("{:.2} {currency} ({})", now.cost, change(then.cost, now.cost))),
-            ("Tokens".into(), format!("{} ({})", now.tokens, change(Decimal::from(then.tokens), Decimal::from(now.tokens)))),
-            ("Operations".into(), format!("{} ({})", now.operations, change(Decimal::from(then.operations), Decimal::from(now.operations)))),
-            ("Previous period spend".into(), format!("{:.2} {currency}", then.cost)),
+            ("Spend".into(), format!("{} ({})", priced(&currency, now.cost), change(then.cost, now.cost))),
+            ("Tokens".into(), format!("{} ({})", thousands(now.tokens), change(Decimal::from(then.tokens), Decimal::from(now.tokens)))),
+            ("Operations".into(), format!("{} ({})", thousands(now.operations), change(Decimal::from(then.operations), Decimal::from(now.operations)))),
+            ("Previous period spend".into(), priced(&currency, then.cost)),
         ],
         chart: Some(ReportChart {
             title: format!("Spend per {}", if step == "week" { "week" } else { "day" }),
             option: crate::charts::spend_trend(&buckets.iter().map(|(d, p)| (*d, p.cost)).collect::<Vec<_>>(), &averages, average_label, &currency),
         }),
-        table: Table {
-            columns: vec![unit.into(), format!("Cost ({currency})"), format!("{average_label} ({currency})"), "Tokens".into(), "Operations".into()],
-            rows, verdict: Vec::new() },
+        table: Table::new(
+            [
+                (unit.to_owned(), Text),
+                (format!("Cost ({currency})"), Money),
+                (format!("{average_label} ({currency})"), Money),
+                ("Tokens".into(), Count),
+                ("Operations".into(), Count),
+            ],
+            rows,
+        ),
         notes: vec![
             format!("The {average_label} is trailing: each point averages it and the points before it; it starts once enough points exist."),
             format!("The comparison is with the {length} days before {from}. Weeks start on Monday; partial weeks at the edges count only the days in range."),

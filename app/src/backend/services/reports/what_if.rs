@@ -5,14 +5,17 @@ use super::{Context, Viewer};
 use crate::backend::engine::prepare::budgets::to_domain;
 use crate::backend::entities::{budget, usage_event};
 use crate::backend::services::ServiceError;
+use crate::reports::ColumnKind::*;
 use crate::reports::{ReportKind, ReportQuery, ReportView, Table, TableRow};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tollgate_domain::enforcement::BudgetRules;
+use tollgate_domain::figures::{priced, whole};
 use tollgate_domain::money::from_storage;
 use tollgate_domain::replay::{replay, Moment, ReplayEvent};
 use tollgate_domain::thresholds::parse_thresholds;
+use tollgate_domain::time_face::instant_in;
 use tollgate_domain::{EnforcementMode, Limit, LimitKind, Usage};
 use uuid::Uuid;
 
@@ -49,10 +52,10 @@ pub(super) async fn run(
     let outcome = replay(&rules, &thresholds, &events);
     let actual = events.iter().fold(Usage::default(), |sum, e| sum + e.usage);
 
-    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&ctx.tz).format("%Y-%m-%d %H:%M").to_string();
+    let local = |t: chrono::DateTime<chrono::Utc>| instant_in(ctx.tz, t);
     let unit = |kind: LimitKind, amount: Decimal| match kind {
-        LimitKind::Cost => format!("{amount:.2} {}", model.currency),
-        other => format!("{} {other}", amount.round()),
+        LimitKind::Cost => priced(&model.currency, amount),
+        other => format!("{} {other}", whole(amount)),
     };
     let rows = outcome
         .moments
@@ -84,7 +87,7 @@ pub(super) async fn run(
             ("Refused".into(), unit(LimitKind::Cost, outcome.refused.cost)),
         ],
         chart: None,
-        table: Table { columns: ["When", "What", "Detail"].map(String::from).to_vec(), rows, verdict: Vec::new() },
+        table: Table::new([("When", Text), ("What", Text), ("Detail", Text)], rows),
         notes: vec![
             format!("Every operation recorded for the scope of \"{}\" in its last complete {} window, in time order, as if its actual usage had been its estimate; a denied operation is not counted, so later ones may fit.", model.name, model.period),
             "The same rules as the engine decide: soft levels warn, hard_stop denies beyond the hard level after any grace period, soft_warning only warns. Overrides and the emergency reserve are left out. Nothing is saved.".into(),
