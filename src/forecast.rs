@@ -14,6 +14,9 @@ pub struct Forecast {
     pub projected: Decimal,
     /// When the spend is expected to reach the hard level, if within the window.
     pub exhaustion: Option<DateTime<Utc>>,
+    /// The expected cumulative spend at the end of each local day from today to the window's
+    /// end; its last value is `projected`, so a chart drawn from it ends where the headline says.
+    pub by_day: Vec<(NaiveDate, Decimal)>,
 }
 
 /// Expected spend of each weekday: the mean of that weekday's days in `history`, or the mean of
@@ -73,6 +76,7 @@ pub fn forecast(
     let mut cumulative = spent;
     let mut exhaustion = hard.filter(|h| spent >= *h).map(|_| now);
     let mut from = now;
+    let mut by_day = Vec::new();
     while from < window_end {
         let local = from.with_timezone(&tz);
         let midnight = |date: NaiveDate| {
@@ -94,9 +98,10 @@ pub fn forecast(
             }
         }
         cumulative += step;
+        by_day.push((local.date_naive(), cumulative.round_dp(6)));
         from = until;
     }
-    Forecast { projected: cumulative.round_dp(6), exhaustion }
+    Forecast { projected: cumulative.round_dp(6), exhaustion, by_day }
 }
 
 #[cfg(test)]
@@ -117,6 +122,10 @@ mod tests {
         let f = forecast(dec!(200), Some(dec!(300)), now, end, Tz::UTC, &pattern);
         assert_eq!(f.projected, dec!(310));
         assert_eq!(f.exhaustion, Some(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()));
+        let first = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        assert_eq!(f.by_day.first(), Some(&(first, dec!(210))), "the end of today");
+        assert_eq!(f.by_day.len(), 11);
+        assert_eq!(f.by_day.last().map(|(_, v)| *v), Some(f.projected), "the path ends at the headline");
     }
 
     #[test]
@@ -174,6 +183,6 @@ mod tests {
         let pattern = daily_pattern(&[], now.date_naive());
         assert_eq!(pattern, [Decimal::ZERO; 7]);
         let f = forecast(dec!(301), Some(dec!(300)), now, end, Tz::UTC, &pattern);
-        assert_eq!(f, Forecast { projected: dec!(301), exhaustion: Some(now) });
+        assert_eq!((f.projected, f.exhaustion), (dec!(301), Some(now)));
     }
 }

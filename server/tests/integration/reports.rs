@@ -244,3 +244,28 @@ async fn exports_are_exact_and_pages_round(backend: Backend) {
     assert!(!page.contains(">1023.2293958<") && page.contains("USD 1,023.23"), "the headline rounds too");
 }
 on_both_databases!(exact_exports, exports_are_exact_and_pages_round);
+
+/// One forecast: the overview's month-end figure, the organization budget's forecast and the last
+/// point of that budget's trend chart are the same number, whatever range the overview shows.
+async fn the_month_end_forecast_is_one_figure(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fixture = organization(&app, "UTC").await;
+    let id = add_budget(&app, fixture.org_id, BudgetSpec::cost("organization", fixture.org_id, dec!(5000))).await;
+    let now = app.clock_now();
+    for back in 0..=30 {
+        let cost = format!("{}.{}", 10 + back % 7 * 3, back % 10);
+        usage(&app, &fixture, &format!("d-{back}"), now - Duration::days(back), "chatbot", "gpt-4o", &cost).await;
+    }
+    let (admin, _) = signed_in(&app, fixture.org_id, "ada@example.com", &["admin"]).await;
+    let window: serde_json::Value =
+        admin.call("budget_window", &[("budget_id", &id.to_string())]).await.json().await.unwrap();
+    let headline = window["forecast"]["projected"].as_str().unwrap().to_owned();
+    let last_point = window["trend_forecast"].as_array().unwrap().last().unwrap()[1].as_str().unwrap().to_owned();
+    assert_eq!(last_point, headline, "the trend chart ends at the forecast headline");
+    for days in ["7", "30", "90"] {
+        let overview: serde_json::Value = admin.call("overview", &[("days", days)]).await.json().await.unwrap();
+        let month_end = overview["organization"]["month_forecast"].as_str().unwrap();
+        assert_eq!(month_end, headline, "the overview over {days} days and the organization budget agree");
+    }
+}
+on_both_databases!(one_forecast, the_month_end_forecast_is_one_figure);

@@ -135,12 +135,9 @@ pub async fn trend(
         actual.push((day, total));
         day += Duration::days(1);
     }
-    let mut forecast = Vec::new();
-    while day < end {
-        use chrono::Datelike;
-        total += pattern[day.weekday().num_days_from_monday() as usize].max(Decimal::ZERO);
-        forecast.push((day, total.round_dp(2)));
-        day += Duration::days(1);
-    }
+    // The days after today, from the same projection as the forecast headline (which adds the rest
+    // of today), so the chart's last point is the headline's figure.
+    let path = tollgate_domain::forecast::forecast(total, None, now, window.end, tz, &pattern).by_day;
+    let forecast = path.into_iter().filter(|(d, _)| *d > today).map(|(d, v)| (d, v.round_dp(2))).collect();
     Ok((actual, forecast))
 }

@@ -15,18 +15,28 @@ use super::sum_i64;
 
 const TOP: usize = 5;
 
-/// Expected spend of each day left in this month (the organization's period): the weekday pattern
-/// of the last four weeks, as the budget forecasts use.
-fn month_forecast(series: &[(NaiveDate, Decimal)], today: NaiveDate) -> Vec<(NaiveDate, Decimal)> {
-    use tollgate_domain::forecast::daily_pattern;
-    let pattern = daily_pattern(series, today);
-    let mut out = Vec::new();
+/// This month's spend projected to its end, and the expected spend of each day after today: the
+/// weekday pattern of the last four weeks, by the same projection as a budget's forecast, so the
+/// organization's monthly budget card and the overview give one figure.
+fn month_forecast(
+    history: &[(NaiveDate, Decimal)],
+    month_to_date: Decimal,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> (Decimal, Vec<(NaiveDate, Decimal)>) {
+    use tollgate_domain::forecast::{daily_pattern, forecast};
+    use tollgate_domain::Period;
+    let today = now.with_timezone(&tz).date_naive();
+    let pattern = daily_pattern(history, today);
+    let month = Period::Monthly.window_at(now, tz);
+    let projected = forecast(month_to_date, None, now, month.end, tz, &pattern).projected;
+    let mut days = Vec::new();
     let mut day = today + Duration::days(1);
     while day.month() == today.month() {
-        out.push((day, pattern[day.weekday().num_days_from_monday() as usize].round_dp(2)));
+        days.push((day, pattern[day.weekday().num_days_from_monday() as usize].round_dp(2)));
         day += Duration::days(1);
     }
-    out
+    (projected.round_dp(2), days)
 }
 
 pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, days: u32) -> Result<Overview, DbErr> {
@@ -36,6 +46,8 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
     let today = now.with_timezone(&tz).date_naive();
     let first_day = today - Duration::days(i64::from(days) - 1);
+    // The forecast learns from four weeks whatever range the chart shows.
+    let history_from = first_day.min(today - Duration::days(tollgate_domain::forecast::HISTORY_DAYS));
 
     let per_model_in = |from: NaiveDate| {
         daily_model_usage::Entity::find()
@@ -47,7 +59,7 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
     let month_start = today.with_day(1).unwrap_or(today);
     // Independent reads, run at once (SQLite serves reads from several connections).
     let (per_day, per_project, per_model, month_to_date, projects, teams, budgets) = tokio::try_join!(
-        per_model_in(first_day)
+        per_model_in(history_from)
             .column(daily_model_usage::Column::Day)
             .column_as(sum_i64(daily_model_usage::Column::Cost), "cost")
             .column_as(sum_i64(daily_model_usage::Column::InputTokens), "input")
@@ -83,14 +95,16 @@ pub async fn load(db: &DatabaseConnection, org_id: Uuid, now: DateTime<Utc>, day
         per_day.into_iter().map(|(day, cost, input, output)| (day, cost, input + output)).collect();
     let project_names: HashMap<Uuid, String> = projects.iter().map(|p| (p.id, p.name.clone())).collect();
 
-    let series = fill_days(first_day, today, &per_day);
-    let forecast = month_forecast(&series, today);
+    let history = fill_days(history_from, today, &per_day);
+    let series: Vec<(NaiveDate, Decimal)> = history.iter().filter(|(d, _)| *d >= first_day).copied().collect();
+    let per_day: Vec<(NaiveDate, i64, i64)> = per_day.into_iter().filter(|(d, ..)| *d >= first_day).collect();
     let month_to_date = from_storage(month_to_date.flatten().unwrap_or(0));
+    let (month_forecast, forecast) = month_forecast(&history, month_to_date, now, tz);
     Ok(Overview {
         organization: Some(OrgOverview {
             chart: crate::charts::daily_spend(&series, &forecast, &org.currency),
             month_to_date,
-            month_forecast: month_to_date + forecast.iter().map(|(_, c)| *c).sum::<Decimal>(),
+            month_forecast,
             forecast: forecast.clone(),
             series: series.clone(),
             name: org.name,
