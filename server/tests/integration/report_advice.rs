@@ -181,6 +181,8 @@ async fn roi_relates_reported_value_to_cost(backend: Backend) {
     );
     let (member, _) = signed_in(&app, fixture.org_id, "mo@example.com", &["member"]).await;
     assert_eq!(member.call("record_project_value", &form).await.status(), 403);
+    let offered = member.get("/reports/roi").await.text().await.unwrap();
+    assert!(!offered.contains("Record a project"), "a member is not offered a form it cannot use");
 
     let table = rows(&lead.get("/reports/roi/csv").await.text().await.unwrap());
     assert_eq!(table[0], ["Project", "Month", "Cost (USD)", "Value (USD)", "Net (USD)", "ROI (%)"]);

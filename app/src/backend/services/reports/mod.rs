@@ -46,6 +46,14 @@ impl Viewer {
         }
     }
 
+    /// Whether the viewer may manage budgets of the teams given (a project's team, say).
+    fn may_manage(&self, owning_teams: &[Uuid]) -> bool {
+        match self {
+            Viewer::Person(account) => account.actor().may_manage_budget(owning_teams),
+            Viewer::AdminKey { .. } => true,
+        }
+    }
+
     /// The budgets of the organization this viewer may see (archived ones excluded).
     async fn budgets(&self, db: &DatabaseConnection) -> Result<Vec<budget::Model>, ServiceError> {
         let all = budget::Entity::find()
@@ -92,7 +100,7 @@ pub async fn run(
         ReportKind::Forecasts => forecasts::run(db, viewer, &ctx, query).await,
         ReportKind::Suggestions => suggestions::run(db, viewer, &ctx, query).await,
         ReportKind::WhatIf => what_if::run(db, viewer, &ctx, query).await,
-        ReportKind::Roi => roi::run(db, &ctx, query).await,
+        ReportKind::Roi => roi::run(db, viewer, &ctx, query).await,
         ReportKind::Audit => audit::run(db, viewer, &ctx, query).await,
     }
 }

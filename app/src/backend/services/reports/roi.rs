@@ -1,7 +1,7 @@
 //! Return on investment: per project and month, the cost of its usage, the value it reported
 //! producing, and ROI = (value − cost) / cost.
 
-use super::{day_range, Context};
+use super::{day_range, Context, Viewer};
 use crate::backend::entities::{daily_project_usage, project, project_value};
 use crate::backend::queries::sum_i64;
 use crate::backend::services::ServiceError;
@@ -22,6 +22,7 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 
 pub(super) async fn run(
     db: &DatabaseConnection,
+    viewer: &Viewer,
     ctx: &Context,
     mut query: ReportQuery,
 ) -> Result<ReportView, ServiceError> {
@@ -63,7 +64,9 @@ pub(super) async fn run(
     }
     let all = project::Entity::find().filter(project::Column::OrgId.eq(ctx.org.id)).all(db).await?;
     let names: HashMap<Uuid, String> = all.iter().map(|p| (p.id, p.name.clone())).collect();
-    let mut projects: Vec<(String, String)> = all.iter().map(|p| (p.slug.clone(), p.name.clone())).collect();
+    // The value form offers the projects the viewer may record a value for (leads of their team, admins).
+    let mut projects: Vec<(String, String)> =
+        all.iter().filter(|p| viewer.may_manage(&[p.team_id])).map(|p| (p.slug.clone(), p.name.clone())).collect();
     projects.sort_by_key(|(_, name)| name.to_lowercase());
     let mut rows: Vec<(String, NaiveDate, Decimal, Option<Decimal>)> = cells
         .into_iter()
@@ -124,7 +127,7 @@ pub(super) async fn run(
             format!("Months from {first_month} to {last_month}; the overall ROI counts only months with a reported value."),
         ],
         // Projects for the page's value form.
-        choices: [("entry_project".to_owned(), projects)].into(),
+        choices: if projects.is_empty() { Default::default() } else { [("entry_project".to_owned(), projects)].into() },
         inputs: Vec::new(),
         query,
     })
