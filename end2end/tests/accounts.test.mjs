@@ -46,6 +46,9 @@ test("an admin adds a viewer, who is refused the admin pages and signs out", asy
   assert.match(await tab.getByTestId("refused").textContent(), /needs the admin role/);
   assert.equal(await tab.getByRole("button", { name: "Add person" }).count(), 0, "no forms it cannot use");
   await tab.screenshot({ path: join(artifacts, "refused.png"), fullPage: true });
+  await tab.goto(`${server.baseUrl}/reports/roi`);
+  await tab.locator("h1", { hasText: "Return on investment" }).waitFor();
+  assert.equal(await tab.getByText("Record a project's value").count(), 0, "no value form for a viewer");
   await tab.goto(`${server.baseUrl}/budgets`);
   await tab.locator("h1", { hasText: "Budgets" }).waitFor();
   assert.equal(await tab.getByRole("link", { name: "New budget" }).count(), 0, "a viewer is not offered New budget");

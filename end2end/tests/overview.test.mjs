@@ -50,6 +50,17 @@ test("the demo overview renders, hydrates and switches range through a server fu
   assert.equal(new URL(page.url()).search, "?days=90");
   assert.equal(await page.locator('a[aria-current="page"]').textContent(), "90 days");
 
+  // One month-end forecast: the overview's figure is the organization budget's, whatever the range.
+  const monthEnd = (await page.getByTestId("org-forecast").textContent()).match(/month end: ([\d,.]+)/)[1];
+  const card = page.locator('.budget-tile[data-budget="Organization monthly"]').getByTestId("tile-forecast");
+  assert.equal((await card.textContent()).match(/^Forecast ([\d,.]+)/)[1], monthEnd, "the overview and the card agree");
+  // A budget forecast to run out early is at risk on its tile and on the budget list alike.
+  const risky = await page.locator(".budget-tile:has(.badge.at_risk)").evaluateAll((tiles) => tiles.map((t) => t.dataset.budget));
+  assert.ok(risky.length > 0, "the demo has budgets at risk");
+  await page.goto(`${server.baseUrl}/budgets?status=at_risk`);
+  const listed = await page.locator("tr[data-budget]").evaluateAll((rows) => rows.map((r) => r.dataset.budget));
+  assert.deepEqual(listed.sort(), risky.sort(), "the list's at-risk budgets are the tiles' at-risk budgets");
+
   await page.screenshot({ path: join(artifacts, "overview.png"), fullPage: true });
   assert.deepEqual(foreignRequests, [], "nothing is loaded from outside Tollgate");
   assert.deepEqual(errors, []);

@@ -38,6 +38,8 @@ test("every report opens, filters and exports its table as CSV", async () => {
   for (const title of titles) {
     await page.getByRole("link", { name: new RegExp(`^${title}`) }).first().waitFor();
   }
+  // The demo runs without a mail server: the digest form says mail is off.
+  await page.getByTestId("mail-off").waitFor();
 
   // Allocation by model: the table's rows are the CSV's rows.
   await page.getByRole("link", { name: /^Allocation/ }).click();
@@ -52,6 +54,12 @@ test("every report opens, filters and exports its table as CSV", async () => {
   const allocation = await downloadCsv(page);
   assert.match(allocation[0], /^Model,Cost \(/);
   assert.equal(allocation.length - 1, shown, "one CSV line per table row");
+  // The CSV keeps amounts exact; the page shows the same amounts to the cent, thousands grouped.
+  const pageCosts = await page.locator("table.report tbody tr td:nth-of-type(1)").allTextContents();
+  const csvCosts = allocation.slice(1).map((line) => Number(line.split(",")[1]));
+  assert.deepEqual(pageCosts.map((c) => Number(c.replaceAll(",", ""))), csvCosts.map((c) => Math.round(c * 100) / 100));
+  assert.ok(pageCosts.every((c) => /^-?\d{1,3}(,\d{3})*\.\d{2}$/.test(c)), `cents on the page: ${pageCosts}`);
+
   await page.screenshot({ path: join(artifacts, "report-allocation.png"), fullPage: true });
 
   for (const [slug, header] of [
