@@ -11,6 +11,7 @@ pub mod enforcement;
 pub mod figures;
 pub mod forecast;
 pub mod limits;
+pub mod model_names;
 pub mod money;
 pub mod outbound;
 pub mod period;

@@ -23,6 +23,7 @@ mod m20261207_000018_counter_limits;
 mod m20261207_000019_reservation_keys;
 mod m20261207_000020_budget_counting_since;
 mod m20261207_000021_creation_requests;
+mod m20261207_000022_priced_model;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_reservation_keys::Migration),
             Box::new(m20261207_000020_budget_counting_since::Migration),
             Box::new(m20261207_000021_creation_requests::Migration),
+            Box::new(m20261207_000022_priced_model::Migration),
         ]
     }
 }

@@ -175,6 +175,7 @@ pub async fn insert(
             currency: Set(org.currency.clone()),
             operations: Set(1),
             pricing: Set("catalog".into()),
+            priced_model: Set(Some(e.model.into())),
             reservation_id: Set(None),
             recorded_at: Set(e.occurred_at.min(now)),
         });

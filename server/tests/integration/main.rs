@@ -27,6 +27,7 @@ mod management;
 mod openapi;
 mod optimistic_route;
 mod preferences;
+mod pricing;
 mod reallocation;
 mod reconcile;
 mod report_advice;

@@ -21,6 +21,8 @@ pub struct Model {
     pub currency: String,
     pub operations: i64,
     pub pricing: String,
+    /// The catalog entry that priced the event (the model as sent is in `model`).
+    pub priced_model: Option<String>,
     pub reservation_id: Option<Uuid>,
     pub recorded_at: DateTimeUtc,
 }

@@ -221,6 +221,7 @@ async fn write_usage(
                     currency: Set("USD".into()),
                     operations: Set(1),
                     pricing: Set("catalog".into()),
+                    priced_model: Set(Some(model.into())),
                     reservation_id: Set(None),
                     recorded_at: Set(at),
                 });

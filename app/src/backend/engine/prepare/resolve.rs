@@ -40,6 +40,15 @@ pub struct Resolved {
     pub new_user: Option<String>,
     pub currency: Currency,
     pub provider: String,
+    /// The catalog entry the model as sent is priced by (`model_names`), when the catalog has one.
+    pub catalog_model: Option<String>,
+}
+
+impl Resolved {
+    /// The catalog entry that priced an event priced as `pricing` ("catalog", "fallback", "explicit").
+    pub fn priced_by(&self, pricing: &str) -> Option<String> {
+        (pricing == "catalog").then(|| self.catalog_model.clone()).flatten()
+    }
 }
 
 /// Looks the operation up without writing. Unknown projects and categories are errors; an unknown
@@ -79,10 +88,8 @@ pub async fn resolve(
         .filter(user::Column::Handle.eq(user_handle))
         .one(db)
         .await?;
-    let provider = match &input.provider {
-        Some(p) if !p.trim().is_empty() => p.trim().to_owned(),
-        _ => provider_of(db, org.id, &input.model).await?.unwrap_or_default(),
-    };
+    let given = input.provider.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let (catalog_model, provider) = catalog_entry(db, org.id, given, &input.model).await?;
     Ok(Resolved {
         chain: OperationChain {
             organization: org.id,
@@ -95,6 +102,7 @@ pub async fn resolve(
         currency: Currency::parse(&org.currency)?,
         org: org.clone(),
         provider,
+        catalog_model,
     })
 }
 
@@ -145,13 +153,38 @@ async fn ensure_user(
     Ok(find().one(db).await?.map(|u| u.id).ok_or(sea_orm::DbErr::RecordNotInserted)?)
 }
 
-async fn provider_of(db: &impl ConnectionTrait, org_id: Uuid, model: &str) -> Result<Option<String>, EngineError> {
-    Ok(price::Entity::find()
+/// The catalog entry `sent` is priced by and its provider: the first of the name's candidates
+/// (`model_names::candidates`: as sent, without a provider prefix, its base model) the catalog
+/// holds for the provider given, or the prefix's provider, or any. Without an entry the model is
+/// unpriced; its provider is then the one given or prefixed (for the error and fallback policy).
+async fn catalog_entry(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    given_provider: Option<&str>,
+    sent: &str,
+) -> Result<(Option<String>, String), EngineError> {
+    let candidates = tollgate_domain::model_names::candidates(sent);
+    let names: Vec<&str> = candidates.iter().map(|c| c.model.as_str()).collect();
+    let rows: Vec<(String, String)> = price::Entity::find()
+        .select_only()
+        .column(price::Column::Model)
+        .column(price::Column::Provider)
         .filter(price::Column::OrgId.eq(org_id))
-        .filter(price::Column::Model.eq(model))
-        .one(db)
-        .await?
-        .map(|p| p.provider))
+        .filter(price::Column::Model.is_in(names))
+        .order_by_asc(price::Column::Provider)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for candidate in &candidates {
+        let wanted = given_provider.or(candidate.provider.as_deref());
+        let found =
+            rows.iter().find(|(model, provider)| *model == candidate.model && wanted.is_none_or(|w| w == provider));
+        if let Some((model, provider)) = found {
+            return Ok((Some(model.clone()), provider.clone()));
+        }
+    }
+    let provider = given_provider.map(str::to_owned).or_else(|| candidates.iter().find_map(|c| c.provider.clone()));
+    Ok((None, provider.unwrap_or_default()))
 }
 
 /// The catalog price in force at `at` and "catalog"; for a model without one, the project's declared
@@ -204,10 +237,12 @@ impl PriceList {
     }
 }
 
+/// The prices of the catalog entry `model` resolved to (none when it resolved to no entry).
 fn prices(resolved: &Resolved, model: &str) -> sea_orm::Select<price::Entity> {
+    let entry = resolved.catalog_model.as_deref().unwrap_or(model);
     price::Entity::find()
         .filter(price::Column::OrgId.eq(resolved.org.id))
-        .filter(price::Column::Model.eq(model))
+        .filter(price::Column::Model.eq(entry))
         .filter(price::Column::Provider.eq(resolved.provider.as_str()))
         .order_by_desc(price::Column::EffectiveFrom)
 }
@@ -254,6 +289,7 @@ pub async fn resolve_reservation(
         .one(db)
         .await?
         .ok_or(sea_orm::DbErr::RecordNotFound("reservation project".into()))?;
+    let (catalog_model, provider) = catalog_entry(db, org.id, None, &reservation.model).await?;
     Ok(Resolved {
         chain: OperationChain {
             organization: org.id,
@@ -265,7 +301,8 @@ pub async fn resolve_reservation(
         new_user: None,
         currency: Currency::parse(&org.currency)?,
         org: org.clone(),
-        provider: provider_of(db, org.id, &reservation.model).await?.unwrap_or_default(),
+        provider,
+        catalog_model,
     })
 }
 

@@ -82,6 +82,7 @@ pub async fn settle(
         currency: resolved.currency,
         operations: 1,
         pricing,
+        priced_model: resolved.priced_by(pricing),
         reservation_id: Some(id),
     };
     let budgets = applicable(db, &resolved.chain).await?;

@@ -40,6 +40,8 @@ pub struct PreparedEvent {
     pub currency: Currency,
     pub operations: i64,
     pub pricing: &'static str,
+    /// The catalog entry that priced it, when the catalog did.
+    pub priced_model: Option<String>,
     pub reservation_id: Option<Uuid>,
 }
 
@@ -188,6 +190,7 @@ async fn insert_ledger(
             currency: Set(event.currency.to_string()),
             operations: Set(event.operations),
             pricing: Set(event.pricing.to_owned()),
+            priced_model: Set(event.priced_model.clone()),
             reservation_id: Set(event.reservation_id),
             recorded_at: Set(now),
         });

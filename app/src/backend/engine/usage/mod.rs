@@ -150,6 +150,7 @@ pub async fn prepare(
     };
     // An amount the counters cannot hold is this event's fault alone: refused here, not in the batch.
     to_columns(&Usage::new(cost, input.input_tokens + input.output_tokens, input.operations))?;
+    let priced_model = resolved.priced_by(pricing);
     Ok(PreparedEvent {
         event_id: event_id.to_owned(),
         occurred_at: input.occurred_at,
@@ -163,6 +164,7 @@ pub async fn prepare(
         currency: resolved.currency,
         operations: input.operations,
         pricing,
+        priced_model,
         reservation_id: None,
     })
 }

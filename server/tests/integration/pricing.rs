@@ -1,0 +1,77 @@
+//! Model names as calls send them: dated, prefixed and versioned names are priced by their base
+//! model's catalog entry, at the same price to the billionth; the ledger keeps the name as sent and
+//! the entry that priced it; a name no entry matches stays unpriced (refused), never $0.
+
+use crate::common;
+
+use app::backend::entities::usage_event;
+use common::fixtures::{add_budget, organization, BudgetSpec};
+use common::{spawn_app, Backend};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(1000))).await;
+    // The starter catalog: gpt-4o at $2.50 in / $10 out per million tokens, claude-sonnet-4 at $3 / $15.
+    // A million tokens in and 100,000 out: 2.50 + 1.00 = 3.50 and 3.00 + 1.50 = 4.50.
+    let calls = [
+        ("a", "gpt-4o", "gpt-4o", "openai", 3_500_000_000),
+        ("b", "gpt-4o-2024-08-06", "gpt-4o", "openai", 3_500_000_000),
+        ("c", "openai/gpt-4o", "gpt-4o", "openai", 3_500_000_000),
+        ("d", "openai/gpt-4o-2024-11-20", "gpt-4o", "openai", 3_500_000_000),
+        ("e", "claude-sonnet-4-20250514", "claude-sonnet-4", "anthropic", 4_500_000_000),
+        ("f", "claude-sonnet-4-latest", "claude-sonnet-4", "anthropic", 4_500_000_000),
+        ("g", "claude-sonnet-4@20250514", "claude-sonnet-4", "anthropic", 4_500_000_000),
+    ];
+    for (id, model, ..) in calls {
+        let body = json!({ "event_id": id, "occurred_at": app.clock_now(), "user": "ada", "project": "chatbot",
+                           "category": "llm", "model": model, "input_tokens": 1_000_000, "output_tokens": 100_000 });
+        let (status, answer) = app.post_json(&fx.key, "/api/v1/usage", body).await;
+        assert_eq!(status, 200, "{model}: {answer}");
+    }
+    for (id, sent, entry, provider, cost) in calls {
+        let row = usage_event::Entity::find()
+            .filter(usage_event::Column::EventId.eq(id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{sent} was recorded"));
+        assert_eq!(
+            (row.model.as_str(), row.priced_model.as_deref(), row.provider.as_str(), row.cost),
+            (sent, Some(entry), provider, cost),
+            "the ledger keeps the name as sent and the entry that priced it"
+        );
+    }
+
+    // A name no entry matches is refused, whatever it looks like; nothing is recorded.
+    for model in ["gpt-5-2025-08-07", "gpt-4o-audio-preview", "mistral/gpt-4o"] {
+        let body = json!({ "event_id": format!("x-{model}"), "occurred_at": app.clock_now(), "user": "ada",
+                           "project": "chatbot", "category": "llm", "model": model, "input_tokens": 10, "output_tokens": 10 });
+        let (status, answer) = app.post_json(&fx.key, "/api/v1/usage", body).await;
+        assert_eq!(status, 422, "{model}: {answer}");
+        assert!(answer.to_string().contains("unpriced"), "{model}: {answer}");
+    }
+    let unpriced = usage_event::Entity::find().filter(usage_event::Column::EventId.starts_with("x-")).all(&app.db);
+    assert!(unpriced.await.unwrap().is_empty());
+
+    // Check and settle price a dated name the same way.
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o-2024-08-06",
+                        "estimated_input_tokens": 1_000_000, "max_output_tokens": 1_000_000 });
+    let (status, reserved) = app.post_json(&fx.key, "/api/v1/check", check).await;
+    assert_eq!((status, &reserved["estimate"]["cost"]), (200, &json!("12.5")), "{reserved}");
+    let id = reserved["reservation_id"].as_str().unwrap();
+    let settle = json!({ "input_tokens": 200_000, "output_tokens": 50_000 });
+    let (status, settled) = app.post_json(&fx.key, &format!("/api/v1/reservations/{id}/settle"), settle).await;
+    assert_eq!((status, &settled["cost"]), (200, &json!("1")), "{settled}");
+    let row = usage_event::Entity::find()
+        .filter(usage_event::Column::ReservationId.eq(id.parse::<uuid::Uuid>().unwrap()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.model.as_str(), row.priced_model.as_deref()), ("gpt-4o-2024-08-06", Some("gpt-4o")));
+}
+on_both_databases!(model_names, names_as_sent_are_priced_by_their_catalog_entry);
