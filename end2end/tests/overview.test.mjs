@@ -95,13 +95,30 @@ test("a fresh installation is set up in the browser, once", async () => {
     assert.match(await page.getByTestId("prices-empty").textContent(), /in EUR.*starter catalog is in USD/);
     await page.getByLabel("Provider").fill("openai");
     await page.getByLabel("Model").fill("gpt-4o");
-    await page.getByLabel("Input per million tokens (EUR)").fill("2.30");
-    await page.getByLabel("Output per million tokens (EUR)").fill("9.20");
+    await page.getByLabel("Input per million tokens").fill("2.30");
+    await page.getByLabel("Output per million tokens").fill("9.20");
+    assert.equal(await page.getByLabel("Currency", { exact: true }).inputValue(), "EUR", "the ledger's currency by default");
     await page.getByRole("button", { name: "Add price" }).click();
     const row = page.locator('tr[data-model="gpt-4o"]');
     await row.waitFor();
     assert.match(await row.textContent(), /2\.3 EUR.*9\.2 EUR/);
     assert.doesNotMatch(await page.getByTestId("prices").textContent(), /USD/);
+
+    // A provider's price in USD needs an exchange rate into EUR; the page says so until one exists.
+    await page.getByLabel("Provider").fill("anthropic");
+    await page.getByLabel("Model").fill("claude-sonnet-4");
+    await page.getByLabel("Input per million tokens").fill("3");
+    await page.getByLabel("Output per million tokens").fill("15");
+    await page.getByLabel("Currency", { exact: true }).fill("USD");
+    await page.getByRole("button", { name: "Add price" }).click();
+    await page.getByTestId("prices-missing-rate").waitFor();
+    assert.match(await page.getByTestId("prices-missing-rate").textContent(), /in USD, with no exchange rate to EUR/);
+    await page.getByLabel("From currency").fill("USD");
+    await page.getByLabel("EUR per unit").fill("0.92");
+    await page.getByRole("button", { name: "Add rate" }).click();
+    await page.getByTestId("prices-converted").waitFor();
+    assert.match(await page.locator('[data-testid="exchange-rates"] tr[data-currency="USD"]').textContent(), /1 USD.*0\.92 EUR/);
+    assert.equal(await page.getByTestId("prices-missing-rate").count(), 0);
   } finally {
     await empty.stop();
   }

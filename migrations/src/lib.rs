@@ -24,6 +24,7 @@ mod m20261207_000019_reservation_keys;
 mod m20261207_000020_budget_counting_since;
 mod m20261207_000021_creation_requests;
 mod m20261207_000022_priced_model;
+mod m20261207_000023_exchange_rates;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_budget_counting_since::Migration),
             Box::new(m20261207_000021_creation_requests::Migration),
             Box::new(m20261207_000022_priced_model::Migration),
+            Box::new(m20261207_000023_exchange_rates::Migration),
         ]
     }
 }

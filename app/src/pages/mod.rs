@@ -7,6 +7,7 @@ pub mod ask_more;
 pub mod budget;
 pub mod budget_filters;
 pub mod budgets;
+pub mod exchange_rates;
 pub mod inbox;
 pub mod login;
 pub mod not_found;

@@ -1,4 +1,5 @@
-//! The price catalog: everyone reads which price is in force per model; admins add prices from a date on.
+//! The price catalog: everyone reads which price is in force per model and the exchange rates;
+//! admins add prices and rates from a date on.
 
 use crate::components::time::day;
 use crate::components::{outcome, refused};
@@ -26,6 +27,7 @@ pub struct CatalogPrice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogView {
     pub prices: Vec<CatalogPrice>,
+    pub rates: Vec<super::exchange_rates::RateRow>,
     pub currency: String,
     pub may_edit: bool,
 }
@@ -69,7 +71,16 @@ pub async fn price_catalog() -> Result<CatalogView, AppError> {
             .collect();
         prices
             .sort_by(|a, b| (&a.provider, &a.model, b.effective_from).cmp(&(&b.provider, &b.model, a.effective_from)));
-        Ok(CatalogView { prices, currency: org.currency, may_edit: me.has(crate::auth::Role::Admin) })
+        let rates = directory::exchange_rates(&state.db, me.org_id)
+            .await?
+            .into_iter()
+            .map(|r| super::exchange_rates::RateRow {
+                from_currency: r.from_currency,
+                rate: r.rate,
+                effective_from: r.effective_from,
+            })
+            .collect();
+        Ok(CatalogView { prices, rates, currency: org.currency, may_edit: me.has(crate::auth::Role::Admin) })
     })
     .await
 }
@@ -81,6 +92,8 @@ pub async fn add_catalog_price(
     model: String,
     input_per_mtok: String,
     output_per_mtok: String,
+    // Empty or left out: the organization's currency.
+    #[server(default)] currency: String,
     effective_from: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
@@ -108,11 +121,14 @@ pub async fn add_catalog_price(
             model: model.clone(),
             input_per_mtok: amount("input price", &input_per_mtok)?,
             output_per_mtok: amount("output price", &output_per_mtok)?,
-            currency: org.currency.clone(),
+            currency: match currency.trim() {
+                "" => org.currency.clone(),
+                given => given.to_uppercase(),
+            },
             effective_from: from,
         };
         let change = directory::Change { actor: &me.email, now: state.clock.now() };
-        directory::add_price(&state.db, org.id, &org.currency, input, change).await?;
+        directory::add_price(&state.db, org.id, input, change).await?;
         Ok(format!("Price for {} added.", model.trim()))
     })
     .await
@@ -121,7 +137,8 @@ pub async fn add_catalog_price(
 #[component]
 pub fn PricesPage() -> impl IntoView {
     let add = ServerAction::<AddCatalogPrice>::new();
-    let catalog = Resource::new(move || add.version().get(), |_| price_catalog());
+    let add_rate = ServerAction::<super::exchange_rates::AddExchangeRate>::new();
+    let catalog = Resource::new(move || (add.version().get(), add_rate.version().get()), |_| price_catalog());
     view! {
         <Title text="Prices · Tollgate"/>
         <h1>"Price catalog"</h1>
@@ -152,6 +169,7 @@ pub fn PricesPage() -> impl IntoView {
                             </table>
                         </section>
                         {c.may_edit.then(|| view! { <AddPrice add currency=c.currency.clone()/> })}
+                        <super::exchange_rates::ExchangeRates rates=c.rates.clone() currency=c.currency.clone() may_edit=c.may_edit add=add_rate/>
                     }),
                 }
             })}
@@ -159,31 +177,37 @@ pub fn PricesPage() -> impl IntoView {
     }
 }
 
-/// What the catalog's currency means: prices are in the organization's currency, and a price in
-/// another one cannot price its usage (there are no exchange rates yet).
+/// What the catalog's currency means: usage is recorded in the organization's currency, and a
+/// price in another one is converted at an exchange rate, which must exist.
 #[component]
 fn CurrencyNotice(catalog: CatalogView) -> impl IntoView {
     let currency = catalog.currency.clone();
     let foreign: std::collections::BTreeSet<String> =
         catalog.prices.iter().filter(|p| p.currency != currency).map(|p| p.currency.clone()).collect();
+    let (converted, missing): (Vec<String>, Vec<String>) =
+        foreign.into_iter().partition(|c| catalog.rates.iter().any(|r| &r.from_currency == c));
     let empty = catalog.prices.is_empty().then(|| {
         view! {
             <p class="notice" data-testid="prices-empty">
                 {format!(
-                    "No prices yet. This organization keeps its budgets and usage in {currency}, so its prices are in {currency} too: add the models you use below. Tollgate's starter catalog is in USD and is loaded only for organizations in USD."
+                    "No prices yet. This organization keeps its budgets and usage in {currency}: add the models you use below, in {currency} or in the provider's currency with an exchange rate. Tollgate's starter catalog is in USD and is loaded only for organizations in USD."
                 )}
             </p>
         }
     });
-    let mixed = (!foreign.is_empty()).then(|| {
-        let listed = foreign.into_iter().collect::<Vec<_>>().join(", ");
+    let converted = (!converted.is_empty()).then(|| {
+        let listed = converted.join(", ");
+        view! { <p class="notice" data-testid="prices-converted">{format!("Prices in {listed} are converted to {currency} at the exchange rates below.")}</p> }
+    });
+    let missing = (!missing.is_empty()).then(|| {
+        let listed = missing.join(", ");
         view! {
-            <p class="notice error" role="alert">
-                {format!("Some prices are in {listed}, not {currency}: usage they would price is refused. Add {currency} prices for those models.")}
+            <p class="notice error" role="alert" data-testid="prices-missing-rate">
+                {format!("Some prices are in {listed}, with no exchange rate to {currency} yet: usage they would price is refused until an admin adds a rate below.")}
             </p>
         }
     });
-    view! { {empty} {mixed} }
+    view! { {empty} {converted} {missing} }
 }
 
 #[component]
@@ -196,8 +220,9 @@ fn AddPrice(add: ServerAction<AddCatalogPrice>, currency: String) -> impl IntoVi
                 <div class="inline-fields">
                     <label>"Provider" <input name="provider" required/></label>
                     <label>"Model" <input name="model" required/></label>
-                    <label>{format!("Input per million tokens ({currency})")} <input name="input_per_mtok" inputmode="decimal" required/></label>
-                    <label>{format!("Output per million tokens ({currency})")} <input name="output_per_mtok" inputmode="decimal" required/></label>
+                    <label>"Input per million tokens" <input name="input_per_mtok" inputmode="decimal" required/></label>
+                    <label>"Output per million tokens" <input name="output_per_mtok" inputmode="decimal" required/></label>
+                    <label>"Currency" <input name="currency" value=currency.clone() maxlength="3" required/></label>
                     <label>"From (YYYY-MM-DD, empty for now)" <input name="effective_from" type="date"/></label>
                 </div>
                 <button type="submit" class="primary">"Add price"</button>

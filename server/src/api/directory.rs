@@ -185,7 +185,7 @@ pub async fn add_price(
 ) -> Result<StatusCode, ApiError> {
     client.require_admin()?;
     let org = &client.0.org;
-    directory::add_price(&state.db, org.id, &org.currency, input, change(&actor(&client), &state)).await?;
+    directory::add_price(&state.db, org.id, input, change(&actor(&client), &state)).await?;
     Ok(StatusCode::CREATED)
 }
 

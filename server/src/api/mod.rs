@@ -5,6 +5,7 @@ mod budgets;
 mod directory;
 pub mod error;
 mod events;
+mod exchange_rates;
 mod extract;
 pub mod openapi;
 mod reports;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(directory::get_user).patch(directory::update_user))
         .route("/api/v1/categories", get(directory::categories).post(directory::create_category))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
+        .route("/api/v1/exchange-rates", get(exchange_rates::list).post(exchange_rates::add))
         .route("/api/v1/reports/{report}", get(reports::get))
         .route("/api/v1/projects/{id}/value", post(values::record))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))

@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 document of the whole API, derived from its types.
 
-use super::{budgets, directory, error, events, reports, requests, usage, values};
+use super::{budgets, directory, error, events, exchange_rates, reports, requests, usage, values};
 use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         directory::projects, directory::create_project, directory::get_project, directory::update_project,
         directory::users, directory::create_user, directory::get_user, directory::update_user,
         directory::categories, directory::create_category, directory::prices, directory::add_price,
+        exchange_rates::list, exchange_rates::add,
         reports::get, values::record,
     ),
     components(schemas(error::ErrorBody, app::backend::engine::UsageInput)),
@@ -23,7 +24,7 @@ use utoipa::{Modify, OpenApi};
         (name = "usage", description = "For services: ingest keys"),
         (name = "budgets", description = "Budget management: admin keys"),
         (name = "directory", description = "Teams, projects and users: admin keys"),
-        (name = "prices", description = "The price catalog: admin keys"),
+        (name = "prices", description = "The price catalog and its exchange rates: admin keys"),
         (name = "reports", description = "Budget vs actual, allocation, trends and forecasts: admin keys"),
     )
 )]

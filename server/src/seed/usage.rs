@@ -176,6 +176,7 @@ pub async fn insert(
             operations: Set(1),
             pricing: Set("catalog".into()),
             priced_model: Set(Some(e.model.into())),
+            exchange_rate: Set(None),
             reservation_id: Set(None),
             recorded_at: Set(e.occurred_at.min(now)),
         });

@@ -75,3 +75,64 @@ async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
     assert_eq!((row.model.as_str(), row.priced_model.as_deref()), ("gpt-4o-2024-08-06", Some("gpt-4o")));
 }
 on_both_databases!(model_names, names_as_sent_are_priced_by_their_catalog_entry);
+
+/// A EUR organization with USD catalog prices: usage is refused until an exchange rate exists and
+/// the error names it; then each event is converted at the rate in force when it happened, to the
+/// billionth, and the ledger keeps the rate it used.
+async fn a_eur_ledger_prices_usd_entries_at_the_rate_in_force(backend: Backend) {
+    use app::backend::engine::keys::{self, Permission};
+    use app::backend::services::organizations;
+    use chrono::Duration;
+    use common::fixtures::{add_project, add_team};
+    let app = spawn_app(backend).await;
+    let now = app.clock_now();
+    let org = organizations::create_organization(&app.db, "Acme Europe", "UTC", "EUR", now).await.unwrap();
+    let team = add_team(&app, org.id, "Core").await;
+    add_project(&app, org.id, team, "chatbot").await;
+    let (_, ingest) = keys::create(&app.db, org.id, "svc", Permission::Ingest, None, now).await.unwrap();
+    let (_, admin) = keys::create(&app.db, org.id, "ops", Permission::Admin, None, now).await.unwrap();
+    let price = json!({ "provider": "openai", "model": "gpt-4o", "input_per_mtok": "2.50", "output_per_mtok": "10",
+                        "currency": "USD", "effective_from": now - Duration::days(60) });
+    let (status, body) = app.post_json(&admin, "/api/v1/prices", price).await;
+    assert_eq!(status, 201, "a price in the provider's currency is accepted: {body}");
+
+    let usage = |id: &str, at: chrono::DateTime<chrono::Utc>| {
+        json!({ "event_id": id, "occurred_at": at, "user": "ada", "project": "chatbot", "category": "llm",
+                "model": "gpt-4o-2024-08-06", "input_tokens": 1_000_000, "output_tokens": 100_000 })
+    };
+    let (status, refused) = app.post_json(&ingest, "/api/v1/usage", usage("early", now - Duration::days(10))).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("exchange_rate_missing")), "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("from USD to EUR"), "{refused}");
+
+    // 0.9 from 20 days ago, 0.9523 from 3 days ago (a change mid-month).
+    for (rate, back) in [("0.9", 20), ("0.9523", 3)] {
+        let body = json!({ "from_currency": "USD", "rate": rate, "effective_from": now - Duration::days(back) });
+        let (status, added) = app.post_json(&admin, "/api/v1/exchange-rates", body).await;
+        assert_eq!((status, &added["to_currency"]), (201, &json!("EUR")), "{added}");
+    }
+    let same = json!({ "from_currency": "EUR", "rate": "1" });
+    assert_eq!(app.post_json(&admin, "/api/v1/exchange-rates", same).await.0, 422, "no rate into itself");
+    assert_eq!(
+        app.post_json(&ingest, "/api/v1/exchange-rates", json!({ "from_currency": "USD", "rate": "1" })).await.0,
+        403
+    );
+
+    for (id, back) in [("early", 10), ("late", 1)] {
+        let (status, body) = app.post_json(&ingest, "/api/v1/usage", usage(id, now - Duration::days(back))).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // 3.50 USD each: at 0.9 = 3.15 EUR, at 0.9523 = 3.33305 EUR.
+    for (id, cost, rate) in [("early", 3_150_000_000_i64, 900_000_000_i64), ("late", 3_333_050_000, 952_300_000)] {
+        let row = usage_event::Entity::find().filter(usage_event::Column::EventId.eq(id)).one(&app.db).await.unwrap();
+        let row = row.unwrap();
+        assert_eq!((row.cost, row.currency.as_str(), row.exchange_rate), (cost, "EUR", Some(rate)), "{id}");
+    }
+    // A check now is estimated at today's rate: 12.50 USD = 11.90375 EUR.
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o",
+                        "estimated_input_tokens": 1_000_000, "max_output_tokens": 1_000_000 });
+    let (status, reserved) = app.post_json(&ingest, "/api/v1/check", check).await;
+    assert_eq!((status, &reserved["estimate"]["cost"]), (200, &json!("11.90375")), "{reserved}");
+    let (_, rates) = app.get_json(&admin, "/api/v1/exchange-rates").await;
+    assert_eq!(rates.as_array().unwrap().len(), 2, "{rates}");
+}
+on_both_databases!(exchange_rates, a_eur_ledger_prices_usd_entries_at_the_rate_in_force);

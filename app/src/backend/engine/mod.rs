@@ -73,6 +73,11 @@ pub enum EngineError {
     UnpricedModel { model: String, provider: String },
     #[error("amounts are in {expected}, not {given}")]
     CurrencyMismatch { expected: String, given: String },
+    #[error(
+        "no exchange rate from {from} to {to} in force at {at}: the catalog prices this model in {from}; \
+         an admin can add a rate on the Prices page or with POST /api/v1/exchange-rates"
+    )]
+    ExchangeRateMissing { from: String, to: String, at: chrono::DateTime<chrono::Utc> },
     #[error("{0}")]
     InvalidInput(String),
     #[error("reservation {0} does not exist")]
@@ -133,6 +138,7 @@ pub fn error_code(error: &EngineError) -> &'static str {
         EngineError::UnknownCategory(..) => "unknown_category",
         EngineError::UnpricedModel { .. } => "unpriced_model",
         EngineError::CurrencyMismatch { .. } => "currency_mismatch",
+        EngineError::ExchangeRateMissing { .. } => "exchange_rate_missing",
         EngineError::InvalidInput(_) => "invalid_input",
         EngineError::ReservationNotFound(_) => "reservation_not_found",
         EngineError::ReservationExpired(..) => "reservation_expired",

@@ -20,6 +20,7 @@ pub mod delivery_attempt;
 pub mod digest_send;
 pub mod digest_subscription;
 pub mod event_hook;
+pub mod exchange_rate;
 pub mod job_run;
 pub mod login_attempt;
 pub mod notification;

@@ -23,6 +23,8 @@ pub struct Model {
     pub pricing: String,
     /// The catalog entry that priced the event (the model as sent is in `model`).
     pub priced_model: Option<String>,
+    /// The exchange rate (billionths) that converted the entry's price to the ledger's currency.
+    pub exchange_rate: Option<i64>,
     pub reservation_id: Option<Uuid>,
     pub recorded_at: DateTimeUtc,
 }

@@ -222,6 +222,7 @@ async fn write_usage(
                     operations: Set(1),
                     pricing: Set("catalog".into()),
                     priced_model: Set(Some(model.into())),
+                    exchange_rate: Set(None),
                     reservation_id: Set(None),
                     recorded_at: Set(at),
                 });

@@ -161,7 +161,7 @@ fn finish(
     let cost = match input.estimated_cost {
         Some(cost) => round_for_storage(cost),
         None => {
-            let (price, _) = lookup.prices.at(resolved, &input.operation.model, now)?;
+            let price = lookup.prices.at(resolved, &input.operation.model, now)?.price;
             price.cost(input_tokens as u64, output_tokens as u64)
         }
     };

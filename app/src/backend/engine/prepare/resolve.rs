@@ -1,7 +1,7 @@
 //! Resolves an operation's names (user, project, category, model) to its chain, currency and price.
 
 use crate::backend::engine::EngineError;
-use crate::backend::entities::{category, config_version, organization, price, project, user};
+use crate::backend::entities::{category, config_version, exchange_rate, organization, price, project, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -187,17 +187,33 @@ async fn catalog_entry(
     Ok((None, provider.unwrap_or_default()))
 }
 
-/// The catalog price in force at `at` and "catalog"; for a model without one, the project's declared
-/// fallback price and "fallback" (the event is flagged), or an error naming the model: never zero.
+/// How an operation is priced: the price in the ledger's currency, where it came from ("catalog"
+/// or "fallback"), and the exchange rate that converted the catalog entry's price, if one did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Priced {
+    pub price: Price,
+    pub pricing: &'static str,
+    pub rate: Option<rust_decimal::Decimal>,
+}
+
+/// The catalog price in force at `at` (converted at the exchange rate in force then when the entry
+/// is priced in another currency); for a model without one, the project's declared fallback price
+/// (the event is flagged), or an error naming the model: never zero.
 pub async fn price_at(
     db: &impl ConnectionTrait,
     resolved: &Resolved,
     model: &str,
     at: DateTime<Utc>,
-) -> Result<(Price, &'static str), EngineError> {
+) -> Result<Priced, EngineError> {
     let row = prices(resolved, model).filter(price::Column::EffectiveFrom.lte(at)).one(db).await?;
     match row {
-        Some(row) => catalog_price(resolved, &row),
+        Some(row) => {
+            let rates = match row.currency == resolved.currency.as_str() {
+                true => Vec::new(),
+                false => rates_to(db, resolved).await?,
+            };
+            catalog_price(resolved, &row, &rates, at)
+        }
         None => {
             let policy =
                 crate::backend::queries::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project)
@@ -207,31 +223,29 @@ pub async fn price_at(
     }
 }
 
-/// Every catalog price of a model, newest first, with the project's policy for when none is in
-/// force: what `price_at` reads, loaded once for a cache.
+/// Every catalog price of a model, newest first, the exchange rates to the ledger's currency, and
+/// the project's policy for when none is in force: what `price_at` reads, loaded once for a cache.
 #[derive(Debug, Clone)]
 pub struct PriceList {
     rows: Vec<price::Model>,
+    rates: Vec<exchange_rate::Model>,
     policy: tollgate_domain::preferences::UnpricedPolicy,
 }
 
 impl PriceList {
     pub async fn load(db: &impl ConnectionTrait, resolved: &Resolved, model: &str) -> Result<Self, EngineError> {
         let rows = prices(resolved, model).all(db).await?;
+        let foreign = rows.iter().any(|row| row.currency != resolved.currency.as_str());
+        let rates = if foreign { rates_to(db, resolved).await? } else { Vec::new() };
         let policy =
             crate::backend::queries::preferences::unpriced_policy(db, &resolved.org, resolved.chain.project).await?;
-        Ok(PriceList { rows, policy })
+        Ok(PriceList { rows, rates, policy })
     }
 
     /// The same answer as `price_at` at `at`.
-    pub fn at(
-        &self,
-        resolved: &Resolved,
-        model: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(Price, &'static str), EngineError> {
+    pub fn at(&self, resolved: &Resolved, model: &str, at: DateTime<Utc>) -> Result<Priced, EngineError> {
         match self.rows.iter().find(|row| row.effective_from <= at) {
-            Some(row) => catalog_price(resolved, row),
+            Some(row) => catalog_price(resolved, row, &self.rates, at),
             None => unpriced(resolved, model, self.policy),
         }
     }
@@ -247,31 +261,53 @@ fn prices(resolved: &Resolved, model: &str) -> sea_orm::Select<price::Entity> {
         .order_by_desc(price::Column::EffectiveFrom)
 }
 
-fn catalog_price(resolved: &Resolved, row: &price::Model) -> Result<(Price, &'static str), EngineError> {
+/// The organization's exchange rates into its ledger's currency, newest first.
+async fn rates_to(db: &impl ConnectionTrait, resolved: &Resolved) -> Result<Vec<exchange_rate::Model>, EngineError> {
+    Ok(exchange_rate::Entity::find()
+        .filter(exchange_rate::Column::OrgId.eq(resolved.org.id))
+        .filter(exchange_rate::Column::ToCurrency.eq(resolved.currency.as_str()))
+        .order_by_desc(exchange_rate::Column::EffectiveFrom)
+        .all(db)
+        .await?)
+}
+
+fn catalog_price(
+    resolved: &Resolved,
+    row: &price::Model,
+    rates: &[exchange_rate::Model],
+    at: DateTime<Utc>,
+) -> Result<Priced, EngineError> {
     let currency = Currency::parse(&row.currency)?;
-    if currency != resolved.currency {
-        return Err(EngineError::CurrencyMismatch {
-            expected: resolved.currency.to_string(),
-            given: row.currency.clone(),
-        });
-    }
     let price = Price {
         input_per_mtok: from_storage(row.input_per_mtok),
         output_per_mtok: from_storage(row.output_per_mtok),
         currency,
     };
-    Ok((price, "catalog"))
+    if currency == resolved.currency {
+        return Ok(Priced { price, pricing: "catalog", rate: None });
+    }
+    let rate = rates
+        .iter()
+        .find(|r| r.from_currency == row.currency && r.effective_from <= at)
+        .map(|r| from_storage(r.rate))
+        .ok_or_else(|| EngineError::ExchangeRateMissing {
+            from: row.currency.clone(),
+            to: resolved.currency.to_string(),
+            at,
+        })?;
+    Ok(Priced { price: price.converted(rate, resolved.currency), pricing: "catalog", rate: Some(rate) })
 }
 
 fn unpriced(
     resolved: &Resolved,
     model: &str,
     policy: tollgate_domain::preferences::UnpricedPolicy,
-) -> Result<(Price, &'static str), EngineError> {
+) -> Result<Priced, EngineError> {
     use tollgate_domain::preferences::UnpricedPolicy;
     match policy {
         UnpricedPolicy::Fallback(per_mtok) => {
-            Ok((Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency }, "fallback"))
+            let price = Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency };
+            Ok(Priced { price, pricing: "fallback", rate: None })
         }
         UnpricedPolicy::Reject => {
             Err(EngineError::UnpricedModel { model: model.to_owned(), provider: resolved.provider.clone() })
@@ -316,8 +352,9 @@ pub fn check_currency(resolved: &Resolved, given: Option<&str>) -> Result<(), En
     }
 }
 
-/// The cost of usage and how it was priced: the explicit amount when given, otherwise the tokens
-/// at the catalog price in force at `at` (an unpriced model is an error, never zero).
+/// The cost of usage, how it was priced and the exchange rate used: the explicit amount when
+/// given, otherwise the tokens at the catalog price in force at `at` (an unpriced model is an
+/// error, never zero).
 pub async fn cost_of(
     db: &impl ConnectionTrait,
     resolved: &Resolved,
@@ -326,12 +363,13 @@ pub async fn cost_of(
     input_tokens: i64,
     output_tokens: i64,
     at: DateTime<Utc>,
-) -> Result<(rust_decimal::Decimal, &'static str), EngineError> {
+) -> Result<(rust_decimal::Decimal, &'static str, Option<rust_decimal::Decimal>), EngineError> {
     match explicit {
-        Some(cost) => Ok((tollgate_domain::money::round_for_storage(cost), "explicit")),
+        Some(cost) => Ok((tollgate_domain::money::round_for_storage(cost), "explicit", None)),
         None => {
-            let (price, pricing) = price_at(db, resolved, model, at).await?;
-            Ok((price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64), pricing))
+            let priced = price_at(db, resolved, model, at).await?;
+            let cost = priced.price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64);
+            Ok((cost, priced.pricing, priced.rate))
         }
     }
 }

@@ -63,7 +63,7 @@ pub async fn settle(
     let held = find_open(db, client, id, now).await?;
     let resolved = resolve_reservation(db, org, &held).await?;
     check_currency(&resolved, input.currency.as_deref())?;
-    let (cost, pricing) =
+    let (cost, pricing, exchange_rate) =
         cost_of(db, &resolved, &held.model, input.cost, input.input_tokens, input.output_tokens, now).await?;
     let event = PreparedEvent {
         event_id: input
@@ -83,6 +83,7 @@ pub async fn settle(
         operations: 1,
         pricing,
         priced_model: resolved.priced_by(pricing),
+        exchange_rate,
         reservation_id: Some(id),
     };
     let budgets = applicable(db, &resolved.chain).await?;

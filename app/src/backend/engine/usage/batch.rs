@@ -42,6 +42,8 @@ pub struct PreparedEvent {
     pub pricing: &'static str,
     /// The catalog entry that priced it, when the catalog did.
     pub priced_model: Option<String>,
+    /// The exchange rate that converted the entry's price to the ledger's currency, if one did.
+    pub exchange_rate: Option<Decimal>,
     pub reservation_id: Option<Uuid>,
 }
 
@@ -191,6 +193,7 @@ async fn insert_ledger(
             operations: Set(event.operations),
             pricing: Set(event.pricing.to_owned()),
             priced_model: Set(event.priced_model.clone()),
+            exchange_rate: Set(event.exchange_rate.map(tollgate_domain::money::to_storage).transpose()?),
             reservation_id: Set(event.reservation_id),
             recorded_at: Set(now),
         });

@@ -5,7 +5,9 @@ pub mod batch;
 
 use crate::backend::engine::counters::to_columns;
 use crate::backend::engine::prepare::budgets::{applicable, ApplicableBudget};
-use crate::backend::engine::prepare::resolve::{check_currency, cost_of, price_at, resolve, OperationInput, Resolved};
+use crate::backend::engine::prepare::resolve::{
+    check_currency, cost_of, price_at, resolve, OperationInput, Priced, Resolved,
+};
 use crate::backend::engine::usage::batch::apply_batch;
 pub use crate::backend::engine::usage::batch::PreparedEvent;
 use crate::backend::engine::EngineError;
@@ -16,7 +18,6 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use tollgate_domain::pricing::Price;
 use tollgate_domain::{OperationChain, Usage};
 use uuid::Uuid;
 
@@ -88,7 +89,7 @@ pub enum RecordOutcome {
 #[derive(Default)]
 pub struct PrepareCache {
     resolved: HashMap<(OperationInput, Option<Uuid>), Resolved>,
-    prices: HashMap<(String, String, DateTime<Utc>), (Price, &'static str)>,
+    prices: HashMap<(String, String, DateTime<Utc>), Priced>,
 }
 
 pub async fn prepare(
@@ -130,14 +131,14 @@ pub async fn prepare(
     };
     check_currency(&resolved, input.currency.as_deref())?;
     let model = input.operation.model.trim();
-    let (cost, pricing) = match input.cost {
+    let (cost, pricing, exchange_rate) = match input.cost {
         Some(_) => {
             cost_of(db, &resolved, model, input.cost, input.input_tokens, input.output_tokens, input.occurred_at)
                 .await?
         }
         None => {
             let key = (resolved.provider.clone(), model.to_owned(), input.occurred_at);
-            let (price, pricing) = match cache.prices.get(&key) {
+            let priced = match cache.prices.get(&key) {
                 Some(found) => *found,
                 None => {
                     let found = price_at(db, &resolved, model, input.occurred_at).await?;
@@ -145,7 +146,8 @@ pub async fn prepare(
                     found
                 }
             };
-            (price.cost(input.input_tokens.max(0) as u64, input.output_tokens.max(0) as u64), pricing)
+            let cost = priced.price.cost(input.input_tokens.max(0) as u64, input.output_tokens.max(0) as u64);
+            (cost, priced.pricing, priced.rate)
         }
     };
     // An amount the counters cannot hold is this event's fault alone: refused here, not in the batch.
@@ -165,6 +167,7 @@ pub async fn prepare(
         operations: input.operations,
         pricing,
         priced_model,
+        exchange_rate,
         reservation_id: None,
     })
 }

@@ -48,21 +48,19 @@ pub async fn prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<Price
         .collect())
 }
 
-/// Adds a price from a date on; earlier usage keeps the price that was in force then.
+/// Adds a price, in any currency, from a date on; earlier usage keeps the price in force then.
 pub async fn add_price(
     db: &DatabaseConnection,
     org_id: Uuid,
-    org_currency: &str,
     input: PriceInput,
     change: Change<'_>,
 ) -> Result<(), ServiceError> {
     let txn = begin_write(db).await?;
     let db = &txn;
     let now = change.now;
+    // A price in another currency than the ledger's is converted at the exchange rate in force
+    // when it prices usage (`exchange_rates`); without one, such usage is refused and says so.
     let currency = Currency::parse(&input.currency)?;
-    if currency.as_str() != org_currency {
-        return Err(EngineError::CurrencyMismatch { expected: org_currency.to_owned(), given: input.currency }.into());
-    }
     let row = price::ActiveModel {
         id: Set(Uuid::now_v7()),
         org_id: Set(org_id),

@@ -1,11 +1,13 @@
-//! The organization's directory: teams, projects, people known by handle, the price catalog and
-//! categories. Every change is one write transaction that also writes the audit trail.
+//! The organization's directory: teams, projects, people known by handle, the price catalog, its
+//! exchange rates and categories. Every change is one write transaction that also writes the audit trail.
 
 mod catalog;
+mod exchange_rates;
 mod teams;
 mod users;
 
 pub use catalog::*;
+pub use exchange_rates::*;
 pub use teams::*;
 pub use users::*;
 
