@@ -15,6 +15,8 @@ pub enum Derivation {
     WithoutPrefix,
     /// A dated or versioned variant's base model.
     BaseModel,
+    /// An admin's alias of the name (looked up by the caller, which holds the aliases).
+    Alias,
 }
 
 /// One catalog name to look for, with the provider a prefix named, if any.

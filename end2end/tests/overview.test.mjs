@@ -93,8 +93,8 @@ test("a fresh installation is set up in the browser, once", async () => {
     await page.goto(`${empty.baseUrl}/prices`);
     await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
     assert.match(await page.getByTestId("prices-empty").textContent(), /in EUR.*starter catalog is in USD/);
-    await page.getByLabel("Provider").fill("openai");
-    await page.getByLabel("Model").fill("gpt-4o");
+    await page.getByLabel("Provider", { exact: true }).fill("openai");
+    await page.getByLabel("Model", { exact: true }).fill("gpt-4o");
     await page.getByLabel("Input per million tokens").fill("2.30");
     await page.getByLabel("Output per million tokens").fill("9.20");
     assert.equal(await page.getByLabel("Currency", { exact: true }).inputValue(), "EUR", "the ledger's currency by default");
@@ -105,8 +105,8 @@ test("a fresh installation is set up in the browser, once", async () => {
     assert.doesNotMatch(await page.getByTestId("prices").textContent(), /USD/);
 
     // A provider's price in USD needs an exchange rate into EUR; the page says so until one exists.
-    await page.getByLabel("Provider").fill("anthropic");
-    await page.getByLabel("Model").fill("claude-sonnet-4");
+    await page.getByLabel("Provider", { exact: true }).fill("anthropic");
+    await page.getByLabel("Model", { exact: true }).fill("claude-sonnet-4");
     await page.getByLabel("Input per million tokens").fill("3");
     await page.getByLabel("Output per million tokens").fill("15");
     await page.getByLabel("Currency", { exact: true }).fill("USD");
@@ -119,6 +119,16 @@ test("a fresh installation is set up in the browser, once", async () => {
     await page.getByTestId("prices-converted").waitFor();
     assert.match(await page.locator('[data-testid="exchange-rates"] tr[data-currency="USD"]').textContent(), /1 USD.*0\.92 EUR/);
     assert.equal(await page.getByTestId("prices-missing-rate").count(), 0);
+
+    // A name of the organization's own is priced as a catalog entry through an alias.
+    await page.getByLabel("Name sent").fill("our-gpt");
+    await page.getByLabel("Priced as (catalog model)").fill("gpt-4o");
+    await page.getByRole("button", { name: "Add alias" }).click();
+    const alias = page.locator('[data-testid="model-aliases"] tr[data-alias="our-gpt"]');
+    await alias.waitFor();
+    assert.match(await alias.textContent(), /our-gpt.*gpt-4o/);
+    await page.getByRole("button", { name: "Remove alias our-gpt" }).click();
+    await alias.waitFor({ state: "detached" });
   } finally {
     await empty.stop();
   }

@@ -25,6 +25,7 @@ mod m20261207_000020_budget_counting_since;
 mod m20261207_000021_creation_requests;
 mod m20261207_000022_priced_model;
 mod m20261207_000023_exchange_rates;
+mod m20261207_000024_model_aliases;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_creation_requests::Migration),
             Box::new(m20261207_000022_priced_model::Migration),
             Box::new(m20261207_000023_exchange_rates::Migration),
+            Box::new(m20261207_000024_model_aliases::Migration),
         ]
     }
 }

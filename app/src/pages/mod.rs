@@ -10,6 +10,7 @@ pub mod budgets;
 pub mod exchange_rates;
 pub mod inbox;
 pub mod login;
+pub mod model_aliases;
 pub mod not_found;
 pub mod overview;
 pub mod preferences;

@@ -28,6 +28,7 @@ pub struct CatalogPrice {
 pub struct CatalogView {
     pub prices: Vec<CatalogPrice>,
     pub rates: Vec<super::exchange_rates::RateRow>,
+    pub aliases: Vec<super::model_aliases::AliasRow>,
     pub currency: String,
     pub may_edit: bool,
 }
@@ -80,7 +81,13 @@ pub async fn price_catalog() -> Result<CatalogView, AppError> {
                 effective_from: r.effective_from,
             })
             .collect();
-        Ok(CatalogView { prices, rates, currency: org.currency, may_edit: me.has(crate::auth::Role::Admin) })
+        let aliases = directory::model_aliases(&state.db, me.org_id)
+            .await?
+            .into_iter()
+            .map(|a| super::model_aliases::AliasRow { id: a.id, alias: a.alias, model: a.model })
+            .collect();
+        let may_edit = me.has(crate::auth::Role::Admin);
+        Ok(CatalogView { prices, rates, aliases, currency: org.currency, may_edit })
     })
     .await
 }
@@ -138,7 +145,12 @@ pub async fn add_catalog_price(
 pub fn PricesPage() -> impl IntoView {
     let add = ServerAction::<AddCatalogPrice>::new();
     let add_rate = ServerAction::<super::exchange_rates::AddExchangeRate>::new();
-    let catalog = Resource::new(move || (add.version().get(), add_rate.version().get()), |_| price_catalog());
+    let add_alias = ServerAction::<super::model_aliases::AddModelAlias>::new();
+    let remove_alias = ServerAction::<super::model_aliases::RemoveModelAlias>::new();
+    let versions = move || {
+        (add.version().get(), add_rate.version().get(), add_alias.version().get(), remove_alias.version().get())
+    };
+    let catalog = Resource::new(versions, |_| price_catalog());
     view! {
         <Title text="Prices · Tollgate"/>
         <h1>"Price catalog"</h1>
@@ -170,6 +182,7 @@ pub fn PricesPage() -> impl IntoView {
                         </section>
                         {c.may_edit.then(|| view! { <AddPrice add currency=c.currency.clone()/> })}
                         <super::exchange_rates::ExchangeRates rates=c.rates.clone() currency=c.currency.clone() may_edit=c.may_edit add=add_rate/>
+                        <super::model_aliases::ModelAliases aliases=c.aliases.clone() may_edit=c.may_edit add=add_alias remove=remove_alias/>
                     }),
                 }
             })}

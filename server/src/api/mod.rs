@@ -7,6 +7,7 @@ pub mod error;
 mod events;
 mod exchange_rates;
 mod extract;
+mod model_aliases;
 pub mod openapi;
 mod reports;
 mod requests;
@@ -43,6 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories", get(directory::categories).post(directory::create_category))
         .route("/api/v1/prices", get(directory::prices).post(directory::add_price))
         .route("/api/v1/exchange-rates", get(exchange_rates::list).post(exchange_rates::add))
+        .route("/api/v1/model-aliases", get(model_aliases::list).post(model_aliases::add))
+        .route("/api/v1/model-aliases/{id}", axum::routing::delete(model_aliases::remove))
         .route("/api/v1/reports/{report}", get(reports::get))
         .route("/api/v1/projects/{id}/value", post(values::record))
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))

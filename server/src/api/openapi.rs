@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json`: the OpenAPI 3 document of the whole API, derived from its types.
 
-use super::{budgets, directory, error, events, exchange_rates, reports, requests, usage, values};
+use super::{budgets, directory, error, events, exchange_rates, model_aliases, reports, requests, usage, values};
 use axum::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
         directory::projects, directory::create_project, directory::get_project, directory::update_project,
         directory::users, directory::create_user, directory::get_user, directory::update_user,
         directory::categories, directory::create_category, directory::prices, directory::add_price,
-        exchange_rates::list, exchange_rates::add,
+        exchange_rates::list, exchange_rates::add, model_aliases::list, model_aliases::add, model_aliases::remove,
         reports::get, values::record,
     ),
     components(schemas(error::ErrorBody, app::backend::engine::UsageInput)),

@@ -136,3 +136,50 @@ async fn a_eur_ledger_prices_usd_entries_at_the_rate_in_force(backend: Backend) 
     assert_eq!(rates.as_array().unwrap().len(), 2, "{rates}");
 }
 on_both_databases!(exchange_rates, a_eur_ledger_prices_usd_entries_at_the_rate_in_force);
+
+/// An admin's alias prices a name of the organization's own as a catalog entry, at once on every
+/// path (the configuration cache learns of it), and stops when removed.
+async fn aliases_price_names_of_your_own(backend: Backend) {
+    use app::backend::engine::keys::{self, Permission};
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let (_, admin) = keys::create(&app.db, fx.org_id, "ops", Permission::Admin, None, app.clock_now()).await.unwrap();
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "chat-default",
+                        "estimated_input_tokens": 1_000_000, "max_output_tokens": 0 });
+    let (status, refused) = app.post_json(&fx.key, "/api/v1/check", check.clone()).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("unpriced_model")), "{refused}");
+
+    let (status, added) =
+        app.post_json(&admin, "/api/v1/model-aliases", json!({ "alias": "chat-default", "model": "gpt-4o" })).await;
+    assert_eq!(status, 201, "{added}");
+    for (body, why) in [
+        (json!({ "alias": "chat-default", "model": "gpt-4o-mini" }), "an alias names one entry"),
+        (json!({ "alias": "mine", "model": "gpt-9" }), "the catalog must list the model"),
+        (json!({ "alias": "gpt-4o", "model": "gpt-4o" }), "an alias differs from the name"),
+        (json!({ "alias": "x", "model": "gpt-4o", "provider": "openai" }), "unknown fields are refused"),
+    ] {
+        assert_eq!(app.post_json(&admin, "/api/v1/model-aliases", body).await.0, 422, "{why}");
+    }
+    let forbidden = app.post_json(&fx.key, "/api/v1/model-aliases", json!({ "alias": "y", "model": "gpt-4o" })).await;
+    assert_eq!(forbidden.0, 403);
+
+    let (status, reserved) = app.post_json(&fx.key, "/api/v1/check", check.clone()).await;
+    assert_eq!((status, &reserved["estimate"]["cost"]), (200, &json!("2.5")), "priced as gpt-4o: {reserved}");
+    let body = json!({ "event_id": "aliased", "occurred_at": app.clock_now(), "user": "ada", "project": "chatbot",
+                       "category": "llm", "model": "chat-default", "input_tokens": 1_000_000, "output_tokens": 100_000 });
+    assert_eq!(app.post_json(&fx.key, "/api/v1/usage", body).await.0, 200);
+    let row = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("aliased")).one(&app.db).await;
+    let row = row.unwrap().unwrap();
+    assert_eq!(
+        (row.model.as_str(), row.priced_model.as_deref(), row.cost),
+        ("chat-default", Some("gpt-4o"), 3_500_000_000)
+    );
+
+    let id = added["id"].as_str().unwrap();
+    let (status, _) = app.delete(&admin, &format!("/api/v1/model-aliases/{id}")).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.delete(&admin, &format!("/api/v1/model-aliases/{id}")).await.0, 404);
+    let (status, refused) = app.post_json(&fx.key, "/api/v1/check", check).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("unpriced_model")), "removed: {refused}");
+}
+on_both_databases!(aliases, aliases_price_names_of_your_own);

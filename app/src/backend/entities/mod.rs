@@ -23,6 +23,7 @@ pub mod event_hook;
 pub mod exchange_rate;
 pub mod job_run;
 pub mod login_attempt;
+pub mod model_alias;
 pub mod notification;
 pub mod organization;
 pub mod preference;

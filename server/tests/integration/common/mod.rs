@@ -125,6 +125,13 @@ impl TestApp {
         (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// DELETEs with an API key and returns the status and the JSON body (null when empty).
+    pub async fn delete(&self, key: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self.client.delete(format!("{}{path}", self.address)).bearer_auth(key).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     pub async fn get_json(&self, key: &str, path: &str) -> (u16, serde_json::Value) {
         let response = self.client.get(format!("{}{path}", self.address)).bearer_auth(key).send().await.unwrap();
         let status = response.status().as_u16();

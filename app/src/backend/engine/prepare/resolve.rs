@@ -1,7 +1,9 @@
 //! Resolves an operation's names (user, project, category, model) to its chain, currency and price.
 
 use crate::backend::engine::EngineError;
-use crate::backend::entities::{category, config_version, exchange_rate, organization, price, project, user};
+use crate::backend::entities::{
+    category, config_version, exchange_rate, model_alias, organization, price, project, user,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -155,15 +157,33 @@ async fn ensure_user(
 
 /// The catalog entry `sent` is priced by and its provider: the first of the name's candidates
 /// (`model_names::candidates`: as sent, without a provider prefix, its base model) the catalog
-/// holds for the provider given, or the prefix's provider, or any. Without an entry the model is
-/// unpriced; its provider is then the one given or prefixed (for the error and fallback policy).
+/// holds for the provider given, or the prefix's provider, or any; an admin's alias of the name
+/// as sent (or of it without its prefix) comes right after the name itself. Without an entry the
+/// model is unpriced; its provider is then the one given or prefixed (for the error and fallback).
 async fn catalog_entry(
     db: &impl ConnectionTrait,
     org_id: Uuid,
     given_provider: Option<&str>,
     sent: &str,
 ) -> Result<(Option<String>, String), EngineError> {
-    let candidates = tollgate_domain::model_names::candidates(sent);
+    use tollgate_domain::model_names::{candidates, Derivation};
+    let mut candidates = candidates(sent);
+    let names: Vec<String> = candidates.iter().map(|c| c.model.clone()).collect();
+    let aliases = model_alias::Entity::find()
+        .filter(model_alias::Column::OrgId.eq(org_id))
+        .filter(model_alias::Column::Alias.is_in(names.iter().map(String::as_str)))
+        .all(db)
+        .await?;
+    // An alias of a name derived by guessing (a base model) is no stronger than the guess.
+    let aliased: Vec<_> = candidates
+        .iter()
+        .filter(|c| c.derivation != Derivation::BaseModel)
+        .filter_map(|c| aliases.iter().find(|a| a.alias == c.model).map(|a| (c.provider.clone(), a.model.clone())))
+        .collect();
+    for (at, (provider, model)) in aliased.into_iter().enumerate() {
+        let derivation = Derivation::Alias;
+        candidates.insert(1 + at, tollgate_domain::model_names::Candidate { model, provider, derivation });
+    }
     let names: Vec<&str> = candidates.iter().map(|c| c.model.as_str()).collect();
     let rows: Vec<(String, String)> = price::Entity::find()
         .select_only()

@@ -3,11 +3,13 @@
 
 mod catalog;
 mod exchange_rates;
+mod model_aliases;
 mod teams;
 mod users;
 
 pub use catalog::*;
 pub use exchange_rates::*;
+pub use model_aliases::*;
 pub use teams::*;
 pub use users::*;
 
