@@ -110,7 +110,10 @@ test("a fresh installation is set up in the browser, once", async () => {
     await page.getByLabel("Input per million tokens").fill("3");
     await page.getByLabel("Output per million tokens").fill("15");
     await page.getByLabel("Currency", { exact: true }).fill("USD");
+    await page.getByText("Billed apart (optional)").click();
+    await page.getByLabel("Cache reads per million tokens").fill("0.30");
     await page.getByRole("button", { name: "Add price" }).click();
+    await page.locator('tr[data-model="claude-sonnet-4"]', { hasText: "cache reads 0.3 / M" }).waitFor();
     await page.getByTestId("prices-missing-rate").waitFor();
     assert.match(await page.getByTestId("prices-missing-rate").textContent(), /in USD, with no exchange rate to EUR/);
     await page.getByLabel("From currency").fill("USD");

@@ -26,6 +26,7 @@ mod m20261207_000021_creation_requests;
 mod m20261207_000022_priced_model;
 mod m20261207_000023_exchange_rates;
 mod m20261207_000024_model_aliases;
+mod m20261207_000025_price_components;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_priced_model::Migration),
             Box::new(m20261207_000023_exchange_rates::Migration),
             Box::new(m20261207_000024_model_aliases::Migration),
+            Box::new(m20261207_000025_price_components::Migration),
         ]
     }
 }

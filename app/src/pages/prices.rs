@@ -22,6 +22,8 @@ pub struct CatalogPrice {
     pub effective_from: DateTime<Utc>,
     /// in_force, scheduled (from a later date) or superseded
     pub state: String,
+    /// Components billed apart, as "cache reads 0.3" and the like (empty: none).
+    pub apart: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,6 +69,15 @@ pub async fn price_catalog() -> Result<CatalogView, AppError> {
                     currency: p.currency.clone(),
                     effective_from: from,
                     state: state.to_owned(),
+                    apart: [
+                        ("cache reads", p.cached_input_per_mtok),
+                        ("cache writes", p.cache_write_per_mtok),
+                        ("reasoning", p.reasoning_per_mtok),
+                    ]
+                    .into_iter()
+                    .filter_map(|(what, price)| price.map(|d| format!("{what} {} / M", d.normalize())))
+                    .chain(p.request_fee.map(|fee| format!("{} per request", fee.normalize())))
+                    .collect(),
                 }
             })
             .collect();
@@ -93,6 +104,8 @@ pub async fn price_catalog() -> Result<CatalogView, AppError> {
 }
 
 /// Adds a price from a date on (today when left empty); usage before it keeps the earlier price.
+// One argument per form field: the form posts flat fields, before and after hydration.
+#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "add_catalog_price")]
 pub async fn add_catalog_price(
     provider: String,
@@ -102,6 +115,11 @@ pub async fn add_catalog_price(
     // Empty or left out: the organization's currency.
     #[server(default)] currency: String,
     effective_from: String,
+    // Components billed apart; empty or left out: billed as input or output, no fee.
+    #[server(default)] cached_input_per_mtok: String,
+    #[server(default)] cache_write_per_mtok: String,
+    #[server(default)] reasoning_per_mtok: String,
+    #[server(default)] request_fee: String,
 ) -> Result<String, AppError> {
     crate::errors::respond(async move {
         use crate::backend::services::{directory, organizations};
@@ -112,6 +130,10 @@ pub async fn add_catalog_price(
                 Ok(d) if d >= Decimal::ZERO => Ok(d),
                 _ => Err(AppError::Invalid(format!("{what}: '{}' is not an amount per million tokens", text.trim()))),
             }
+        };
+        let optional = |what: &str, text: &str| match text.trim() {
+            "" => Ok(None),
+            given => amount(what, given).map(Some),
         };
         let from = match effective_from.trim() {
             "" => None,
@@ -133,6 +155,10 @@ pub async fn add_catalog_price(
                 given => given.to_uppercase(),
             },
             effective_from: from,
+            cached_input_per_mtok: optional("cache read price", &cached_input_per_mtok)?,
+            cache_write_per_mtok: optional("cache write price", &cache_write_per_mtok)?,
+            reasoning_per_mtok: optional("reasoning price", &reasoning_per_mtok)?,
+            request_fee: optional("fee per request", &request_fee)?,
         };
         let change = directory::Change { actor: &me.email, now: state.clock.now() };
         directory::add_price(&state.db, org.id, input, change).await?;
@@ -164,7 +190,7 @@ pub fn PricesPage() -> impl IntoView {
                         <section class="card">
                             <table data-testid="prices">
                                 <thead><tr><th>"Provider"</th><th>"Model"</th><th>"Input / M tokens"</th>
-                                    <th>"Output / M tokens"</th><th>"From"</th><th>"State"</th></tr></thead>
+                                    <th>"Output / M tokens"</th><th>"Billed apart"</th><th>"From"</th><th>"State"</th></tr></thead>
                                 <tbody>
                                     {c.prices.into_iter().map(|p| {
                                         let (row_model, row_state) = (p.model.clone(), p.state.clone());
@@ -173,6 +199,7 @@ pub fn PricesPage() -> impl IntoView {
                                             <td>{p.provider}</td><td>{p.model}</td>
                                             <td class="num">{format!("{} {}", p.input_per_mtok.normalize(), p.currency)}</td>
                                             <td class="num">{format!("{} {}", p.output_per_mtok.normalize(), p.currency)}</td>
+                                            <td class="small">{if p.apart.is_empty() { "—".to_owned() } else { p.apart.join(", ") }}</td>
                                             <td>{if p.effective_from == DateTime::UNIX_EPOCH { "always".to_owned() } else { day(p.effective_from) }}</td>
                                             <td><span class=format!("badge {}", p.state)>{p.state.replace('_', " ")}</span></td>
                                         </tr>
@@ -238,6 +265,15 @@ fn AddPrice(add: ServerAction<AddCatalogPrice>, currency: String) -> impl IntoVi
                     <label>"Currency" <input name="currency" value=currency.clone() maxlength="3" required/></label>
                     <label>"From (YYYY-MM-DD, empty for now)" <input name="effective_from" type="date"/></label>
                 </div>
+                <details>
+                    <summary>"Billed apart (optional)"</summary>
+                    <div class="inline-fields">
+                        <label>"Cache reads per million tokens" <input name="cached_input_per_mtok" inputmode="decimal"/></label>
+                        <label>"Cache writes per million tokens" <input name="cache_write_per_mtok" inputmode="decimal"/></label>
+                        <label>"Reasoning per million tokens" <input name="reasoning_per_mtok" inputmode="decimal"/></label>
+                        <label>"Fee per request" <input name="request_fee" inputmode="decimal"/></label>
+                    </div>
+                </details>
                 <button type="submit" class="primary">"Add price"</button>
             </ActionForm>
             {outcome(move || add.value().get(), |said: &String| said.clone())}

@@ -90,11 +90,11 @@ fn starter_prices() -> HashMap<&'static str, Price> {
     app::backend::services::organizations::STARTER_PRICES
         .iter()
         .map(|(_, model, input, output)| {
-            let price = Price {
-                input_per_mtok: input.parse().expect("valid starter price"),
-                output_per_mtok: output.parse().expect("valid starter price"),
-                currency: Currency::USD,
-            };
+            let price = Price::new(
+                input.parse().expect("valid starter price"),
+                output.parse().expect("valid starter price"),
+                Currency::USD,
+            );
             (*model, price)
         })
         .collect()
@@ -177,6 +177,9 @@ pub async fn insert(
             pricing: Set("catalog".into()),
             priced_model: Set(Some(e.model.into())),
             exchange_rate: Set(None),
+            cached_input_tokens: Set(0),
+            cache_write_tokens: Set(0),
+            reasoning_tokens: Set(0),
             reservation_id: Set(None),
             recorded_at: Set(e.occurred_at.min(now)),
         });

@@ -78,6 +78,7 @@ async fn changes_made_elsewhere_apply_to_the_next_check(backend: Backend) {
         output_per_mtok: Set(units(20)),
         currency: Set("USD".into()),
         effective_from: Set(app.clock_now() - Duration::seconds(1)),
+        ..Default::default()
     }
     .insert(&app.db)
     .await

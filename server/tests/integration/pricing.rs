@@ -183,3 +183,90 @@ async fn aliases_price_names_of_your_own(backend: Backend) {
     assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("unpriced_model")), "removed: {refused}");
 }
 on_both_databases!(aliases, aliases_price_names_of_your_own);
+
+/// Cache reads and writes, reasoning and a per-request fee are each billed at their own price, to
+/// the billionth, on usage and settle alike; the ledger keeps each part; a part larger than its
+/// whole is refused.
+async fn each_price_component_is_billed_at_its_own_price(backend: Backend) {
+    use app::backend::engine::keys::{self, Permission};
+    use chrono::Duration;
+    let app = spawn_app(backend).await;
+    let fx = organization(&app, "UTC").await;
+    let now = app.clock_now();
+    let (_, admin) = keys::create(&app.db, fx.org_id, "ops", Permission::Admin, None, now).await.unwrap();
+    for price in [
+        json!({ "provider": "anthropic", "model": "claude-sonnet-4-5", "input_per_mtok": "3", "output_per_mtok": "15",
+                "cached_input_per_mtok": "0.30", "cache_write_per_mtok": "3.75", "currency": "USD",
+                "effective_from": now - Duration::days(1) }),
+        json!({ "provider": "openai", "model": "o3", "input_per_mtok": "2", "output_per_mtok": "8", "currency": "USD",
+                "effective_from": now - Duration::days(1) }),
+        json!({ "provider": "perplexity", "model": "sonar", "input_per_mtok": "1", "output_per_mtok": "1",
+                "request_fee": "0.005", "currency": "USD", "effective_from": now - Duration::days(1) }),
+    ] {
+        let (status, body) = app.post_json(&admin, "/api/v1/prices", price).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let event = |id: &str, model: &str, parts: serde_json::Value| {
+        let mut body = json!({ "event_id": id, "occurred_at": now, "user": "ada", "project": "chatbot",
+                               "category": "llm", "model": model });
+        body.as_object_mut().unwrap().extend(parts.as_object().unwrap().clone());
+        body
+    };
+    let bills = [
+        // 10,000 fresh × 3 + 80,000 × 0.30 + 30,000 × 3.75 + 2,000 × 15, per million = 0.1965.
+        (
+            "cached",
+            "claude-sonnet-4-5-20250929",
+            json!({ "input_tokens": 120_000, "cached_input_tokens": 80_000, "cache_write_tokens": 30_000, "output_tokens": 2_000 }),
+            196_500_000_i64,
+        ),
+        // Reasoning billed as output (no reasoning price listed): 1,000 × 2 + 5,000 × 8 = 0.042.
+        (
+            "thinking",
+            "o3",
+            json!({ "input_tokens": 1_000, "output_tokens": 5_000, "reasoning_tokens": 4_000 }),
+            42_000_000,
+        ),
+        // Three requests: 2,000 tokens × 1 per million + 3 × 0.005 = 0.017.
+        ("fees", "sonar", json!({ "input_tokens": 1_000, "output_tokens": 1_000, "operations": 3 }), 17_000_000),
+    ];
+    for (id, model, parts, cost) in &bills {
+        let (status, body) = app.post_json(&fx.key, "/api/v1/usage", event(id, model, parts.clone())).await;
+        assert_eq!(status, 200, "{id}: {body}");
+        let row = usage_event::Entity::find().filter(usage_event::Column::EventId.eq(*id)).one(&app.db).await;
+        let row = row.unwrap().unwrap();
+        assert_eq!(row.cost, *cost, "{id}");
+        let recorded = (row.cached_input_tokens, row.cache_write_tokens, row.reasoning_tokens);
+        let sent = |k: &str| parts[k].as_i64().unwrap_or(0);
+        assert_eq!(
+            recorded,
+            (sent("cached_input_tokens"), sent("cache_write_tokens"), sent("reasoning_tokens")),
+            "{id}"
+        );
+    }
+    for (parts, why) in [
+        (
+            json!({ "input_tokens": 10, "cached_input_tokens": 8, "cache_write_tokens": 3 }),
+            "cache parts exceed the input",
+        ),
+        (json!({ "output_tokens": 1, "reasoning_tokens": 2 }), "reasoning exceeds the output"),
+        (json!({ "input_tokens": 10, "cached_input_tokens": -1 }), "a negative part"),
+    ] {
+        let (status, body) = app.post_json(&fx.key, "/api/v1/usage", event("bad", "o3", parts)).await;
+        assert_eq!(status, 422, "{why}: {body}");
+    }
+    let bad = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("bad")).one(&app.db).await;
+    assert!(bad.unwrap().is_none(), "nothing recorded");
+
+    // A settle reports the same parts and is billed the same way.
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "claude-sonnet-4-5",
+                        "estimated_input_tokens": 120_000, "max_output_tokens": 2_000 });
+    let (status, reserved) = app.post_json(&fx.key, "/api/v1/check", check).await;
+    assert_eq!(status, 200, "{reserved}");
+    let id = reserved["reservation_id"].as_str().unwrap();
+    let actual = json!({ "input_tokens": 120_000, "cached_input_tokens": 80_000, "cache_write_tokens": 30_000,
+                         "output_tokens": 2_000 });
+    let (status, settled) = app.post_json(&fx.key, &format!("/api/v1/reservations/{id}/settle"), actual).await;
+    assert_eq!((status, &settled["cost"]), (200, &json!("0.1965")), "{settled}");
+}
+on_both_databases!(components, each_price_component_is_billed_at_its_own_price);

@@ -13,6 +13,11 @@ pub struct Model {
     pub output_per_mtok: i64,
     pub currency: String,
     pub effective_from: DateTimeUtc,
+    /// Components billed apart (billionths per million tokens; the fee per request); null: not apart.
+    pub cached_input_per_mtok: Option<i64>,
+    pub cache_write_per_mtok: Option<i64>,
+    pub reasoning_per_mtok: Option<i64>,
+    pub request_fee: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,11 @@ pub struct Model {
     pub priced_model: Option<String>,
     /// The exchange rate (billionths) that converted the entry's price to the ledger's currency.
     pub exchange_rate: Option<i64>,
+    /// Parts of `input_tokens` read from and written to the prompt cache, and of `output_tokens`
+    /// the reasoning ones.
+    pub cached_input_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub reasoning_tokens: i64,
     pub reservation_id: Option<Uuid>,
     pub recorded_at: DateTimeUtc,
 }

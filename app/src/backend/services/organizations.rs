@@ -83,6 +83,7 @@ async fn insert_starter_prices(db: &impl ConnectionTrait, org_id: Uuid) -> Resul
         currency: Set(Currency::USD.to_string()),
         // List prices known at install time apply to all earlier usage too (late and back-filled events).
         effective_from: Set(DateTime::UNIX_EPOCH),
+        ..Default::default()
     });
     price::Entity::insert_many(rows).exec(db).await?;
     Ok(())

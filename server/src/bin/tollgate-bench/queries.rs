@@ -223,6 +223,9 @@ async fn write_usage(
                     pricing: Set("catalog".into()),
                     priced_model: Set(Some(model.into())),
                     exchange_rate: Set(None),
+                    cached_input_tokens: Set(0),
+                    cache_write_tokens: Set(0),
+                    reasoning_tokens: Set(0),
                     reservation_id: Set(None),
                     recorded_at: Set(at),
                 });

@@ -298,10 +298,13 @@ fn catalog_price(
     at: DateTime<Utc>,
 ) -> Result<Priced, EngineError> {
     let currency = Currency::parse(&row.currency)?;
+    let part = |stored: Option<i64>| stored.map(from_storage);
     let price = Price {
-        input_per_mtok: from_storage(row.input_per_mtok),
-        output_per_mtok: from_storage(row.output_per_mtok),
-        currency,
+        cached_input_per_mtok: part(row.cached_input_per_mtok),
+        cache_write_per_mtok: part(row.cache_write_per_mtok),
+        reasoning_per_mtok: part(row.reasoning_per_mtok),
+        request_fee: part(row.request_fee),
+        ..Price::new(from_storage(row.input_per_mtok), from_storage(row.output_per_mtok), currency)
     };
     if currency == resolved.currency {
         return Ok(Priced { price, pricing: "catalog", rate: None });
@@ -326,7 +329,7 @@ fn unpriced(
     use tollgate_domain::preferences::UnpricedPolicy;
     match policy {
         UnpricedPolicy::Fallback(per_mtok) => {
-            let price = Price { input_per_mtok: per_mtok, output_per_mtok: per_mtok, currency: resolved.currency };
+            let price = Price::new(per_mtok, per_mtok, resolved.currency);
             Ok(Priced { price, pricing: "fallback", rate: None })
         }
         UnpricedPolicy::Reject => {
@@ -380,16 +383,15 @@ pub async fn cost_of(
     resolved: &Resolved,
     model: &str,
     explicit: Option<rust_decimal::Decimal>,
-    input_tokens: i64,
-    output_tokens: i64,
+    tokens: &tollgate_domain::pricing::Tokens,
+    requests: u64,
     at: DateTime<Utc>,
 ) -> Result<(rust_decimal::Decimal, &'static str, Option<rust_decimal::Decimal>), EngineError> {
     match explicit {
         Some(cost) => Ok((tollgate_domain::money::round_for_storage(cost), "explicit", None)),
         None => {
             let priced = price_at(db, resolved, model, at).await?;
-            let cost = priced.price.cost(input_tokens.max(0) as u64, output_tokens.max(0) as u64);
-            Ok((cost, priced.pricing, priced.rate))
+            Ok((priced.price.cost_of(tokens, requests), priced.pricing, priced.rate))
         }
     }
 }

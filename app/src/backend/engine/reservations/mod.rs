@@ -26,6 +26,15 @@ pub struct SettleInput {
     pub input_tokens: i64,
     #[serde(default)]
     pub output_tokens: i64,
+    /// Of `input_tokens`, those read from the prompt cache.
+    #[serde(default)]
+    pub cached_input_tokens: i64,
+    /// Of `input_tokens`, those written to the prompt cache.
+    #[serde(default)]
+    pub cache_write_tokens: i64,
+    /// Of `output_tokens`, the reasoning ones.
+    #[serde(default)]
+    pub reasoning_tokens: i64,
     #[serde(default)]
     pub cost: Option<Decimal>,
     #[serde(default)]
@@ -53,6 +62,14 @@ pub async fn settle(
     let org = &client.org;
     tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, 1)
         .map_err(EngineError::InvalidInput)?;
+    let tokens = tollgate_domain::pricing::Tokens::reported(
+        input.input_tokens,
+        input.output_tokens,
+        input.cached_input_tokens,
+        input.cache_write_tokens,
+        input.reasoning_tokens,
+    )
+    .map_err(EngineError::InvalidInput)?;
     // An empty event id means the default one.
     if let Some(event_id) = input.event_id.as_deref().filter(|id| !id.trim().is_empty()) {
         checked_event_id(event_id)?;
@@ -63,8 +80,7 @@ pub async fn settle(
     let held = find_open(db, client, id, now).await?;
     let resolved = resolve_reservation(db, org, &held).await?;
     check_currency(&resolved, input.currency.as_deref())?;
-    let (cost, pricing, exchange_rate) =
-        cost_of(db, &resolved, &held.model, input.cost, input.input_tokens, input.output_tokens, now).await?;
+    let (cost, pricing, exchange_rate) = cost_of(db, &resolved, &held.model, input.cost, &tokens, 1, now).await?;
     let event = PreparedEvent {
         event_id: input
             .event_id
@@ -78,6 +94,9 @@ pub async fn settle(
         model: held.model.clone(),
         input_tokens: input.input_tokens,
         output_tokens: input.output_tokens,
+        cached_input_tokens: input.cached_input_tokens,
+        cache_write_tokens: input.cache_write_tokens,
+        reasoning_tokens: input.reasoning_tokens,
         cost,
         currency: resolved.currency,
         operations: 1,

@@ -36,6 +36,10 @@ pub struct PreparedEvent {
     pub model: String,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    /// Parts of the input tokens (cache reads, cache writes) and of the output tokens (reasoning).
+    pub cached_input_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub reasoning_tokens: i64,
     pub cost: Decimal,
     pub currency: Currency,
     pub operations: i64,
@@ -194,6 +198,9 @@ async fn insert_ledger(
             pricing: Set(event.pricing.to_owned()),
             priced_model: Set(event.priced_model.clone()),
             exchange_rate: Set(event.exchange_rate.map(tollgate_domain::money::to_storage).transpose()?),
+            cached_input_tokens: Set(event.cached_input_tokens),
+            cache_write_tokens: Set(event.cache_write_tokens),
+            reasoning_tokens: Set(event.reasoning_tokens),
             reservation_id: Set(event.reservation_id),
             recorded_at: Set(now),
         });

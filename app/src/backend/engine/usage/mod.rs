@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use tollgate_domain::pricing::Tokens;
 use tollgate_domain::{OperationChain, Usage};
 use uuid::Uuid;
 
@@ -51,6 +52,16 @@ pub struct UsageInput {
     pub input_tokens: i64,
     #[serde(default)]
     pub output_tokens: i64,
+    /// Of `input_tokens`, those read from the prompt cache (OpenAI's `cached_tokens`, Anthropic's
+    /// `cache_read_input_tokens`).
+    #[serde(default)]
+    pub cached_input_tokens: i64,
+    /// Of `input_tokens`, those written to the prompt cache (Anthropic's `cache_creation_input_tokens`).
+    #[serde(default)]
+    pub cache_write_tokens: i64,
+    /// Of `output_tokens`, the reasoning ones (OpenAI's `reasoning_tokens`).
+    #[serde(default)]
+    pub reasoning_tokens: i64,
     #[serde(default)]
     pub cost: Option<Decimal>,
     #[serde(default)]
@@ -108,6 +119,15 @@ pub async fn prepare(
     }
     tollgate_domain::limits::check_quantities(input.input_tokens, input.output_tokens, input.operations)
         .map_err(EngineError::InvalidInput)?;
+    let tokens = Tokens::reported(
+        input.input_tokens,
+        input.output_tokens,
+        input.cached_input_tokens,
+        input.cache_write_tokens,
+        input.reasoning_tokens,
+    )
+    .map_err(EngineError::InvalidInput)?;
+    let requests = input.operations.max(0) as u64;
     if input.cost.is_some_and(|c| c.is_sign_negative()) {
         return Err(EngineError::InvalidInput("cost must not be negative".into()));
     }
@@ -132,10 +152,7 @@ pub async fn prepare(
     check_currency(&resolved, input.currency.as_deref())?;
     let model = input.operation.model.trim();
     let (cost, pricing, exchange_rate) = match input.cost {
-        Some(_) => {
-            cost_of(db, &resolved, model, input.cost, input.input_tokens, input.output_tokens, input.occurred_at)
-                .await?
-        }
+        Some(_) => cost_of(db, &resolved, model, input.cost, &tokens, requests, input.occurred_at).await?,
         None => {
             let key = (resolved.provider.clone(), model.to_owned(), input.occurred_at);
             let priced = match cache.prices.get(&key) {
@@ -146,8 +163,7 @@ pub async fn prepare(
                     found
                 }
             };
-            let cost = priced.price.cost(input.input_tokens.max(0) as u64, input.output_tokens.max(0) as u64);
-            (cost, priced.pricing, priced.rate)
+            (priced.price.cost_of(&tokens, requests), priced.pricing, priced.rate)
         }
     };
     // An amount the counters cannot hold is this event's fault alone: refused here, not in the batch.
@@ -162,6 +178,9 @@ pub async fn prepare(
         model: input.operation.model.trim().to_owned(),
         input_tokens: input.input_tokens,
         output_tokens: input.output_tokens,
+        cached_input_tokens: input.cached_input_tokens,
+        cache_write_tokens: input.cache_write_tokens,
+        reasoning_tokens: input.reasoning_tokens,
         cost,
         currency: resolved.currency,
         operations: input.operations,

@@ -25,6 +25,18 @@ pub struct PriceInput {
     pub currency: String,
     #[serde(default)]
     pub effective_from: Option<DateTime<Utc>>,
+    /// Cache reads per million tokens, when billed apart from input.
+    #[serde(default)]
+    pub cached_input_per_mtok: Option<Decimal>,
+    /// Cache writes per million tokens, when billed apart from input.
+    #[serde(default)]
+    pub cache_write_per_mtok: Option<Decimal>,
+    /// Reasoning tokens per million, when billed apart from output.
+    #[serde(default)]
+    pub reasoning_per_mtok: Option<Decimal>,
+    /// A fee per request, on top of the tokens.
+    #[serde(default)]
+    pub request_fee: Option<Decimal>,
 }
 
 pub async fn prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<PriceInput>, EngineError> {
@@ -44,6 +56,10 @@ pub async fn prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<Price
             output_per_mtok: from_storage(p.output_per_mtok),
             currency: p.currency,
             effective_from: Some(p.effective_from),
+            cached_input_per_mtok: p.cached_input_per_mtok.map(from_storage),
+            cache_write_per_mtok: p.cache_write_per_mtok.map(from_storage),
+            reasoning_per_mtok: p.reasoning_per_mtok.map(from_storage),
+            request_fee: p.request_fee.map(from_storage),
         })
         .collect())
 }
@@ -70,6 +86,10 @@ pub async fn add_price(
         output_per_mtok: Set(to_storage(input.output_per_mtok)?),
         currency: Set(currency.to_string()),
         effective_from: Set(input.effective_from.unwrap_or(now)),
+        cached_input_per_mtok: Set(input.cached_input_per_mtok.map(to_storage).transpose()?),
+        cache_write_per_mtok: Set(input.cache_write_per_mtok.map(to_storage).transpose()?),
+        reasoning_per_mtok: Set(input.reasoning_per_mtok.map(to_storage).transpose()?),
+        request_fee: Set(input.request_fee.map(to_storage).transpose()?),
     };
     row.insert(db).await.map_err(|e| taken(e, format!("a price for {} from that date", input.model)))?;
     audit(db, org_id, "price_added", &input, change).await?;
