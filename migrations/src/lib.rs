@@ -2,6 +2,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod config_watch;
+
 mod m20261128_000001_organizations;
 mod m20261128_000002_budgets_and_ledger;
 mod m20261128_000003_overrides;

@@ -9,7 +9,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 const WATCHED: [&str; 7] = ["organizations", "projects", "categories", "users", "prices", "preferences", "budgets"];
-const BUMP: &str = "UPDATE config_version SET version = version + 1 WHERE id = 1";
+use crate::config_watch::BUMP;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -24,32 +24,15 @@ impl MigrationTrait for Migration {
         .await?;
         let db = m.get_connection();
         db.execute_unprepared("INSERT INTO config_version (id, version) VALUES (1, 1)").await?;
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(&format!(
-                    "CREATE FUNCTION bump_config_version() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN {BUMP}; RETURN NULL; END; $$"
-                ))
-                .await?;
-                for table in WATCHED {
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER {table}_config_version AFTER INSERT OR UPDATE OR DELETE ON {table} \
-                         FOR EACH STATEMENT EXECUTE FUNCTION bump_config_version()"
-                    ))
-                    .await?;
-                }
-            }
-            _ => {
-                for table in WATCHED {
-                    for event in ["INSERT", "UPDATE", "DELETE"] {
-                        let name = format!("{table}_config_version_{}", event.to_lowercase());
-                        db.execute_unprepared(&format!(
-                            "CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {BUMP}; END"
-                        ))
-                        .await?;
-                    }
-                }
-            }
+        if m.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION bump_config_version() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN {BUMP}; RETURN NULL; END; $$"
+            ))
+            .await?;
+        }
+        for table in WATCHED {
+            crate::config_watch::watch(m, table).await?;
         }
         Ok(())
     }

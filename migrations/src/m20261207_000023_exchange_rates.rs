@@ -3,13 +3,10 @@
 //! rate that converted its price (`usage_events.exchange_rate`, billionths; null when none did).
 //! Rates are part of what check-and-reserve looks up, so changing one bumps the configuration version.
 
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-const BUMP: &str = "UPDATE config_version SET version = version + 1 WHERE id = 1";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -41,26 +38,7 @@ impl MigrationTrait for Migration {
         .await?;
         m.alter_table(Table::alter().table("usage_events").add_column(big_integer_null("exchange_rate")).to_owned())
             .await?;
-        let db = m.get_connection();
-        match m.get_database_backend() {
-            DbBackend::Postgres => {
-                db.execute_unprepared(
-                    "CREATE TRIGGER exchange_rates_config_version AFTER INSERT OR UPDATE OR DELETE ON exchange_rates \
-                     FOR EACH STATEMENT EXECUTE FUNCTION bump_config_version()",
-                )
-                .await?;
-            }
-            _ => {
-                for event in ["INSERT", "UPDATE", "DELETE"] {
-                    let name = format!("exchange_rates_config_version_{}", event.to_lowercase());
-                    db.execute_unprepared(&format!(
-                        "CREATE TRIGGER {name} AFTER {event} ON exchange_rates BEGIN {BUMP}; END"
-                    ))
-                    .await?;
-                }
-            }
-        }
-        Ok(())
+        crate::config_watch::watch(m, "exchange_rates").await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
