@@ -130,16 +130,6 @@ pub async fn listed_rows(
     Ok(rows)
 }
 
-/// The budgets `account` may see, each with its current figures.
-pub async fn budget_rows(
-    db: &impl ConnectionTrait,
-    account: &Account,
-    org: &organization::Model,
-    now: DateTime<Utc>,
-) -> Result<Vec<BudgetRow>, ServiceError> {
-    Ok(visible_budgets(db, account, org, now).await?.into_iter().map(row_of).collect())
-}
-
 /// The enabled budgets `account` may see, each with its cost forecast to the window's end.
 pub async fn tiles(
     db: &impl ConnectionTrait,
