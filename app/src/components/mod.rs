@@ -60,3 +60,14 @@ pub fn refused(error: AppError) -> impl IntoView {
 pub fn Chart(#[prop(into)] option: Signal<String>, #[prop(into)] label: String) -> impl IntoView {
     view! { <div class="chart" role="img" aria-label=label data-chart="echarts" data-option=move || option.get()></div> }
 }
+
+/// A form's date field as the start of that day (UTC); empty: none.
+#[cfg(feature = "ssr")]
+pub fn day_start(text: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::errors::AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        date => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map(|day| Some(day.and_time(chrono::NaiveTime::MIN).and_utc()))
+            .map_err(|_| crate::errors::AppError::Invalid(format!("'{date}' is not a date (YYYY-MM-DD)"))),
+    }
+}

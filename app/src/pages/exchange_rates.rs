@@ -33,7 +33,7 @@ pub async fn add_exchange_rate(
             .trim()
             .parse()
             .map_err(|_| AppError::Invalid(format!("'{}' is not a rate such as 0.92", rate.trim())))?;
-        let from = super::prices::day_start(&effective_from)?;
+        let from = crate::components::day_start(&effective_from)?;
         let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
         let from_currency = from_currency.trim().to_uppercase();
         let input = directory::ExchangeRateInput { from_currency, rate, effective_from: from };

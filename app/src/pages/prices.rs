@@ -135,7 +135,7 @@ pub async fn add_catalog_price(
             "" => Ok(None),
             given => amount(what, given).map(Some),
         };
-        let from = day_start(&effective_from)?;
+        let from = crate::components::day_start(&effective_from)?;
         let org = organizations::organization(&state.db, me.org_id).await?.ok_or(AppError::Unauthorized)?;
         let input = directory::PriceInput {
             provider: provider.clone(),
@@ -157,17 +157,6 @@ pub async fn add_catalog_price(
         Ok(format!("Price for {} added.", model.trim()))
     })
     .await
-}
-
-/// A form's date field as the start of that day (UTC); empty: none.
-#[cfg(feature = "ssr")]
-pub fn day_start(text: &str) -> Result<Option<DateTime<Utc>>, AppError> {
-    match text.trim() {
-        "" => Ok(None),
-        date => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map(|day| Some(day.and_time(chrono::NaiveTime::MIN).and_utc()))
-            .map_err(|_| AppError::Invalid(format!("'{date}' is not a date (YYYY-MM-DD)"))),
-    }
 }
 
 #[component]
