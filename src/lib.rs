@@ -16,6 +16,7 @@ pub mod money;
 pub mod outbound;
 pub mod period;
 pub mod preferences;
+pub mod price_import;
 pub mod pricing;
 pub mod reallocation;
 pub mod replay;

@@ -78,6 +78,50 @@ impl Tokens {
 
 const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
+/// The parts a provider's bill is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// Input tokens neither read from nor written to the prompt cache.
+    Input,
+    CachedInput,
+    CacheWrite,
+    /// Output tokens other than reasoning.
+    Output,
+    Reasoning,
+    RequestFee,
+}
+
+impl Component {
+    pub const ALL: [Component; 6] = [
+        Component::Input,
+        Component::CachedInput,
+        Component::CacheWrite,
+        Component::Output,
+        Component::Reasoning,
+        Component::RequestFee,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Input => "Input (fresh)",
+            Component::CachedInput => "Cache reads",
+            Component::CacheWrite => "Cache writes",
+            Component::Output => "Output",
+            Component::Reasoning => "Reasoning",
+            Component::RequestFee => "Request fees",
+        }
+    }
+}
+
+/// One component of a bill: how many tokens (or requests, for fees) and their exact cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    pub component: Component,
+    pub units: u64,
+    pub cost: Decimal,
+}
+
 impl Price {
     /// A price of input and output tokens only, with no components billed apart.
     pub fn new(input_per_mtok: Decimal, output_per_mtok: Decimal, currency: Currency) -> Self {
@@ -100,16 +144,39 @@ impl Price {
     /// Cost of `tokens` over `requests` requests: each component at its price, the request fee per
     /// request, summed exactly and rounded once to the storage scale.
     pub fn cost_of(&self, tokens: &Tokens, requests: u64) -> Decimal {
-        let per = |n: u64, price: Decimal| Decimal::from(n) * price;
+        round_for_storage(self.parts(tokens, requests).iter().map(|p| p.cost).sum())
+    }
+
+    /// What each component of a bill counts and costs, exactly (not rounded): the parts of
+    /// `cost_of`, which rounds their sum once.
+    pub fn parts(&self, tokens: &Tokens, requests: u64) -> [Part; 6] {
         let fresh = tokens.input.saturating_sub(tokens.cached_input.saturating_add(tokens.cache_write));
         let visible = tokens.output.saturating_sub(tokens.reasoning);
-        let tokens_cost = per(fresh, self.input_per_mtok)
-            + per(tokens.cached_input, self.cached_input_per_mtok.unwrap_or(self.input_per_mtok))
-            + per(tokens.cache_write, self.cache_write_per_mtok.unwrap_or(self.input_per_mtok))
-            + per(visible, self.output_per_mtok)
-            + per(tokens.reasoning, self.reasoning_per_mtok.unwrap_or(self.output_per_mtok));
-        let fees = self.request_fee.map_or(Decimal::ZERO, |fee| per(requests, fee));
-        round_for_storage(tokens_cost / MILLION + fees)
+        let tokens_at = |component, units: u64, price: Decimal| Part {
+            component,
+            units,
+            cost: Decimal::from(units) * price / MILLION,
+        };
+        [
+            tokens_at(Component::Input, fresh, self.input_per_mtok),
+            tokens_at(
+                Component::CachedInput,
+                tokens.cached_input,
+                self.cached_input_per_mtok.unwrap_or(self.input_per_mtok),
+            ),
+            tokens_at(
+                Component::CacheWrite,
+                tokens.cache_write,
+                self.cache_write_per_mtok.unwrap_or(self.input_per_mtok),
+            ),
+            tokens_at(Component::Output, visible, self.output_per_mtok),
+            tokens_at(Component::Reasoning, tokens.reasoning, self.reasoning_per_mtok.unwrap_or(self.output_per_mtok)),
+            Part {
+                component: Component::RequestFee,
+                units: requests,
+                cost: self.request_fee.map_or(Decimal::ZERO, |fee| Decimal::from(requests) * fee),
+            },
+        ]
     }
 
     /// This price in another currency at `rate` units of it per unit of this one. Exact: the cost
@@ -126,6 +193,20 @@ impl Price {
             request_fee: at(self.request_fee),
         }
     }
+
+    /// The components billed apart, in words, as the catalog shows them: "cache reads 0.3 / M",
+    /// "0.001 per request" (amounts in the price's currency; empty when nothing is billed apart).
+    pub fn billed_apart(&self) -> Vec<String> {
+        [
+            ("cache reads", self.cached_input_per_mtok),
+            ("cache writes", self.cache_write_per_mtok),
+            ("reasoning", self.reasoning_per_mtok),
+        ]
+        .into_iter()
+        .filter_map(|(what, price)| price.map(|d| format!("{what} {} / M", d.normalize())))
+        .chain(self.request_fee.map(|fee| format!("{} per request", fee.normalize())))
+        .collect()
+    }
 }
 
 #[cfg(test)]
@@ -140,6 +221,24 @@ mod tests {
         assert_eq!(price.cost(1234, 567), dec!(0.008755));
         let cheap = Price::new(dec!(0.0375), dec!(0), Currency::USD);
         assert_eq!(cheap.cost(1, 0), dec!(0.000000038));
+    }
+
+    #[test]
+    fn the_parts_sum_to_the_cost_before_it_is_rounded() {
+        let price = Price {
+            cached_input_per_mtok: Some(dec!(0.30)),
+            reasoning_per_mtok: Some(dec!(3.2)),
+            request_fee: Some(dec!(0.001)),
+            ..Price::new(dec!(3), dec!(15), Currency::USD)
+        };
+        let tokens = Tokens { input: 1_000, cached_input: 400, output: 3, reasoning: 1, ..Tokens::default() };
+        let parts = price.parts(&tokens, 2);
+        let units: Vec<u64> = parts.iter().map(|p| p.units).collect();
+        assert_eq!(units, [600, 400, 0, 2, 1, 2]);
+        // 600 × 3 + 400 × 0.3 + 2 × 15 + 1 × 3.2, per million, + 2 × 0.001.
+        let costs: Vec<Decimal> = parts.iter().map(|p| p.cost).collect();
+        assert_eq!(costs, [dec!(0.0018), dec!(0.00012), dec!(0), dec!(0.00003), dec!(0.0000032), dec!(0.002)]);
+        assert_eq!(price.cost_of(&tokens, 2), dec!(0.0039532));
     }
 
     #[test]
