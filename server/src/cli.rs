@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `seed-demo`, `prices`.
 
 use crate::{config::Settings, database, mail::Mailer, seed, startup::Application};
 use app::backend::engine::keys;
@@ -64,6 +64,9 @@ pub enum Command {
         #[arg(long, default_value_t = 90)]
         days: u32,
     },
+    /// The price catalog: import a price list, or convert one to Tollgate's CSV.
+    #[command(subcommand)]
+    Prices(crate::price_commands::PriceCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -161,6 +164,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("{} difference(s) between stored figures and the ledger", differences.len());
             }
         }
+        Command::Prices(command) => crate::price_commands::run(command, &settings, &clock).await?,
         Command::SeedDemo { days } => {
             let db = database::connect(&settings.database_url()).await?;
             database::migrate(&db).await?;

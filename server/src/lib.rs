@@ -11,6 +11,7 @@ pub mod database;
 pub mod health;
 pub mod jobs;
 pub mod mail;
+pub mod price_commands;
 pub mod reports;
 pub mod seed;
 pub mod startup;

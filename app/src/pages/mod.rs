@@ -14,6 +14,7 @@ pub mod model_aliases;
 pub mod not_found;
 pub mod overview;
 pub mod preferences;
+pub mod price_import;
 pub mod prices;
 pub mod reports;
 pub mod setup;

@@ -69,15 +69,7 @@ pub async fn price_catalog() -> Result<CatalogView, AppError> {
                     currency: p.currency.clone(),
                     effective_from: from,
                     state: state.to_owned(),
-                    apart: [
-                        ("cache reads", p.cached_input_per_mtok),
-                        ("cache writes", p.cache_write_per_mtok),
-                        ("reasoning", p.reasoning_per_mtok),
-                    ]
-                    .into_iter()
-                    .filter_map(|(what, price)| price.map(|d| format!("{what} {} / M", d.normalize())))
-                    .chain(p.request_fee.map(|fee| format!("{} per request", fee.normalize())))
-                    .collect(),
+                    apart: p.price().map(|price| price.billed_apart()).unwrap_or_default(),
                 }
             })
             .collect();
@@ -165,8 +157,24 @@ pub fn PricesPage() -> impl IntoView {
     let add_rate = ServerAction::<super::exchange_rates::AddExchangeRate>::new();
     let add_alias = ServerAction::<super::model_aliases::AddModelAlias>::new();
     let remove_alias = ServerAction::<super::model_aliases::RemoveModelAlias>::new();
+    let import = ServerAction::<super::price_import::ImportPriceList>::new();
+    // Only an applied import changes the catalog; a preview must not redraw the form holding the list.
+    let imported = Memo::new(move |last: Option<&usize>| {
+        let applied = import.value().get().is_some_and(|r| r.is_ok_and(|o| o.applied));
+        if applied {
+            import.version().get()
+        } else {
+            last.copied().unwrap_or(0)
+        }
+    });
     let versions = move || {
-        (add.version().get(), add_rate.version().get(), add_alias.version().get(), remove_alias.version().get())
+        (
+            add.version().get(),
+            add_rate.version().get(),
+            add_alias.version().get(),
+            remove_alias.version().get(),
+            imported.get(),
+        )
     };
     let catalog = Resource::new(versions, |_| price_catalog());
     view! {
@@ -200,6 +208,7 @@ pub fn PricesPage() -> impl IntoView {
                             </table>
                         </section>
                         {c.may_edit.then(|| view! { <AddPrice add currency=c.currency.clone()/> })}
+                        {c.may_edit.then(|| view! { <super::price_import::PriceImport import/> })}
                         <super::exchange_rates::ExchangeRates rates=c.rates.clone() currency=c.currency.clone() may_edit=c.may_edit add=add_rate/>
                         <super::model_aliases::ModelAliases aliases=c.aliases.clone() may_edit=c.may_edit add=add_alias remove=remove_alias/>
                     }),
@@ -222,7 +231,7 @@ fn CurrencyNotice(catalog: CatalogView) -> impl IntoView {
         view! {
             <p class="notice" data-testid="prices-empty">
                 {format!(
-                    "No prices yet. This organization keeps its budgets and usage in {currency}: add the models you use below, in {currency} or in the provider's currency with an exchange rate. Tollgate's starter catalog is in USD and is loaded only for organizations in USD."
+                    "No prices yet. This organization keeps its budgets and usage in {currency}: add the models you use below, in {currency} or in the provider's currency with an exchange rate, or import a price list."
                 )}
             </p>
         }

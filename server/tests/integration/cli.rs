@@ -122,3 +122,58 @@ async fn create_api_key_prints_a_working_key_last() {
     assert!(app::backend::engine::keys::authenticate(&db, key, chrono::Utc::now()).await.unwrap().is_none());
     assert!(!tollgate(dir.path(), &["revoke-api-key", prefix]).status.success(), "already revoked");
 }
+
+#[test]
+fn prices_import_shows_then_applies_a_price_map_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("prices.json");
+    let write = |text: &str| std::fs::write(&map, text).unwrap();
+    write(
+        r#"{"o3": {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.2e-05, "litellm_provider": "openai", "mode": "chat"},
+            "gpt-7-mini": {"input_cost_per_token": 4e-07, "output_cost_per_token": 1.6e-06, "litellm_provider": "openai"},
+            "gpt-image-1": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04}}"#,
+    );
+    let file = map.to_str().unwrap();
+    let none = tollgate(dir.path(), &["prices", "import", file]);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no organization yet"), "{none:?}");
+    assert!(tollgate(dir.path(), &["create-admin", "--email", "ada@example.com", "--org-name", "Acme"])
+        .status
+        .success());
+
+    let dry = tollgate(dir.path(), &["prices", "import", file, "--from", "2026-12-01"]);
+    assert!(dry.status.success(), "{dry:?}");
+    let out = stdout(&dry);
+    assert!(out.contains("a JSON price map of 2 price(s)"), "{out}");
+    assert!(out.contains("new      openai/gpt-7-mini: 0.4 in / 1.6 out per M USD"), "{out}");
+    assert!(
+        out.contains("changed  openai/o3: 3 in / 12 out per M USD (was 2 in / 8 out per M USD, cache reads 0.5 / M)"),
+        "{out}"
+    );
+    assert!(out.contains("1 new, 1 changed, 0 unchanged, 1 left out"), "{out}");
+    assert!(
+        out.contains(
+            "Dry run: nothing changed. Run again with --apply to put 2 price(s) in force from 2026-12-01 00:00 UTC."
+        ),
+        "{out}"
+    );
+
+    let applied = tollgate(dir.path(), &["prices", "import", file, "--from", "2026-12-01", "--apply"]);
+    assert!(stdout(&applied).contains("Applied: 2 price(s) in force from 2026-12-01 00:00 UTC"), "{applied:?}");
+    let again = tollgate(dir.path(), &["prices", "import", file, "--from", "2026-12-01", "--apply"]);
+    let out = stdout(&again);
+    assert!(out.contains("0 new, 0 changed, 2 unchanged") && out.contains("Nothing to change"), "{out}");
+
+    // A malformed entry is named, the command fails and nothing changes.
+    write(r#"{"gpt-8": {"input_cost_per_token": -1e-06, "litellm_provider": "openai"}}"#);
+    let bad = tollgate(dir.path(), &["prices", "import", file, "--apply"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("entry 'gpt-8': input_cost_per_token: -1e-06 is negative"), "{said}");
+    write(r#"{"gpt-8": {"input_cost_per_token": 1e-06, "litellm_provider": "openai"}}"#);
+    let out = stdout(&tollgate(dir.path(), &["prices", "import", file]));
+    assert!(out.contains("1 new, 0 changed"), "the refused import left gpt-8 out: {out}");
+
+    // A list converts to Tollgate's CSV, which imports as the same prices.
+    let csv = tollgate(dir.path(), &["prices", "convert", file]);
+    assert_eq!(stdout(&csv), "provider,model,currency,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,reasoning_per_mtok,request_fee\nopenai,gpt-8,USD,1,0,,,,\n");
+}

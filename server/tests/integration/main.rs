@@ -27,6 +27,7 @@ mod management;
 mod openapi;
 mod optimistic_route;
 mod preferences;
+mod price_import;
 mod pricing;
 mod reallocation;
 mod reconcile;

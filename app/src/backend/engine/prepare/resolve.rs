@@ -297,15 +297,8 @@ fn catalog_price(
     rates: &[exchange_rate::Model],
     at: DateTime<Utc>,
 ) -> Result<Priced, EngineError> {
-    let currency = Currency::parse(&row.currency)?;
-    let part = |stored: Option<i64>| stored.map(from_storage);
-    let price = Price {
-        cached_input_per_mtok: part(row.cached_input_per_mtok),
-        cache_write_per_mtok: part(row.cache_write_per_mtok),
-        reasoning_per_mtok: part(row.reasoning_per_mtok),
-        request_fee: part(row.request_fee),
-        ..Price::new(from_storage(row.input_per_mtok), from_storage(row.output_per_mtok), currency)
-    };
+    let price = row.price()?;
+    let currency = price.currency;
     if currency == resolved.currency {
         return Ok(Priced { price, pricing: "catalog", rate: None });
     }

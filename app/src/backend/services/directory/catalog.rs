@@ -10,7 +10,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
-use tollgate_domain::money::{from_storage, to_storage};
+use tollgate_domain::money::from_storage;
+use tollgate_domain::pricing::Price;
 use tollgate_domain::Currency;
 use uuid::Uuid;
 
@@ -37,6 +38,19 @@ pub struct PriceInput {
     /// A fee per request, on top of the tokens.
     #[serde(default)]
     pub request_fee: Option<Decimal>,
+}
+
+impl PriceInput {
+    /// The price given, with its currency checked.
+    pub fn price(&self) -> Result<Price, tollgate_domain::MoneyError> {
+        Ok(Price {
+            cached_input_per_mtok: self.cached_input_per_mtok,
+            cache_write_per_mtok: self.cache_write_per_mtok,
+            reasoning_per_mtok: self.reasoning_per_mtok,
+            request_fee: self.request_fee,
+            ..Price::new(self.input_per_mtok, self.output_per_mtok, Currency::parse(&self.currency)?)
+        })
+    }
 }
 
 pub async fn prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<PriceInput>, EngineError> {
@@ -76,21 +90,10 @@ pub async fn add_price(
     let now = change.now;
     // A price in another currency than the ledger's is converted at the exchange rate in force
     // when it prices usage (`exchange_rates`); without one, such usage is refused and says so.
-    let currency = Currency::parse(&input.currency)?;
-    let row = price::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        org_id: Set(org_id),
-        provider: Set(check_name(&input.provider, "provider")?),
-        model: Set(check_name(&input.model, "model")?),
-        input_per_mtok: Set(to_storage(input.input_per_mtok)?),
-        output_per_mtok: Set(to_storage(input.output_per_mtok)?),
-        currency: Set(currency.to_string()),
-        effective_from: Set(input.effective_from.unwrap_or(now)),
-        cached_input_per_mtok: Set(input.cached_input_per_mtok.map(to_storage).transpose()?),
-        cache_write_per_mtok: Set(input.cache_write_per_mtok.map(to_storage).transpose()?),
-        reasoning_per_mtok: Set(input.reasoning_per_mtok.map(to_storage).transpose()?),
-        request_fee: Set(input.request_fee.map(to_storage).transpose()?),
-    };
+    let price = input.price()?;
+    let provider = check_name(&input.provider, "provider")?;
+    let model = check_name(&input.model, "model")?;
+    let row = price::ActiveModel::new_price(org_id, &provider, &model, &price, input.effective_from.unwrap_or(now))?;
     row.insert(db).await.map_err(|e| taken(e, format!("a price for {} from that date", input.model)))?;
     audit(db, org_id, "price_added", &input, change).await?;
     txn.commit().await?;

@@ -4,12 +4,14 @@
 mod catalog;
 mod exchange_rates;
 mod model_aliases;
+mod price_import;
 mod teams;
 mod users;
 
 pub use catalog::*;
 pub use exchange_rates::*;
 pub use model_aliases::*;
+pub use price_import::*;
 pub use teams::*;
 pub use users::*;
 
