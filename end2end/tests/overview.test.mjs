@@ -88,23 +88,23 @@ test("a fresh installation is set up in the browser, once", async () => {
     const health = await (await page.request.get(`${empty.baseUrl}/healthz`)).json();
     assert.equal(health.database, "ok");
 
-    // In EUR the catalog is never shown in a currency it is not in: it starts empty, says why, and
-    // a price added is in EUR.
+    // In EUR the shipped list prices stay in USD, as providers bill them; without a rate (setup's
+    // was left empty) the page says what is missing. A price added in EUR is used as it is.
     await page.goto(`${empty.baseUrl}/prices`);
     await page.locator('main[data-hydrated="true"]').waitFor({ timeout: 20_000 });
-    assert.match(await page.getByTestId("prices-empty").textContent(), /in EUR.*starter catalog is in USD/);
-    await page.getByLabel("Provider", { exact: true }).fill("openai");
-    await page.getByLabel("Model", { exact: true }).fill("gpt-4o");
+    assert.match(await page.getByTestId("prices-missing-rate").textContent(), /in USD, with no exchange rate to EUR/);
+    assert.match(await page.locator('tr[data-model="gpt-4o"]').first().textContent(), /2\.5 USD.*10 USD/);
+    await page.getByLabel("Provider", { exact: true }).fill("mistral");
+    await page.getByLabel("Model", { exact: true }).fill("mistral-house");
     await page.getByLabel("Input per million tokens").fill("2.30");
     await page.getByLabel("Output per million tokens").fill("9.20");
     assert.equal(await page.getByLabel("Currency", { exact: true }).inputValue(), "EUR", "the ledger's currency by default");
     await page.getByRole("button", { name: "Add price" }).click();
-    const row = page.locator('tr[data-model="gpt-4o"]');
+    const row = page.locator('tr[data-model="mistral-house"]');
     await row.waitFor();
     assert.match(await row.textContent(), /2\.3 EUR.*9\.2 EUR/);
-    assert.doesNotMatch(await page.getByTestId("prices").textContent(), /USD/);
 
-    // A provider's price in USD needs an exchange rate into EUR; the page says so until one exists.
+    // A provider's own price in USD, with a component billed apart.
     await page.getByLabel("Provider", { exact: true }).fill("anthropic");
     await page.getByLabel("Model", { exact: true }).fill("claude-sonnet-4");
     await page.getByLabel("Input per million tokens").fill("3");
@@ -114,8 +114,6 @@ test("a fresh installation is set up in the browser, once", async () => {
     await page.getByLabel("Cache reads per million tokens").fill("0.30");
     await page.getByRole("button", { name: "Add price" }).click();
     await page.locator('tr[data-model="claude-sonnet-4"]', { hasText: "cache reads 0.3 / M" }).waitFor();
-    await page.getByTestId("prices-missing-rate").waitFor();
-    assert.match(await page.getByTestId("prices-missing-rate").textContent(), /in USD, with no exchange rate to EUR/);
     await page.getByLabel("From currency").fill("USD");
     await page.getByLabel("EUR per unit").fill("0.92");
     await page.getByRole("button", { name: "Add rate" }).click();
@@ -132,6 +130,20 @@ test("a fresh installation is set up in the browser, once", async () => {
     assert.match(await alias.textContent(), /our-gpt.*gpt-4o/);
     await page.getByRole("button", { name: "Remove alias our-gpt" }).click();
     await alias.waitFor({ state: "detached" });
+
+    // A price list is previewed (nothing changes), then applied once.
+    const list =
+      "provider,model,currency,input_per_mtok,output_per_mtok,cached_input_per_mtok\nmistral,mistral-import,EUR,0.5,1.5,\nopenai,gpt-4o,USD,2.5,10,1.25\n";
+    await page.getByTestId("price-list").fill(list);
+    await page.getByRole("button", { name: "Preview changes" }).click();
+    const report = page.getByTestId("import-report");
+    await report.locator('tr[data-model="mistral-import"]').waitFor();
+    assert.match(await report.textContent(), /Preview: 1 price\(s\) would be in force.*1 new, 0 changed, 1 unchanged/);
+    assert.equal(await page.locator('[data-testid="prices"] tr[data-model="mistral-import"]').count(), 0, "a preview changes nothing");
+    await page.getByRole("button", { name: "Apply these changes" }).click();
+    await page.locator('[data-testid="prices"] tr[data-model="mistral-import"]').waitFor();
+    assert.match(await report.textContent(), /Applied: 1 price\(s\) in force/);
+    assert.equal(await page.getByRole("button", { name: "Apply these changes" }).count(), 0, "applied once");
   } finally {
     await empty.stop();
   }

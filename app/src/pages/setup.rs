@@ -11,6 +11,8 @@ pub async fn first_run(
     org_name: String,
     timezone: String,
     currency: String,
+    // Left out or empty: no rate yet (the Prices page asks for one while it is missing).
+    #[server(default)] usd_rate: String,
     admin_name: String,
     email: String,
     password: String,
@@ -19,7 +21,16 @@ pub async fn first_run(
         use crate::backend::services::setup::{self, FirstRun};
         let state = crate::state::app_state().map_err(AppError::internal)?;
         let now = state.clock.now();
+        let usd_rate = match usd_rate.trim() {
+            "" => None,
+            given => Some(
+                given
+                    .parse::<rust_decimal::Decimal>()
+                    .map_err(|_| AppError::Invalid(format!("'{given}' is not an exchange rate such as 0.92")))?,
+            ),
+        };
         let input = FirstRun {
+            usd_rate,
             org_name: &org_name,
             timezone: &timezone,
             currency: &currency,
@@ -68,7 +79,8 @@ pub fn SetupPage() -> impl IntoView {
                         })}
                     </Transition>
                     <label>"Currency (ISO 4217)" <input name="currency" value="USD" required maxlength="3" aria-describedby="currency-help"/></label>
-                    <p class="muted small" id="currency-help">"Budgets, prices and recorded usage are all kept in this currency, and it cannot change later. Tollgate's starter price catalog is in USD: in another currency, the catalog starts empty and you add your prices on the Prices page."</p>
+                    <p class="muted small" id="currency-help">"Budgets and recorded usage are kept in this currency, and it cannot change later. Tollgate starts with the providers' list prices, which are in USD: in another currency they are converted at the exchange rate below, which you can change on the Prices page."</p>
+                    <label>"Exchange rate: 1 USD in your currency (not needed for USD)" <input name="usd_rate" inputmode="decimal" placeholder="0.92" aria-describedby="currency-help"/></label>
                 </fieldset>
                 <fieldset>
                     <legend>"First administrator"</legend>

@@ -36,15 +36,15 @@ pub struct People {
 }
 
 const GATEWAY_MODELS: &[(&str, &str, u32)] =
-    &[("openai", "gpt-4o", 3), ("openai", "gpt-4o-mini", 6), ("anthropic", "claude-sonnet-4", 2)];
+    &[("openai", "gpt-4o", 3), ("openai", "gpt-4o-mini", 6), ("anthropic", "claude-sonnet-4-5", 2)];
 const REVIEW_MODELS: &[(&str, &str, u32)] =
-    &[("anthropic", "claude-sonnet-4", 4), ("anthropic", "claude-haiku-3.5", 3)];
+    &[("anthropic", "claude-sonnet-4-5", 4), ("anthropic", "claude-haiku-4-5", 3)];
 const EVAL_MODELS: &[(&str, &str, u32)] =
-    &[("openai", "gpt-4o", 2), ("google", "gemini-1.5-pro", 2), ("mistral", "mistral-small", 3)];
-const TUNING_MODELS: &[(&str, &str, u32)] = &[("openai", "gpt-4o-mini", 5), ("google", "gemini-2.0-flash", 3)];
-const SUPPORT_MODELS: &[(&str, &str, u32)] = &[("anthropic", "claude-haiku-3.5", 5), ("openai", "gpt-4o", 1)];
+    &[("openai", "gpt-4o", 2), ("gemini", "gemini-2.5-pro", 2), ("mistral", "mistral-small", 3)];
+const TUNING_MODELS: &[(&str, &str, u32)] = &[("openai", "gpt-4o-mini", 5), ("gemini", "gemini-2.0-flash", 3)];
+const SUPPORT_MODELS: &[(&str, &str, u32)] = &[("anthropic", "claude-haiku-4-5", 5), ("openai", "gpt-4o", 1)];
 const SEARCH_MODELS: &[(&str, &str, u32)] =
-    &[("openai", "text-embedding-3-small", 6), ("google", "gemini-2.0-flash", 2)];
+    &[("openai", "text-embedding-3-small", 6), ("gemini", "gemini-2.0-flash", 2)];
 
 /// (team, [(slug, name, category, models, events per day, budget factor in percent)], people)
 type TeamPlan = (
@@ -216,7 +216,7 @@ pub async fn insert_budgets(
     specs.push(BudgetSpec::monthly("Organization monthly".into(), "organization", org.id, org_hard));
     let code_quality = people.categories["code_quality"];
     let (cq_cost, _) = recent(&|e| e.category_id == code_quality);
-    let cq_hard = round_up(cq_cost * Decimal::new(95, 2), 10);
+    let cq_hard = round_up(cq_cost * Decimal::new(85, 2), 10);
     specs.push(BudgetSpec {
         category_id: Some(code_quality),
         ..BudgetSpec::monthly("Code quality (all teams)".into(), "organization", org.id, cq_hard)

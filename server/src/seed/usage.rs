@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use tollgate_domain::money::{from_storage, to_storage};
 use tollgate_domain::period::start_of_day;
 use tollgate_domain::pricing::Price;
-use tollgate_domain::{BudgetScope, Currency, OperationChain, Period, ScopeKind};
+use tollgate_domain::{BudgetScope, OperationChain, Period, ScopeKind};
 use uuid::Uuid;
 
 pub struct DemoEvent {
@@ -29,10 +29,10 @@ pub struct DemoEvent {
 }
 
 /// Usage that grows over the range, dips at weekends and varies day to day, priced from the
-/// starter catalog. The same seed always gives the same events for the same `now`.
+/// shipped price list. The same seed always gives the same events for the same `now`.
 pub fn generate(org: &organization::Model, people: &People, now: DateTime<Utc>, days: u32) -> Vec<DemoEvent> {
     let tz: Tz = org.timezone.parse().unwrap_or(Tz::UTC);
-    let prices = starter_prices();
+    let prices = snapshot_prices();
     let mut rng = StdRng::seed_from_u64(0x7011_6a7e);
     let today = now.with_timezone(&tz).date_naive();
     let mut events = Vec::new();
@@ -86,18 +86,9 @@ pub fn generate(org: &organization::Model, people: &People, now: DateTime<Utc>, 
     events
 }
 
-fn starter_prices() -> HashMap<&'static str, Price> {
-    app::backend::services::organizations::STARTER_PRICES
-        .iter()
-        .map(|(_, model, input, output)| {
-            let price = Price::new(
-                input.parse().expect("valid starter price"),
-                output.parse().expect("valid starter price"),
-                Currency::USD,
-            );
-            (*model, price)
-        })
-        .collect()
+/// The shipped price list by model, as new organizations (and so the demo) start with it.
+fn snapshot_prices() -> HashMap<String, Price> {
+    app::backend::services::organizations::price_snapshot().into_iter().map(|p| (p.model, p.price)).collect()
 }
 
 /// Running totals of one budget window: its end, [cost, tokens, operations] spent, first hard crossing.

@@ -29,6 +29,7 @@ async fn first_run_creates_the_organization_and_admin_once(backend: Backend) {
         ("org_name", "Initech"),
         ("timezone", "Europe/Berlin"),
         ("currency", "EUR"),
+        ("usd_rate", "0.92"),
         ("admin_name", "Ada"),
         ("email", "ada@initech.example"),
         ("password", PASSWORD),
@@ -45,37 +46,41 @@ async fn first_run_creates_the_organization_and_admin_once(backend: Backend) {
     let response = stranger.get("/setup").await;
     assert_eq!(response.headers()["location"], "/login");
     let mut second = form;
-    second[4] = ("email", "eve@evil.example");
+    second[5] = ("email", "eve@evil.example");
     let response = stranger.call("first_run", &second).await;
     assert_eq!(response.status(), 403);
     let admins = app::backend::entities::user::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(admins, 1);
 
-    // In EUR the catalog starts empty (the starter one is in USD) and says so; prices added in EUR
-    // price usage.
+    // In EUR the shipped list prices stay in USD, as providers bill them, and are converted at the
+    // rate setup asked for; the page says so; a price added in EUR is used as it is.
     let org = app::backend::entities::organization::Entity::find().one(&app.db).await.unwrap().unwrap();
-    assert_eq!(app::backend::entities::price::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert!(app::backend::entities::price::Entity::find().count(&app.db).await.unwrap() > 200);
     let prices = browser.get("/prices").await.text().await.unwrap();
-    assert!(prices.contains("No prices yet") && prices.contains("in EUR"), "{prices}");
+    assert!(prices.contains("Prices in USD are converted to EUR"), "{prices}");
+    assert!(prices.contains("1 USD") && prices.contains("0.92 EUR"), "the rate from setup: {prices}");
     let price = [
-        ("provider", "openai"),
-        ("model", "gpt-4o"),
+        ("provider", "mistral"),
+        ("model", "mistral-house"),
         ("input_per_mtok", "2.30"),
         ("output_per_mtok", "9.20"),
         ("effective_from", ""),
     ];
     assert_eq!(browser.call("add_catalog_price", &price).await.status(), 200);
     let prices = browser.get("/prices").await.text().await.unwrap();
-    assert!(prices.contains("2.3 EUR") && prices.contains("9.2 EUR") && !prices.contains("USD"), "{prices}");
+    assert!(prices.contains("2.3 EUR") && prices.contains("9.2 EUR"), "{prices}");
     let team = add_team(&app, org.id, "Core").await;
     add_project(&app, org.id, team, "bot").await;
     let (_, key) = keys::create(&app.db, org.id, "t", keys::Permission::Ingest, None, app.clock_now()).await.unwrap();
-    let check = serde_json::json!({ "user": "ada", "project": "bot", "category": "llm", "model": "gpt-4o",
-                                    "estimated_input_tokens": 1_000_000, "max_output_tokens": 0 });
-    let (status, decided) = app.post_json(&key, "/api/v1/check", check).await;
-    assert_eq!((status, decided["decision"].as_str()), (200, Some("allow")), "{decided}");
-    let cost: rust_decimal::Decimal = decided["estimate"]["cost"].as_str().unwrap().parse().unwrap();
-    assert_eq!(cost, rust_decimal::Decimal::new(23, 1), "priced in EUR from the EUR catalog: {decided}");
+    for (model, cost) in [("gpt-4o", "2.3"), ("mistral-house", "2.3")] {
+        let check = serde_json::json!({ "user": "ada", "project": "bot", "category": "llm", "model": model,
+                                        "estimated_input_tokens": 1_000_000, "max_output_tokens": 0 });
+        let (status, decided) = app.post_json(&key, "/api/v1/check", check).await;
+        assert_eq!((status, decided["decision"].as_str()), (200, Some("allow")), "{decided}");
+        let priced: rust_decimal::Decimal = decided["estimate"]["cost"].as_str().unwrap().parse().unwrap();
+        // gpt-4o: 2.50 USD at 0.92 = 2.30 EUR; mistral-house: 2.30 EUR as entered.
+        assert_eq!(priced, cost.parse().unwrap(), "{model}: {decided}");
+    }
 }
 on_both_databases!(first_run, first_run_creates_the_organization_and_admin_once);
 

@@ -116,7 +116,7 @@ async fn a_replayed_batch_counts_once_and_bad_events_do_not_sink_good_ones(backe
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;
     let batch = json!({ "events": [
-        event("e-1", "gpt-4o-mini"), event("e-2", "claude-sonnet-4"), event("e-3", "mystery-model"),
+        event("e-1", "gpt-4o-mini"), event("e-2", "claude-sonnet-4-5"), event("e-3", "mystery-model"),
         {"event_id": "e-4", "occurred_at": "not a date"}, event("e-1", "gpt-4o-mini")
     ]});
     let (status, first) = app.post_json(&fx.key, "/api/v1/usage", batch.clone()).await;
@@ -129,7 +129,7 @@ async fn a_replayed_batch_counts_once_and_bad_events_do_not_sink_good_ones(backe
     assert!(first["results"][2]["message"].as_str().unwrap().contains("mystery-model"));
     assert_eq!(first["results"][3]["status"], "rejected");
     let cost_once = ledger_cost(&app).await;
-    assert_eq!(cost_once, 210_000_000 + 4_500_000_000, "gpt-4o-mini $0.21 + claude-sonnet-4 $4.50");
+    assert_eq!(cost_once, 210_000_000 + 4_500_000_000, "gpt-4o-mini $0.21 + claude-sonnet-4-5 $4.50");
     let (_, replay) = app.post_json(&fx.key, "/api/v1/usage", batch).await;
     assert_eq!((replay["accepted"].as_u64(), replay["duplicates"].as_u64()), (Some(0), Some(3)));
     assert_eq!(ledger_cost(&app).await, cost_once);

@@ -15,16 +15,16 @@ async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
     let app = spawn_app(backend).await;
     let fx = organization(&app, "UTC").await;
     add_budget(&app, fx.org_id, BudgetSpec::cost("project", fx.project_id, Decimal::from(1000))).await;
-    // The starter catalog: gpt-4o at $2.50 in / $10 out per million tokens, claude-sonnet-4 at $3 / $15.
+    // The shipped price list: gpt-4o at $2.50 in / $10 out per million tokens, claude-sonnet-4-5 at $3 / $15.
     // A million tokens in and 100,000 out: 2.50 + 1.00 = 3.50 and 3.00 + 1.50 = 4.50.
     let calls = [
         ("a", "gpt-4o", "gpt-4o", "openai", 3_500_000_000),
-        ("b", "gpt-4o-2024-08-06", "gpt-4o", "openai", 3_500_000_000),
+        ("b", "gpt-4o-2025-06-01", "gpt-4o", "openai", 3_500_000_000),
         ("c", "openai/gpt-4o", "gpt-4o", "openai", 3_500_000_000),
-        ("d", "openai/gpt-4o-2024-11-20", "gpt-4o", "openai", 3_500_000_000),
-        ("e", "claude-sonnet-4-20250514", "claude-sonnet-4", "anthropic", 4_500_000_000),
-        ("f", "claude-sonnet-4-latest", "claude-sonnet-4", "anthropic", 4_500_000_000),
-        ("g", "claude-sonnet-4@20250514", "claude-sonnet-4", "anthropic", 4_500_000_000),
+        ("d", "openai/gpt-4o-2025-02-14", "gpt-4o", "openai", 3_500_000_000),
+        ("e", "claude-sonnet-4-5-20260101", "claude-sonnet-4-5", "anthropic", 4_500_000_000),
+        ("f", "claude-sonnet-4-5-latest", "claude-sonnet-4-5", "anthropic", 4_500_000_000),
+        ("g", "claude-sonnet-4-5@20250929", "claude-sonnet-4-5", "anthropic", 4_500_000_000),
     ];
     for (id, model, ..) in calls {
         let body = json!({ "event_id": id, "occurred_at": app.clock_now(), "user": "ada", "project": "chatbot",
@@ -47,7 +47,7 @@ async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
     }
 
     // A name no entry matches is refused, whatever it looks like; nothing is recorded.
-    for model in ["gpt-5-2025-08-07", "gpt-4o-audio-preview", "mistral/gpt-4o"] {
+    for model in ["gpt-9-2031-08-07", "gpt-4o-turbo-preview", "mistral/gpt-4o"] {
         let body = json!({ "event_id": format!("x-{model}"), "occurred_at": app.clock_now(), "user": "ada",
                            "project": "chatbot", "category": "llm", "model": model, "input_tokens": 10, "output_tokens": 10 });
         let (status, answer) = app.post_json(&fx.key, "/api/v1/usage", body).await;
@@ -58,7 +58,7 @@ async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
     assert!(unpriced.await.unwrap().is_empty());
 
     // Check and settle price a dated name the same way.
-    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o-2024-08-06",
+    let check = json!({ "user": "ada", "project": "chatbot", "category": "llm", "model": "gpt-4o-2025-06-01",
                         "estimated_input_tokens": 1_000_000, "max_output_tokens": 1_000_000 });
     let (status, reserved) = app.post_json(&fx.key, "/api/v1/check", check).await;
     assert_eq!((status, &reserved["estimate"]["cost"]), (200, &json!("12.5")), "{reserved}");
@@ -72,7 +72,7 @@ async fn names_as_sent_are_priced_by_their_catalog_entry(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((row.model.as_str(), row.priced_model.as_deref()), ("gpt-4o-2024-08-06", Some("gpt-4o")));
+    assert_eq!((row.model.as_str(), row.priced_model.as_deref()), ("gpt-4o-2025-06-01", Some("gpt-4o")));
 }
 on_both_databases!(model_names, names_as_sent_are_priced_by_their_catalog_entry);
 

@@ -28,7 +28,8 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
     let at = |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
 
     // October: chatbot used gpt-4o for 2 M input and 0.5 M output tokens, priced by the catalog at
-    // 2 × 2.50 + 0.5 × 10.00 = 10.00; the same tokens on gpt-4o-mini cost 0.30 + 0.30 = 0.60.
+    // 2 × 2.50 + 0.5 × 10.00 = 10.00; the same tokens on the shipped list's cheapest OpenAI
+    // generation model, gpt-5-nano ($0.05 / $0.40), cost 0.10 + 0.20 = 0.30.
     record(
         &app,
         &fixture,
@@ -70,7 +71,7 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
 
     let advice = rows(&admin.get("/reports/suggestions/csv").await.text().await.unwrap());
     assert_eq!(advice[0], ["Suggestion", "Subject", "Now", "Suggested", "Saving (USD)", "Why"]);
-    assert_eq!(advice[1][..5], ["Cheaper model", "gpt-4o (openai)", "USD 10.00", "gpt-4o-mini at USD 0.60", "9.40"]);
+    assert_eq!(advice[1][..5], ["Cheaper model", "gpt-4o (openai)", "USD 10.00", "gpt-5-nano at USD 0.30", "9.70"]);
     assert_eq!(
         advice.iter().filter(|r| r[0] == "Cheaper model").count(),
         1,
@@ -80,7 +81,7 @@ async fn suggestions_and_what_if_match_hand_computed_answers(backend: Backend) {
     assert_eq!(lower[2..4], ["USD 100.00", "USD 37.50"], "the highest day (30) plus a quarter");
     assert!(advice.iter().any(|r| r[0] == "Always over" && r[2] == "USD 10.00"));
     let page = admin.get("/reports/suggestions").await.text().await.unwrap();
-    assert!(page.contains("USD 9.40") && page.contains(&format!("/budgets/{roomy}")), "{page}");
+    assert!(page.contains("USD 9.70") && page.contains(&format!("/budgets/{roomy}")), "{page}");
 
     // What-if on search's October: at a hard level of 100 with a soft level of 80, six operations
     // fit (the sixth warns at 90), the seventh would have been denied at 10:00, and so on.

@@ -1,27 +1,26 @@
-//! Creating an organization with its default categories and, in USD, a starter price catalog.
+//! Creating an organization with its default categories and the shipped price list.
 
 use crate::backend::entities::{category, organization};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
-use tollgate_domain::money::to_storage;
+use tollgate_domain::price_import::{self, ListedPrice, ProviderFilter};
 use tollgate_domain::Currency;
 use uuid::Uuid;
 
 pub const DEFAULT_CATEGORIES: [&str; 3] = ["llm", "ml", "code_quality"];
 
-/// Public list prices per million tokens (USD) of a handful of current models, as of late 2026.
-/// Admins edit the catalog afterwards; it is a starting point, not a source of truth.
-pub const STARTER_PRICES: [(&str, &str, &str, &str); 8] = [
-    ("openai", "gpt-4o", "2.50", "10.00"),
-    ("openai", "gpt-4o-mini", "0.15", "0.60"),
-    ("openai", "text-embedding-3-small", "0.02", "0"),
-    ("anthropic", "claude-sonnet-4", "3.00", "15.00"),
-    ("anthropic", "claude-haiku-3.5", "0.80", "4.00"),
-    ("google", "gemini-2.0-flash", "0.10", "0.40"),
-    ("google", "gemini-1.5-pro", "1.25", "5.00"),
-    ("mistral", "mistral-small", "0.20", "0.60"),
-];
+/// The day the shipped price list was taken: the public list prices of OpenAI, Anthropic, Google
+/// (Gemini API), Mistral and DeepSeek models from the open-source JSON price map of that day,
+/// converted with `tollgate prices convert` (see CONTRIBUTING.md to refresh it).
+pub const PRICE_SNAPSHOT_DATE: &str = "2026-07-24";
+const PRICE_SNAPSHOT: &str = include_str!("../../../prices/2026-07-24.csv");
+
+/// The shipped price list every new organization starts from (prices in USD, per million tokens).
+pub fn price_snapshot() -> Vec<ListedPrice> {
+    // The file ships with the binary and a test reads it: it cannot fail at run time.
+    price_import::read(PRICE_SNAPSHOT, &ProviderFilter::default()).map(|list| list.prices).unwrap_or_default()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrganizationError {
@@ -63,34 +62,23 @@ pub async fn create_organization(
             .insert(db)
             .await?;
     }
-    // The starter catalog is in USD, and a price in another currency than the ledger's cannot price
-    // usage: an organization in another currency starts with an empty catalog and adds its own.
-    if currency == Currency::USD {
-        insert_starter_prices(db, org.id).await?;
-    }
+    // Provider prices are in USD; an organization in another currency converts them at its
+    // exchange rate, which setup asks for and the Prices page keeps.
+    insert_price_snapshot(db, org.id).await?;
     Ok(org)
 }
 
-async fn insert_starter_prices(db: &impl ConnectionTrait, org_id: Uuid) -> Result<(), DbErr> {
+async fn insert_price_snapshot(db: &impl ConnectionTrait, org_id: Uuid) -> Result<(), OrganizationError> {
     use crate::backend::entities::price;
-    let rows = STARTER_PRICES.iter().map(|(provider, model, input, output)| price::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        org_id: Set(org_id),
-        provider: Set((*provider).to_owned()),
-        model: Set((*model).to_owned()),
-        input_per_mtok: Set(storage(input)),
-        output_per_mtok: Set(storage(output)),
-        currency: Set(Currency::USD.to_string()),
+    let rows = price_snapshot()
+        .iter()
         // List prices known at install time apply to all earlier usage too (late and back-filled events).
-        effective_from: Set(DateTime::UNIX_EPOCH),
-        ..Default::default()
-    });
-    price::Entity::insert_many(rows).exec(db).await?;
+        .map(|p| price::ActiveModel::new_price(org_id, &p.provider, &p.model, &p.price, DateTime::UNIX_EPOCH))
+        .collect::<Result<Vec<_>, _>>()?;
+    for chunk in rows.chunks(400) {
+        price::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
     Ok(())
-}
-
-fn storage(amount: &str) -> i64 {
-    amount.parse().ok().and_then(|d| to_storage(d).ok()).expect("starter prices are valid amounts")
 }
 
 pub async fn organization(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<organization::Model>, DbErr> {
@@ -124,4 +112,18 @@ pub async fn project_by_slug(
         .filter(project::Column::Slug.eq(slug))
         .one(db)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shipped_price_list_reads_in_full() {
+        let text = super::PRICE_SNAPSHOT;
+        let list = tollgate_domain::price_import::read(text, &Default::default()).expect("the snapshot reads");
+        assert!(list.skipped.is_empty(), "{:?}", list.skipped);
+        assert_eq!(list.prices.len(), text.lines().count() - 1, "one price per line");
+        for provider in ["openai", "anthropic", "gemini", "mistral", "deepseek"] {
+            assert!(list.prices.iter().any(|p| p.provider == provider), "{provider} is in the snapshot");
+        }
+    }
 }

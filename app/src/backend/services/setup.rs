@@ -11,6 +11,8 @@ pub struct FirstRun<'a> {
     pub org_name: &'a str,
     pub timezone: &'a str,
     pub currency: &'a str,
+    /// How much one USD is in `currency`: provider prices are in USD. Optional; ignored in USD.
+    pub usd_rate: Option<rust_decimal::Decimal>,
     pub admin_name: &'a str,
     pub email: &'a str,
     pub password: &'a str,
@@ -43,6 +45,12 @@ pub async fn first_run(
                 other => ServiceError::Invalid(other.to_string()),
             })?,
     };
+    if let Some(rate) = input.usd_rate.filter(|_| org.currency != "USD") {
+        use super::directory::{insert_exchange_rate, Change, ExchangeRateInput};
+        // From the start of time, like the shipped prices, so back-filled usage is priced too.
+        let rate = ExchangeRateInput { from_currency: "USD".into(), rate, effective_from: Some(DateTime::UNIX_EPOCH) };
+        insert_exchange_rate(&txn, org.id, &org.currency, rate, Change { actor: "setup", now }).await?;
+    }
     let account = NewAccount {
         org_id: org.id,
         email: input.email,

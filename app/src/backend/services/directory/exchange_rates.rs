@@ -61,6 +61,20 @@ pub async fn add_exchange_rate(
     input: ExchangeRateInput,
     change: Change<'_>,
 ) -> Result<ExchangeRateView, ServiceError> {
+    let txn = begin_write(db).await?;
+    let view = insert_exchange_rate(&txn, org_id, org_currency, input, change).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Adds a rate inside the caller's write transaction (setup adds the first one with the organization).
+pub async fn insert_exchange_rate(
+    txn: &impl ConnectionTrait,
+    org_id: Uuid,
+    org_currency: &str,
+    input: ExchangeRateInput,
+    change: Change<'_>,
+) -> Result<ExchangeRateView, ServiceError> {
     let from = Currency::parse(&input.from_currency)?;
     if from.as_str() == org_currency {
         return Err(invalid(format!(
@@ -77,7 +91,6 @@ pub async fn add_exchange_rate(
         rate: input.rate.normalize(),
         effective_from: input.effective_from.unwrap_or(change.now),
     };
-    let txn = begin_write(db).await?;
     let row = exchange_rate::ActiveModel {
         id: Set(Uuid::now_v7()),
         org_id: Set(org_id),
@@ -87,8 +100,7 @@ pub async fn add_exchange_rate(
         effective_from: Set(view.effective_from),
         created_at: Set(change.now),
     };
-    row.insert(&txn).await.map_err(|e| taken(e, format!("a {} rate from that moment", view.from_currency)))?;
-    audit(&txn, org_id, "exchange_rate_added", &view, change).await?;
-    txn.commit().await?;
+    row.insert(txn).await.map_err(|e| taken(e, format!("a {} rate from that moment", view.from_currency)))?;
+    audit(txn, org_id, "exchange_rate_added", &view, change).await?;
     Ok(view)
 }
