@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub enum ReportKind {
     BudgetVsActual,
     Allocation,
+    Components,
     Trends,
     Forecasts,
     Suggestions,
@@ -19,9 +20,10 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 7] = [
+    pub const ALL: [ReportKind; 8] = [
         ReportKind::BudgetVsActual,
         ReportKind::Allocation,
+        ReportKind::Components,
         ReportKind::Trends,
         ReportKind::Forecasts,
         ReportKind::Suggestions,
@@ -34,6 +36,7 @@ impl ReportKind {
         match self {
             ReportKind::BudgetVsActual => "budget-vs-actual",
             ReportKind::Allocation => "allocation",
+            ReportKind::Components => "components",
             ReportKind::Trends => "trends",
             ReportKind::Forecasts => "forecasts",
             ReportKind::Suggestions => "suggestions",
@@ -51,6 +54,7 @@ impl ReportKind {
         match self {
             ReportKind::BudgetVsActual => "Budget vs actual",
             ReportKind::Allocation => "Allocation",
+            ReportKind::Components => "Cost by price component",
             ReportKind::Trends => "Trends",
             ReportKind::Forecasts => "Forecasts",
             ReportKind::Suggestions => "Cost-saving suggestions",
@@ -64,6 +68,7 @@ impl ReportKind {
         match self {
             ReportKind::BudgetVsActual => "Limit, actual and variance per budget and window, with drill-down.",
             ReportKind::Allocation => "Spend by team, project, person, category, model or provider.",
+            ReportKind::Components => "What input, cache reads and writes, output, reasoning and request fees cost.",
             ReportKind::Trends => "Daily or weekly spend, tokens and operations with moving averages.",
             ReportKind::Forecasts => "Projected spend to each window's end with an uncertainty band.",
             ReportKind::Suggestions => "Cheaper models for what was used, and budgets that never fit their use.",

@@ -15,9 +15,10 @@ use std::collections::BTreeMap;
 
 #[utoipa::path(get, path = "/api/v1/reports/{report}", tag = "reports",
     params(
-        ("report" = String, Path, description = "budget-vs-actual, allocation, trends or forecasts"),
-        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD); allocation and trends"),
-        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD); allocation and trends"),
+        ("report" = String, Path, description = "budget-vs-actual, allocation, components, trends, forecasts, suggestions, what-if, roi or audit"),
+        ("from" = Option<String>, Query, description = "First day (YYYY-MM-DD); allocation, components and trends"),
+        ("to" = Option<String>, Query, description = "Last day (YYYY-MM-DD); allocation, components and trends"),
+        ("model" = Option<String>, Query, description = "Components: one catalog model only"),
         ("by" = Option<String>, Query, description = "Allocation: team, project, user, category, model or provider"),
         ("step" = Option<String>, Query, description = "Trends: day or week"),
         ("windows" = Option<u32>, Query, description = "Budget vs actual: windows per budget, 1 to 12"),

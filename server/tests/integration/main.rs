@@ -7,6 +7,7 @@ mod accounts;
 mod alert_inbox;
 mod alerts;
 mod approvals;
+mod bills;
 mod budget_access;
 mod budget_list;
 mod check_config;

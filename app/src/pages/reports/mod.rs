@@ -136,7 +136,12 @@ fn Filters(
     let value = |key: &str| query.get(key).unwrap_or_default().to_owned();
     let ranged = matches!(
         kind,
-        ReportKind::Allocation | ReportKind::Trends | ReportKind::Suggestions | ReportKind::Roi | ReportKind::Audit
+        ReportKind::Allocation
+            | ReportKind::Components
+            | ReportKind::Trends
+            | ReportKind::Suggestions
+            | ReportKind::Roi
+            | ReportKind::Audit
     );
     let select = |name: String, options: Vec<(String, String)>, current: String, any: bool| {
         let label = match name.as_str() {
@@ -147,6 +152,7 @@ fn Filters(
             "budget" => "Budget",
             "enforcement" => "Enforcement",
             "shared" => "Shared projects",
+            "model" => "Model",
             _ => "Choice",
         };
         view! {

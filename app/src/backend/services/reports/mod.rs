@@ -3,6 +3,7 @@
 mod allocation;
 mod audit;
 mod budget_vs_actual;
+mod components;
 mod forecasts;
 mod roi;
 mod shared;
@@ -97,6 +98,7 @@ pub async fn run(
         ReportKind::BudgetVsActual => budget_vs_actual::run(db, viewer, &ctx, query).await,
         ReportKind::Allocation => allocation::run(db, viewer, &ctx, query).await,
         ReportKind::Trends => trends::run(db, &ctx, query).await,
+        ReportKind::Components => components::run(db, &ctx, query).await,
         ReportKind::Forecasts => forecasts::run(db, viewer, &ctx, query).await,
         ReportKind::Suggestions => suggestions::run(db, viewer, &ctx, query).await,
         ReportKind::WhatIf => what_if::run(db, viewer, &ctx, query).await,
