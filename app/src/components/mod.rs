@@ -33,8 +33,10 @@ where
 /// The returned node ref goes on the form (`<ActionForm action node_ref=…>`).
 pub fn resets_after_success(succeeded: impl Fn() -> bool + Send + Sync + 'static) -> NodeRef<leptos::html::Form> {
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if succeeded() {
+    // Not on the first run: a form drawn anew after a success is blank already, and resetting it
+    // then would clear what someone began to type in the meantime.
+    Effect::new(move |ran: Option<()>| {
+        if succeeded() && ran.is_some() {
             if let Some(form) = form.get_untracked() {
                 form.reset();
             }
