@@ -73,12 +73,38 @@ pub async fn run<F>(request: &F, clients: usize, length: Duration, rate: Option<
 where
     F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
 {
+    let request = request.clone();
+    let operation = move |client: reqwest::Client| {
+        let sent = request(&client).send();
+        async move {
+            match sent.await {
+                Ok(response) if response.status().is_success() => response.bytes().await.is_ok(),
+                _ => false,
+            }
+        }
+    };
+    run_operations(&operation, clients, length, rate, on_postgres).await
+}
+
+/// The same for an operation of several requests (a check and its settle, say): its latency is
+/// the whole operation's, and it fails when any of its requests does.
+pub async fn run_operations<O, F>(
+    operation: &O,
+    clients: usize,
+    length: Duration,
+    rate: Option<u32>,
+    on_postgres: bool,
+) -> Measured
+where
+    O: Fn(reqwest::Client) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = bool> + Send,
+{
     let cpu_before = server_cpu();
     let postgres_before = on_postgres.then(postgres_cpu).flatten();
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..clients {
-        let request = request.clone();
+        let operation = operation.clone();
         workers.spawn(async move {
             let client = reqwest::Client::new();
             let (mut latencies, mut errors) = (Vec::new(), 0);
@@ -102,12 +128,10 @@ where
                     }
                     None => Instant::now(),
                 };
-                match request(&client).send().await {
-                    Ok(response) if response.status().is_success() => {
-                        let _ = response.bytes().await;
-                        latencies.push(sent.elapsed());
-                    }
-                    _ => errors += 1,
+                if operation(client.clone()).await {
+                    latencies.push(sent.elapsed());
+                } else {
+                    errors += 1;
                 }
             }
             (latencies, errors)

@@ -3,11 +3,13 @@
 //! latency from a threshold crossing to webhook receipt; and ingestion through the batch API.
 //!
 //! `cargo run --release -p server --bin tollgate-bench -- --database sqlite --rate 1000 --seconds 10`
+//! `cargo run --release -p server --bin tollgate-bench -- --scenario cycle --database postgres --rate 1000`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario alerts --database postgres`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario ingest --database sqlite --clients 4`
 //! `cargo run --release -p server --bin tollgate-bench -- --scenario queries --database sqlite --events 10000000`
 
 mod alert_latency;
+mod cycle;
 mod ingest;
 mod load;
 mod queries;
@@ -18,7 +20,8 @@ use std::time::Duration;
 
 #[derive(Parser)]
 struct Args {
-    /// `check` (check-and-reserve throughput and latency), `alerts` (crossing to webhook latency),
+    /// `check` (check-and-reserve throughput and latency), `cycle` (check then settle, as pairs,
+    /// beside check alone), `alerts` (crossing to webhook latency),
     /// `ingest` (events per second through the batch API, and peak memory) or `queries` (status and
     /// dashboard queries with 1,000 budgets and `--events` usage events).
     #[arg(long, default_value = "check")]
@@ -81,6 +84,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         "queries" => queries::measure(&database, &args.database, args.events, args.samples).await?,
+        "cycle" => {
+            let (length, warmup) = (Duration::from_secs(args.seconds), Duration::from_secs(args.warmup));
+            let measured = cycle::measure(&database, args.clients, length, args.rate, warmup).await?;
+            let name = &args.database;
+            println!("{name}: check+settle pairs at {} pairs/s target: {}", args.rate, measured.paced_pairs.summary());
+            println!(
+                "{name}: check+settle pairs at full speed, {} clients: {}",
+                args.clients,
+                measured.pairs.summary()
+            );
+            println!("{name}: check only at full speed, {} clients: {}", args.clients, measured.checks.summary());
+            println!("pair rate / check rate: {:.1} %", 100.0 * measured.pairs.rate() / measured.checks.rate());
+        }
         _ => check_and_reserve(&args, &database).await?,
     }
     database.cleanup().await

@@ -34,6 +34,10 @@ impl BenchDatabase {
         Ok(BenchDatabase { url, dir, postgres_name: None })
     }
 
+    pub fn is_postgres(&self) -> bool {
+        self.postgres_name.is_some()
+    }
+
     pub async fn cleanup(self) -> anyhow::Result<()> {
         if let Some(name) = self.postgres_name {
             let admin = Database::connect(format!("{POSTGRES}/postgres")).await?;
