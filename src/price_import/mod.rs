@@ -12,6 +12,7 @@ use crate::pricing::Price;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub use csv_file::{row as csv_row, CSV_HEADER};
 
@@ -89,18 +90,22 @@ pub fn read(text: &str, providers: &ProviderFilter) -> Result<PriceList, ImportE
         (Format::Csv, csv_file::read(text)?)
     };
     let mut list = PriceList { format, prices: Vec::new(), skipped: listed.skipped };
+    // Where each provider and model was first listed: maps list thousands of entries.
+    let mut first_at: HashMap<(String, String), usize> = HashMap::new();
     for price in listed.prices {
         if !providers.takes(&price.provider) {
             continue;
         }
-        let key = |p: &ListedPrice| (p.provider.clone(), p.model.clone());
-        match list.prices.iter().find(|p| key(p) == key(&price)) {
-            Some(first) if first.price == price.price => {}
+        match first_at.get(&(price.provider.clone(), price.model.clone())) {
+            Some(&at) if list.prices[at].price == price.price => {}
             Some(_) => list.skipped.push(Skipped {
                 entry: format!("{}/{}", price.provider, price.model),
                 reason: "listed again with another price; the first listing is taken".into(),
             }),
-            None => list.prices.push(price),
+            None => {
+                first_at.insert((price.provider.clone(), price.model.clone()), list.prices.len());
+                list.prices.push(price);
+            }
         }
     }
     list.prices.sort_by(|a, b| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)));
@@ -152,12 +157,14 @@ impl Format {
 /// Compares a list with the prices in force when it takes effect (`in_force` holds provider,
 /// model and price).
 pub fn plan(list: &PriceList, in_force: &[(String, String, Price)]) -> Plan {
+    let in_force: HashMap<(&str, &str), &Price> =
+        in_force.iter().map(|(provider, model, price)| ((provider.as_str(), model.as_str()), price)).collect();
     let mut plan = Plan { new: Vec::new(), changed: Vec::new(), unchanged: 0 };
     for listed in &list.prices {
-        match in_force.iter().find(|(provider, model, _)| *provider == listed.provider && *model == listed.model) {
+        match in_force.get(&(listed.provider.as_str(), listed.model.as_str())) {
             None => plan.new.push(listed.clone()),
-            Some((_, _, before)) if *before == listed.price => plan.unchanged += 1,
-            Some((_, _, before)) => plan.changed.push(Repriced { listed: listed.clone(), before: *before }),
+            Some(before) if **before == listed.price => plan.unchanged += 1,
+            Some(before) => plan.changed.push(Repriced { listed: listed.clone(), before: **before }),
         }
     }
     plan
